@@ -1,0 +1,56 @@
+import { create } from '@bufbuild/protobuf';
+import { TensorProtoSchema, type ModelProto } from 'onnx-buf';
+import { makeModel, makeNode, makeValueInfo } from './onnx/builder';
+import { encodeModel } from './onnx/model-io';
+import { DataType, makeTensor } from './onnx/tensor';
+import { randomArray } from './random';
+
+/**
+ * Small generated models that exercise every layer form the inventory must find: a strided conv
+ * with asymmetric padding, a dilated depthwise conv whose weight lives in a `Constant` node (typed
+ * float_data, not raw bytes), a Gemm with transB and alpha, and a MatMul with a constant weight.
+ */
+export function mixedLayersModel(seed = 1): ModelProto {
+  const w1 = makeTensor('conv1.weight', [8, 3, 3, 3], DataType.FLOAT, randomArray(8 * 3 * 9, seed, 0.3));
+  const b1 = makeTensor('conv1.bias', [8], DataType.FLOAT, randomArray(8, seed + 1, 0.1));
+  const dwValues = randomArray(8 * 9, seed + 2, 0.3);
+  const dw = create(TensorProtoSchema, { name: 'dw.weight', dims: [8n, 1n, 3n, 3n], dataType: DataType.FLOAT, floatData: Array.from(dwValues) });
+  const fc = makeTensor('fc.weight', [6, 8], DataType.FLOAT, randomArray(48, seed + 3, 0.4));
+  const fcBias = makeTensor('fc.bias', [6], DataType.FLOAT, randomArray(6, seed + 4, 0.1));
+  const proj = makeTensor('proj.weight', [6, 4], DataType.FLOAT, randomArray(24, seed + 5, 0.4));
+  return makeModel({
+    name: 'mixed-layers',
+    inputs: [makeValueInfo('image', ['batch', 3, 9, 11])],
+    outputs: [makeValueInfo('scores', ['batch', 4])],
+    initializers: [w1, b1, fc, fcBias, proj],
+    nodes: [
+      makeNode('Conv', ['image', 'conv1.weight', 'conv1.bias'], ['c1'], { strides: [2, 2], pads: [1, 0, 2, 1] }, 'conv1'),
+      makeNode('Relu', ['c1'], ['r1'], {}, 'relu1'),
+      makeNode('Constant', [], ['dw.weight'], { value: dw }, 'dw_weight'),
+      makeNode('Conv', ['r1', 'dw.weight'], ['c2'], { group: 8, dilations: [2, 2], pads: [2, 1, 2, 3], kernel_shape: [3, 3] }, 'depthwise'),
+      makeNode('GlobalAveragePool', ['c2'], ['pooled'], {}, 'pool'),
+      makeNode('Flatten', ['pooled'], ['flat'], { axis: 1 }, 'flatten'),
+      makeNode('Gemm', ['flat', 'fc.weight', 'fc.bias'], ['fc'], { transB: 1, alpha: { float: 0.5 } }, 'fc'),
+      makeNode('MatMul', ['fc', 'proj.weight'], ['scores'], {}, 'proj'),
+    ],
+  });
+}
+
+/** A one-layer model: the smallest thing a user can drop. */
+export function singleGemmModel(seed = 7): ModelProto {
+  return makeModel({
+    name: 'single-gemm',
+    inputs: [makeValueInfo('x', [1, 5])],
+    outputs: [makeValueInfo('y', [1, 3])],
+    initializers: [makeTensor('w', [5, 3], DataType.FLOAT, randomArray(15, seed))],
+    nodes: [makeNode('Gemm', ['x', 'w'], ['y'], {}, 'only_gemm')],
+  });
+}
+
+export const fixtureBytes = (model: ModelProto): Uint8Array => encodeModel(model);
+
+/** Each fixture with the input shape to run it at. */
+export const fixtureCases: [string, () => ModelProto, Record<string, number[]>][] = [
+  ['mixed-layers fixture', () => mixedLayersModel(), { image: [2, 3, 9, 11] }],
+  ['single-gemm fixture', () => singleGemmModel(), { x: [1, 5] }],
+];

@@ -1,0 +1,98 @@
+import type { NodeProto } from 'onnx-buf';
+import type { ConvAttributes } from './conv-geometry';
+import { attrFloat, attrInt, attrInts, attrString, type GraphView } from './onnx/graph';
+import { elementCount } from './onnx/tensor';
+
+export type LayerOp = 'Conv' | 'Gemm' | 'MatMul';
+
+/** One quantizable layer: a weight matrix of M rows (output channels) by N columns per group. */
+export interface LayerInfo {
+  index: number;
+  name: string;
+  op: LayerOp;
+  weight: string;
+  weightShape: number[];
+  weightSource: 'initializer' | 'constant';
+  /** Output channels (rows of the weight matrix). */
+  m: number;
+  /** Reduction length per group (columns of the weight matrix). */
+  n: number;
+  groups: number;
+  params: number;
+  /** The tensor that feeds the layer (its activation input). */
+  input: string;
+  output: string;
+  conv?: ConvAttributes;
+  gemm?: { transA: boolean; transB: boolean; alpha: number; beta: number };
+}
+
+export interface SkippedNode {
+  name: string;
+  op: string;
+  reason: string;
+}
+
+export interface LayerInventory {
+  layers: LayerInfo[];
+  skipped: SkippedNode[];
+}
+
+const nodeName = (node: NodeProto, i: number) => node.name || `${node.opType}_${i}`;
+
+function convAttributes(node: NodeProto, kernelDims: number[]): ConvAttributes | string {
+  if (kernelDims.length > 2) return `${kernelDims.length}-D convolution is not supported (2-D and 1-D are)`;
+  // A 1-D conv is a 2-D conv with a kernel height of 1.
+  const pad2 = (v: number[] | undefined, fill: number) => (kernelDims.length === 1 ? [fill, ...(v ?? [fill])] : v ?? [fill, fill]);
+  const kernel = kernelDims.length === 1 ? [1, kernelDims[0]] : kernelDims;
+  const pads = attrInts(node, 'pads');
+  const fullPads =
+    kernelDims.length === 1 ? [0, pads?.[0] ?? 0, 0, pads?.[1] ?? 0] : pads ?? [0, 0, 0, 0];
+  const autoPad = attrString(node, 'auto_pad', 'NOTSET');
+  if (!['NOTSET', 'SAME_UPPER', 'SAME_LOWER', 'VALID'].includes(autoPad)) return `unknown auto_pad "${autoPad}"`;
+  return {
+    kernel: kernel as [number, number],
+    strides: pad2(attrInts(node, 'strides'), 1) as [number, number],
+    dilations: pad2(attrInts(node, 'dilations'), 1) as [number, number],
+    pads: fullPads as [number, number, number, number],
+    autoPad: autoPad as ConvAttributes['autoPad'],
+    groups: attrInt(node, 'group', 1),
+  };
+}
+
+/** Lists every Conv, Gemm and MatMul whose weight is a constant, in topological order. */
+export function findLayers(graph: GraphView): LayerInventory {
+  const layers: LayerInfo[] = [];
+  const skipped: SkippedNode[] = [];
+  graph.nodes.forEach((node, i) => {
+    if (node.domain !== '' && node.domain !== 'ai.onnx') return;
+    if (node.opType !== 'Conv' && node.opType !== 'Gemm' && node.opType !== 'MatMul') return;
+    const name = nodeName(node, i);
+    const skip = (reason: string) => skipped.push({ name, op: node.opType, reason });
+    const weight = node.input[1];
+    const source = graph.constants.get(weight);
+    if (!source) return skip(`its weight "${weight}" is computed at run time, not a constant`);
+    const shape = source.tensor.dims.map(Number);
+    const base = {
+      index: layers.length, name, weight, weightShape: shape, weightSource: source.from,
+      params: elementCount(shape), input: node.input[0], output: node.output[0],
+    };
+    if (node.opType === 'Conv') {
+      if (shape.length < 3) return skip(`its weight has rank ${shape.length}; Conv weights have rank 3 or 4`);
+      const conv = convAttributes(node, shape.slice(2));
+      if (typeof conv === 'string') return skip(conv);
+      layers.push({ ...base, op: 'Conv', m: shape[0], n: elementCount(shape.slice(1)), groups: conv.groups, conv });
+    } else if (node.opType === 'Gemm') {
+      if (shape.length !== 2) return skip(`its weight has rank ${shape.length}, not 2`);
+      const gemm = {
+        transA: attrInt(node, 'transA', 0) === 1, transB: attrInt(node, 'transB', 0) === 1,
+        alpha: attrFloat(node, 'alpha', 1), beta: attrFloat(node, 'beta', 1),
+      };
+      const [m, n] = gemm.transB ? shape : [shape[1], shape[0]];
+      layers.push({ ...base, op: 'Gemm', m, n, groups: 1, gemm });
+    } else {
+      if (shape.length !== 2) return skip(`its constant operand has rank ${shape.length}; only a 2-D right-hand weight is quantized`);
+      layers.push({ ...base, op: 'MatMul', m: shape[1], n: shape[0], groups: 1 });
+    }
+  });
+  return { layers, skipped };
+}

@@ -1,0 +1,62 @@
+import { findLayers, type LayerInfo, type SkippedNode } from './layers';
+import { GraphView, type ValueShape } from './onnx/graph';
+import { decodeModel } from './onnx/model-io';
+
+/** What the UI shows of a model: small, serialisable, no tensors. */
+export interface ModelSummary {
+  fileName: string;
+  sizeBytes: number;
+  sha256: string;
+  irVersion: number;
+  opset: number;
+  opsets: { domain: string; version: number }[];
+  producer: string;
+  inputs: ValueShape[];
+  outputs: ValueShape[];
+  nodeCount: number;
+  opCounts: Record<string, number>;
+  layers: LayerInfo[];
+  skipped: SkippedNode[];
+  totalParams: number;
+  quantizableParams: number;
+}
+
+export async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>);
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+export function summarizeGraph(graph: GraphView, fileName: string, sizeBytes: number, sha256: string): ModelSummary {
+  const { layers, skipped } = findLayers(graph);
+  let totalParams = 0;
+  for (const { tensor } of graph.constants.values()) {
+    if (tensor.dataType === 1 || tensor.dataType === 10 || tensor.dataType === 11) {
+      totalParams += tensor.dims.reduce((a, b) => a * Number(b), 1);
+    }
+  }
+  const model = graph.model;
+  return {
+    fileName,
+    sizeBytes,
+    sha256,
+    irVersion: Number(model.irVersion),
+    opset: graph.opset,
+    opsets: graph.opsets,
+    producer: [model.producerName, model.producerVersion].filter(Boolean).join(' '),
+    inputs: graph.inputs,
+    outputs: graph.outputs,
+    nodeCount: graph.nodes.length,
+    opCounts: graph.opCounts(),
+    layers,
+    skipped,
+    totalParams,
+    quantizableParams: layers.reduce((a, l) => a + l.params, 0),
+  };
+}
+
+/** Decodes a model file and summarises it; throws the decoder's typed errors unchanged. */
+export async function readModelFile(bytes: Uint8Array, fileName: string): Promise<{ graph: GraphView; summary: ModelSummary }> {
+  const graph = new GraphView(decodeModel(bytes));
+  const summary = summarizeGraph(graph, fileName, bytes.byteLength, await sha256Hex(bytes));
+  return { graph, summary };
+}

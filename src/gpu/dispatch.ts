@@ -1,0 +1,21 @@
+const MAX_GROUPS_PER_DIMENSION = 65535;
+
+/** Spreads a 1-D range of invocations over x and y, since one dimension holds at most 65535 groups. */
+export function linearDispatch(invocations: number, workgroupSize: number): { x: number; y: number; rowStride: number } {
+  const groups = Math.max(1, Math.ceil(invocations / workgroupSize));
+  const x = Math.min(groups, MAX_GROUPS_PER_DIMENSION);
+  return { x, y: Math.ceil(groups / x), rowStride: x * workgroupSize };
+}
+
+export function uniformBuffer(device: GPUDevice, values: Uint32Array<ArrayBuffer>, label: string): GPUBuffer {
+  const buffer = device.createBuffer({ size: Math.ceil(values.byteLength / 16) * 16, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST, label });
+  device.queue.writeBuffer(buffer, 0, values);
+  return buffer;
+}
+
+export function bindBuffers(device: GPUDevice, pipeline: GPUComputePipeline, buffers: GPUBuffer[]): GPUBindGroup {
+  return device.createBindGroup({
+    layout: pipeline.getBindGroupLayout(0),
+    entries: buffers.map((buffer, binding) => ({ binding, resource: { buffer } })),
+  });
+}

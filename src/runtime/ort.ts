@@ -1,0 +1,53 @@
+import * as ort from 'onnxruntime-web';
+import { StudioError } from '../core/errors';
+
+export type Feeds = Record<string, { dims: number[]; data: Float32Array }>;
+export type Outputs = Record<string, { dims: number[]; data: Float32Array }>;
+
+export interface RuntimeOptions {
+  /** Browser builds set this to where the ORT wasm files are served; Node finds them itself. */
+  wasmPaths?: string;
+  threads?: number;
+}
+
+export function configureRuntime(options: RuntimeOptions): void {
+  if (options.wasmPaths) ort.env.wasm.wasmPaths = options.wasmPaths;
+  if (options.threads !== undefined) ort.env.wasm.numThreads = options.threads;
+}
+
+/** An onnxruntime session on the wasm EP: the CPU path that gives the same numbers everywhere. */
+export class ModelRunner {
+  private constructor(private readonly session: ort.InferenceSession) {}
+
+  static async create(bytes: Uint8Array): Promise<ModelRunner> {
+    try {
+      return new ModelRunner(await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'] }));
+    } catch (e) {
+      throw new StudioError('OnnxFormatError', `onnxruntime could not load the model: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+
+  get inputNames(): readonly string[] {
+    return this.session.inputNames;
+  }
+
+  get outputNames(): readonly string[] {
+    return this.session.outputNames;
+  }
+
+  async run(feeds: Feeds, outputNames?: string[]): Promise<Outputs> {
+    const inputs: Record<string, ort.Tensor> = {};
+    for (const [name, { dims, data }] of Object.entries(feeds)) inputs[name] = new ort.Tensor('float32', data, dims);
+    const results = await this.session.run(inputs, outputNames ?? [...this.session.outputNames]);
+    const out: Outputs = {};
+    for (const [name, t] of Object.entries(results)) {
+      out[name] = { dims: [...t.dims], data: t.data as Float32Array };
+      t.dispose();
+    }
+    return out;
+  }
+
+  async release(): Promise<void> {
+    await this.session.release();
+  }
+}
