@@ -1,0 +1,65 @@
+import { create, type StateCreator } from 'zustand';
+import type { ModelSummary } from '../core/model-summary';
+import type { GpuStatus } from '../worker/studio.worker';
+import { describeError, studioWorker } from './bridge';
+
+export type { ModelSummary, GpuStatus };
+export type { LayerInfo } from '../core/layers';
+
+export const DEMO_MODEL = { url: `${import.meta.env.BASE_URL}demo/model.onnx`, name: 'Demo: Fashion-MNIST ResNet (model.onnx)' };
+
+export interface Notice {
+  kind: string;
+  message: string;
+}
+
+export interface ModelSlice {
+  model: ModelSummary | null;
+  loading: string | null;
+  error: Notice | null;
+  loadFile: (file: File) => Promise<void>;
+  loadDemo: () => Promise<void>;
+  dismissError: () => void;
+  reportError: (error: Notice) => void;
+}
+
+export interface GpuSlice {
+  gpu: GpuStatus | null;
+  checkGpu: () => Promise<void>;
+}
+
+export type StudioState = ModelSlice & GpuSlice;
+
+const createModelSlice: StateCreator<StudioState, [], [], ModelSlice> = (set) => {
+  /** A failed load leaves `model` as it was: the error is shown beside the model still loaded. */
+  const load = async (label: string, work: () => Promise<ModelSummary>) => {
+    set({ loading: label, error: null });
+    try {
+      const model = await work();
+      set({ model, loading: null });
+    } catch (e) {
+      set({ loading: null, error: describeError(e) });
+    }
+  };
+  return {
+    model: null,
+    loading: null,
+    error: null,
+    loadFile: (file) =>
+      load(file.name, async () => studioWorker().loadModel(new Uint8Array(await file.arrayBuffer()), file.name)),
+    loadDemo: () =>
+      load(DEMO_MODEL.name, () => studioWorker().loadModelFromUrl(new URL(DEMO_MODEL.url, location.href).href, DEMO_MODEL.name)),
+    dismissError: () => set({ error: null }),
+    reportError: (error) => set({ error }),
+  };
+};
+
+const createGpuSlice: StateCreator<StudioState, [], [], GpuSlice> = (set) => ({
+  gpu: null,
+  checkGpu: async () => set({ gpu: await studioWorker().gpuStatus() }),
+});
+
+export const useStudio = create<StudioState>()((...a) => ({
+  ...createModelSlice(...a),
+  ...createGpuSlice(...a),
+}));

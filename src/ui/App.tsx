@@ -1,0 +1,37 @@
+import { useStudio } from '../state/store';
+import { DropZone, OpenModelButton } from './DropZone';
+import { ErrorBanner } from './ErrorBanner';
+import { GpuBadge } from './GpuBadge';
+import { LayerTable } from './LayerTable';
+import { ModelPanel } from './ModelPanel';
+
+export function App() {
+  const model = useStudio((s) => s.model);
+  const loading = useStudio((s) => s.loading);
+  return (
+    <DropZone>
+      <header className="topbar">
+        <h1>Bit-Split Studio</h1>
+        <p className="tagline">Quantize ONNX models in your browser, on your GPU. Nothing is uploaded.</p>
+        <GpuBadge />
+      </header>
+      <OpenModelButton />
+      <main>
+        <ErrorBanner />
+        {loading && (
+          <p className="status" role="status">
+            Loading {loading}…
+          </p>
+        )}
+        {model ? (
+          <>
+            <ModelPanel model={model} />
+            <LayerTable layers={model.layers} skipped={model.skipped} />
+          </>
+        ) : (
+          !loading && <p className="empty">Drop an ONNX model anywhere on this page, or open one with the button above.</p>
+        )}
+      </main>
+    </DropZone>
+  );
+}

@@ -1,0 +1,80 @@
+import { useRef, useState, type DragEvent, type ReactNode } from 'react';
+
+import { useStudio } from '../state/store';
+
+/** Loads the first .onnx file of a drop or a pick; says plainly when there is none. */
+function useTakeFiles() {
+  const loadFile = useStudio((s) => s.loadFile);
+  const reportError = useStudio((s) => s.reportError);
+  return (files: FileList | null) => {
+    const list = Array.from(files ?? []);
+    const model = list.find((f) => f.name.toLowerCase().endsWith('.onnx'));
+    if (model) return void loadFile(model);
+    if (list.length > 0) {
+      reportError({
+        kind: 'NoModelFile',
+        message: `None of the dropped files is an .onnx model (got ${list
+          .map((f) => f.name)
+          .slice(0, 3)
+          .join(', ')}${list.length > 3 ? ', …' : ''}). Drop a file ending in .onnx.`,
+      });
+    }
+  };
+}
+
+/** The whole page accepts a dropped .onnx file. */
+export function DropZone({ children }: { children: ReactNode }) {
+  const [over, setOver] = useState(false);
+  const take = useTakeFiles();
+
+  const onDrop = (e: DragEvent) => {
+    e.preventDefault();
+    setOver(false);
+    take(e.dataTransfer.files);
+  };
+
+  return (
+    <div
+      className={`dropzone${over ? ' dropzone-over' : ''}`}
+      data-testid="dropzone"
+      onDragOver={(e) => {
+        e.preventDefault();
+        setOver(true);
+      }}
+      onDragLeave={() => setOver(false)}
+      onDrop={onDrop}
+    >
+      {children}
+      {over && (
+        <div className="drop-overlay" aria-hidden="true">
+          Drop the model to open it
+        </div>
+      )}
+    </div>
+  );
+}
+
+/** The same as a drop, through the browser's file picker (and the keyboard). */
+export function OpenModelButton() {
+  const take = useTakeFiles();
+  const input = useRef<HTMLInputElement>(null);
+  return (
+    <div className="actions">
+      <button type="button" onClick={() => input.current?.click()}>
+        Open model…
+      </button>
+      <input
+        ref={input}
+        type="file"
+        accept=".onnx"
+        aria-label="ONNX model file"
+        hidden
+        onChange={(e) => {
+          take(e.target.files);
+          e.target.value = '';
+        }}
+      />
+      <span className="hint">or drop an .onnx file anywhere</span>
+    </div>
+  );
+}
