@@ -1,39 +1,42 @@
 import { convOutputSize, patchLength, type ConvGeometry } from '../conv-geometry';
+import { forEachPatch } from './patches';
+
+/** Float64 reference of conv-gram.wgsl: one row-major N x N matrix A = X^T X per group. */
+export function convGramReference(input: ArrayLike<number>, g: ConvGeometry): Float64Array[] {
+  const n = patchLength(g);
+  return Array.from({ length: g.groups }, (_, group) => {
+    const a = new Float64Array(n * n);
+    forEachPatch(input, g, group, (patch) => {
+      for (let r = 0; r < n; r++) {
+        const v = patch[r];
+        if (v !== 0) for (let s = 0; s < n; s++) a[r * n + s] += v * patch[s];
+      }
+    });
+    return a;
+  });
+}
 
 /**
- * Float64 reference of the conv-gram kernel: builds each patch explicitly (zeros outside the image)
- * and sums its outer product. Returns one row-major N x N matrix per group.
+ * Float64 reference of cross-gram.wgsl and channel-energy.wgsl: C = Y^T X (row m against its group's
+ * patches, row-major M x N) and the per-channel energy yy[m] = sum of Y[:, m]^2, for targets Y in NCHW.
  */
-export function convGramReference(input: Float32Array, g: ConvGeometry): Float64Array[] {
+export function crossGramReference(input: ArrayLike<number>, target: ArrayLike<number>, m: number, g: ConvGeometry): { c: Float64Array; yy: Float64Array } {
   const n = patchLength(g);
-  const groupChannels = g.channels / g.groups;
   const { outH, outW } = convOutputSize(g);
-  const result = Array.from({ length: g.groups }, () => new Float64Array(n * n));
-  const patch = new Float64Array(n);
+  const plane = outH * outW;
+  const rowsPerGroup = m / g.groups;
+  const c = new Float64Array(m * n);
+  const yy = new Float64Array(m);
   for (let group = 0; group < g.groups; group++) {
-    const a = result[group];
-    for (let b = 0; b < g.batch; b++) {
-      for (let oy = 0; oy < outH; oy++) {
-        for (let ox = 0; ox < outW; ox++) {
-          let k = 0;
-          for (let c = 0; c < groupChannels; c++) {
-            const channel = (b * g.channels + group * groupChannels + c) * g.height * g.width;
-            for (let i = 0; i < g.kernelH; i++) {
-              for (let j = 0; j < g.kernelW; j++, k++) {
-                const iy = oy * g.strideH - g.padTop + i * g.dilationH;
-                const ix = ox * g.strideW - g.padLeft + j * g.dilationW;
-                patch[k] = iy >= 0 && ix >= 0 && iy < g.height && ix < g.width ? input[channel + iy * g.width + ix] : 0;
-              }
-            }
-          }
-          for (let r = 0; r < n; r++) {
-            const v = patch[r];
-            if (v === 0) continue;
-            for (let s = 0; s < n; s++) a[r * n + s] += v * patch[s];
-          }
-        }
+    forEachPatch(input, g, group, (patch, position) => {
+      const b = Math.floor(position / plane);
+      const p = position % plane;
+      for (let r = group * rowsPerGroup; r < (group + 1) * rowsPerGroup; r++) {
+        const y = target[(b * m + r) * plane + p];
+        yy[r] += y * y;
+        if (y !== 0) for (let k = 0; k < n; k++) c[r * n + k] += y * patch[k];
       }
-    }
+    });
   }
-  return result;
+  return { c, yy };
 }

@@ -1,0 +1,62 @@
+import type { SolverProblem } from './bit-split';
+import { qmaxOf, type QuantizedWeights } from './grid';
+
+export interface LayerError {
+  /** ||Y - X W^T||^2 / ||Y||^2 over the calibration patches. */
+  relative: number;
+  /** 10 log10(||Y||^2 / ||Y - X W^T||^2). */
+  sqnrDb: number;
+  /** Per row: ||y_m - X w_m||^2. */
+  perRow: Float64Array;
+}
+
+/**
+ * The layer's output error computed from A, C and yy = diag(Y^T Y) alone:
+ * ||y - X w||^2 = yy - 2 <C_m, w> + w^T A w, for any weights (float or dequantized).
+ */
+export function outputError(p: SolverProblem, yy: ArrayLike<number>, weights: ArrayLike<number>): LayerError {
+  const { m, n } = p;
+  const rowsPerGroup = m / p.groups;
+  const perRow = new Float64Array(m);
+  let total = 0;
+  let energy = 0;
+  for (let row = 0; row < m; row++) {
+    const a = p.a[Math.floor(row / rowsPerGroup)];
+    const o = row * n;
+    let cw = 0;
+    let waw = 0;
+    for (let r = 0; r < n; r++) {
+      const wr = weights[o + r];
+      cw += p.c[o + r] * wr;
+      if (wr === 0) continue;
+      let acc = 0;
+      for (let k = 0; k < n; k++) acc += a[r * n + k] * weights[o + k];
+      waw += wr * acc;
+    }
+    // Rounding can leave a tiny negative remainder for an exact fit.
+    perRow[row] = Math.max(0, yy[row] - 2 * cw + waw);
+    total += perRow[row];
+    energy += yy[row];
+  }
+  const relative = energy > 0 ? total / energy : 0;
+  return { relative, sqnrDb: 10 * Math.log10(energy / Math.max(total, Number.MIN_VALUE)), perRow };
+}
+
+export function weightMse(w: ArrayLike<number>, q: QuantizedWeights): number {
+  let sum = 0;
+  for (let row = 0; row < q.m; row++) {
+    for (let k = 0; k < q.n; k++) {
+      const d = w[row * q.n + k] - q.codes[row * q.n + k] * q.steps[row];
+      sum += d * d;
+    }
+  }
+  return sum / (q.m * q.n);
+}
+
+/** Counts of each code value from -qmax to qmax. */
+export function codeHistogram(q: QuantizedWeights): { code: number; count: number }[] {
+  const qmax = qmaxOf(q.bits);
+  const counts = new Array(2 * qmax + 1).fill(0);
+  for (const c of q.codes) counts[c + qmax]++;
+  return counts.map((count, i) => ({ code: i - qmax, count }));
+}
