@@ -9,7 +9,7 @@ struct Params {
   out_h: u32, out_w: u32, kernel_h: u32, kernel_w: u32,
   stride_h: u32, stride_w: u32, dilation_h: u32, dilation_w: u32,
   pad0: u32, pad1: u32, n: u32, tiles: u32,
-  positions: u32, chunk: u32, groups: u32, pad2: u32,
+  positions: u32, chunk: u32, groups: u32, sampled: u32,
 }
 
 override WORKGROUP_SIZE: u32 = 64u;
@@ -17,6 +17,8 @@ override WORKGROUP_SIZE: u32 = 64u;
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read_write> partial: array<f32>;
+// With sampling on, the positions to visit (batch-global indices); otherwise every position in order.
+@group(0) @binding(3) var<storage, read> samples: array<u32>;
 
 // Where patch element k of group g sits relative to the patch origin: channel offset, dy, dx.
 // Indices past N are clamped to N - 1; their sums are computed and never stored.
@@ -58,7 +60,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let plane = p.out_h * p.out_w;
   let start = chunk * p.chunk;
   let end = min(start + p.chunk, p.positions);
-  for (var pos = start; pos < end; pos++) {
+  for (var i = start; i < end; i++) {
+    let pos = select(i, samples[i], p.sampled == 1u);
     let b = pos / plane;
     let rem = pos % plane;
     let iy0 = (rem / p.out_w) * p.stride_h;

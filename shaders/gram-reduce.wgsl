@@ -1,8 +1,8 @@
-// Adds the per-chunk partial Gram matrices (upper triangles) into a running total kept as a
-// compensated (Kahan) pair, and mirrors it to the lower triangle. The pair keeps float32 sums of
+// Adds per-chunk partial sums into a running total kept as a compensated (Kahan) pair. Symmetric
+// mode (Gram matrices): only upper triangles were written; each sum is mirrored to the lower one. The pair keeps float32 sums of
 // 10^5..10^6 patches close to their float64 value across any number of calibration batches.
 
-struct Params { entries: u32, n: u32, chunks: u32, row_stride: u32 }
+struct Params { entries: u32, n: u32, chunks: u32, row_stride: u32, symmetric: u32 }
 
 override WORKGROUP_SIZE: u32 = 64u;
 
@@ -26,7 +26,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let within = e % nn;
   let k1 = within / p.n;
   let k2 = within % p.n;
-  if (k1 > k2) { return; }
+  if (p.symmetric == 1u && k1 > k2) { return; }
 
   var sum = 0.0;
   var comp = 0.0;
@@ -37,5 +37,5 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     sum = t;
   }
   kahan_add(e, sum);
-  if (k1 != k2) { kahan_add(e - within + k2 * p.n + k1, sum); }
+  if (p.symmetric == 1u && k1 != k2) { kahan_add(e - within + k2 * p.n + k1, sum); }
 }

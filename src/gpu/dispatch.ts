@@ -19,3 +19,19 @@ export function bindBuffers(device: GPUDevice, pipeline: GPUComputePipeline, buf
     entries: buffers.map((buffer, binding) => ({ binding, resource: { buffer } })),
   });
 }
+
+/** Encodes one compute pass that binds `buffers` in order at group 0. */
+export function encodePass(
+  device: GPUDevice,
+  encoder: GPUCommandEncoder,
+  pipeline: GPUComputePipeline,
+  label: string,
+  buffers: GPUBuffer[],
+  groups: [number, number, number],
+): void {
+  const pass = encoder.beginComputePass({ label });
+  pass.setPipeline(pipeline);
+  pass.setBindGroup(0, bindBuffers(device, pipeline, buffers));
+  pass.dispatchWorkgroups(...groups);
+  pass.end();
+}

@@ -2,7 +2,7 @@ import { denseGeometry, type ConvGeometry } from '../core/conv-geometry';
 import { randomArray } from '../core/random';
 import { convGramReference } from '../core/reference/conv-gram';
 import type { GpuContext } from '../gpu/device';
-import { ConvGramAccumulator } from '../gpu/kernels/conv-gram';
+import { LayerStatistics } from '../gpu/layer-statistics';
 
 export interface SelfTestResult {
   passed: boolean;
@@ -24,9 +24,9 @@ export async function runGpuSelfTest(ctx: GpuContext): Promise<SelfTestResult> {
   for (const [i, g] of CASES.entries()) {
     const x = randomArray(g.batch * g.channels * g.height * g.width, 40 + i);
     const { batch, ...geometry } = g;
-    const acc = new ConvGramAccumulator(ctx, geometry);
+    const acc = new LayerStatistics(ctx, geometry);
     await acc.add(x, batch);
-    const got = await acc.read();
+    const got = await acc.readGram();
     acc.destroy();
     convGramReference(x, g).forEach((ref, group) => {
       const scale = ref.reduce((m, v) => Math.max(m, Math.abs(v)), 0) || 1;

@@ -2,7 +2,7 @@ import { convOutputSize, patchLength, type ConvGeometry } from '../conv-geometry
 import { forEachPatch } from './patches';
 
 /** Float64 reference of conv-gram.wgsl: one row-major N x N matrix A = X^T X per group. */
-export function convGramReference(input: ArrayLike<number>, g: ConvGeometry): Float64Array[] {
+export function convGramReference(input: ArrayLike<number>, g: ConvGeometry, only?: ArrayLike<number>): Float64Array[] {
   const n = patchLength(g);
   return Array.from({ length: g.groups }, (_, group) => {
     const a = new Float64Array(n * n);
@@ -11,7 +11,7 @@ export function convGramReference(input: ArrayLike<number>, g: ConvGeometry): Fl
         const v = patch[r];
         if (v !== 0) for (let s = 0; s < n; s++) a[r * n + s] += v * patch[s];
       }
-    });
+    }, only);
     return a;
   });
 }
@@ -20,7 +20,13 @@ export function convGramReference(input: ArrayLike<number>, g: ConvGeometry): Fl
  * Float64 reference of cross-gram.wgsl and channel-energy.wgsl: C = Y^T X (row m against its group's
  * patches, row-major M x N) and the per-channel energy yy[m] = sum of Y[:, m]^2, for targets Y in NCHW.
  */
-export function crossGramReference(input: ArrayLike<number>, target: ArrayLike<number>, m: number, g: ConvGeometry): { c: Float64Array; yy: Float64Array } {
+export function crossGramReference(
+  input: ArrayLike<number>,
+  target: ArrayLike<number>,
+  m: number,
+  g: ConvGeometry,
+  only?: ArrayLike<number>,
+): { c: Float64Array; yy: Float64Array } {
   const n = patchLength(g);
   const { outH, outW } = convOutputSize(g);
   const plane = outH * outW;
@@ -36,7 +42,7 @@ export function crossGramReference(input: ArrayLike<number>, target: ArrayLike<n
         yy[r] += y * y;
         if (y !== 0) for (let k = 0; k < n; k++) c[r * n + k] += y * patch[k];
       }
-    });
+    }, only);
   }
   return { c, yy };
 }

@@ -2,14 +2,17 @@ import { convOutputSize, patchLength, type ConvGeometry } from '../conv-geometry
 
 /**
  * Visits every output position of one conv group with its input patch (im2col row, zeros outside the
- * image), in the order [batch][oy][ox]. `position` counts from 0 over all images.
+ * image), in the order [batch][oy][ox]. `position` counts from 0 over all images; `only` restricts
+ * the visit to those positions (calibration's sampling).
  */
 export function forEachPatch(
   input: ArrayLike<number>,
   g: ConvGeometry,
   group: number,
   visit: (patch: Float64Array, position: number) => void,
+  only?: ArrayLike<number>,
 ): void {
+  const keep = only ? new Set(Array.from(only)) : null;
   const n = patchLength(g);
   const groupChannels = g.channels / g.groups;
   const { outH, outW } = convOutputSize(g);
@@ -18,6 +21,7 @@ export function forEachPatch(
   for (let b = 0; b < g.batch; b++) {
     for (let oy = 0; oy < outH; oy++) {
       for (let ox = 0; ox < outW; ox++, position++) {
+        if (keep && !keep.has(position)) continue;
         let k = 0;
         for (let c = 0; c < groupChannels; c++) {
           const channel = (b * g.channels + group * groupChannels + c) * g.height * g.width;

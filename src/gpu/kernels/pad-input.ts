@@ -1,6 +1,6 @@
 import shader from '../../../shaders/pad-input.wgsl?raw';
 import type { GpuContext } from '../device';
-import { bindBuffers, linearDispatch, uniformBuffer } from '../dispatch';
+import { encodePass, linearDispatch, uniformBuffer } from '../dispatch';
 import type { PipelineCache } from '../pipelines';
 
 const WORKGROUP_SIZE = 64;
@@ -25,10 +25,6 @@ export async function encodePadInput(ctx: GpuContext, pipelines: PipelineCache, 
     a.planes, a.height, a.width, a.padTop, a.padLeft, a.paddedHeight, a.paddedWidth, grid.rowStride,
   ), 'pad-input:params');
   const pipeline = await pipelines.get('pad-input', shader, { WORKGROUP_SIZE });
-  const pass = encoder.beginComputePass({ label: 'pad-input' });
-  pass.setPipeline(pipeline);
-  pass.setBindGroup(0, bindBuffers(ctx.device, pipeline, [params, a.source, a.target]));
-  pass.dispatchWorkgroups(grid.x, grid.y);
-  pass.end();
+  encodePass(ctx.device, encoder, pipeline, 'pad-input', [params, a.source, a.target], [grid.x, grid.y, 1]);
   return params;
 }

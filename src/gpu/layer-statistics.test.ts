@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { denseGeometry, type ConvGeometry } from '../../core/conv-geometry';
-import { randomArray, seededRandom } from '../../core/random';
-import { convGramReference } from '../../core/reference/conv-gram';
-import { createGpuContext, type GpuContext } from '../device';
-import { getNodeGpu } from '../node-gpu';
-import { ConvGramAccumulator } from './conv-gram';
+import { convOutputSize, denseGeometry, type ConvGeometry } from '../core/conv-geometry';
+import { randomArray, seededRandom } from '../core/random';
+import { convGramReference, crossGramReference } from '../core/reference/conv-gram';
+import { batchPositions } from '../core/sampling';
+import { createGpuContext, type GpuContext } from './device';
+import { LayerStatistics } from './layer-statistics';
+import { getNodeGpu } from './node-gpu';
 
 let ctx: GpuContext;
 beforeAll(async () => {
@@ -20,6 +21,19 @@ const conv = (o: Partial<ConvGeometry>): ConvGeometry => ({
 /** Post-ReLU inputs: all sums positive, the case where float32 accumulation drifts most. */
 function reluInput(g: ConvGeometry, seed: number): Float32Array {
   return randomArray(g.batch * g.channels * g.height * g.width, seed).map((v) => Math.max(0, v + 0.3));
+}
+
+/** C and yy: each entry within `tolerance` of sqrt(yy_m * A_kk), the scale Cauchy-Schwarz gives it. */
+function expectCrossClose(got: { c: Float64Array; yy: Float64Array }, ref: { c: Float64Array; yy: Float64Array }, a: Float64Array[], m: number, n: number) {
+  for (let r = 0; r < m; r++) {
+    expect(Math.abs(got.yy[r] - ref.yy[r])).toBeLessThanOrEqual(1e-5 * ref.yy[r]);
+    const ga = a[Math.floor(r / (m / a.length))];
+    for (let k = 0; k < n; k++) {
+      const scale = Math.sqrt(ref.yy[r] * ga[k * n + k]);
+      const diff = Math.abs(got.c[r * n + k] - ref.c[r * n + k]);
+      if (!(diff <= 1e-4 * scale)) throw new Error(`C[${r},${k}] = ${got.c[r * n + k]}, float64 gives ${ref.c[r * n + k]}`);
+    }
+  }
 }
 
 function expectClose(actual: Float64Array[], expected: Float64Array[], n: number, tolerance = 1e-4) {
@@ -41,9 +55,9 @@ function expectClose(actual: Float64Array[], expected: Float64Array[], n: number
 
 async function gram(g: ConvGeometry, batches: Float32Array[]): Promise<Float64Array[]> {
   const { batch, ...geometry } = g;
-  const acc = new ConvGramAccumulator(ctx, geometry);
+  const acc = new LayerStatistics(ctx, geometry);
   for (const x of batches) await acc.add(x, batch);
-  const result = await acc.read();
+  const result = await acc.readGram();
   acc.destroy();
   return result;
 }
@@ -95,10 +109,54 @@ describe('conv-gram on WebGPU equals its float64 reference', () => {
 
   it('refuses an input whose size does not match, saying what it expected', async () => {
     const { batch: _b, ...geometry } = conv({});
-    const acc = new ConvGramAccumulator(ctx, geometry);
-    await expect(acc.add(new Float32Array(10), 2)).rejects.toThrowError('conv-gram: input has 10 values; a batch of 2 x 3 x 7 x 9 needs 378.');
-    expect(() => new ConvGramAccumulator(ctx, { ...geometry, groups: 2 })).toThrowError(/3 channels do not split into 2 groups/);
+    const acc = new LayerStatistics(ctx, geometry);
+    await expect(acc.add(new Float32Array(10), 2)).rejects.toThrowError('layer statistics: input has 10 values; a batch of 2 x 3 x 7 x 9 needs 378.');
+    expect(() => new LayerStatistics(ctx, { ...geometry, groups: 2 })).toThrowError(/3 channels do not split into 2 groups/);
     acc.destroy();
+  });
+});
+
+describe('C = Y^T X and diag(Y^T Y) on WebGPU equal their float64 reference', () => {
+  const crossCases: [string, ConvGeometry, number][] = [
+    ['3x3 conv, M = 6', conv({}), 6],
+    ['stride 2, dilation 2, asymmetric padding, M = 9', cases[1][1], 9],
+    ['2 groups, M = 10', cases[2][1], 10],
+    ['depthwise, M = 8', cases[3][1], 8],
+    ['dense, M = 5', denseGeometry(37, 19), 5],
+  ];
+
+  it.each(crossCases)('%s', async (_name, g, m) => {
+    const x = reluInput(g, 21);
+    const { outH, outW } = convOutputSize(g);
+    const y = randomArray(g.batch * m * outH * outW, 22);
+    const { batch, ...geometry } = g;
+    const stats = new LayerStatistics(ctx, geometry, { rows: m });
+    await stats.add(x, batch, y);
+    const a = await stats.readGram();
+    const n = Math.sqrt(a[0].length);
+    expectCrossClose(await stats.readCross(), crossGramReference(x, y, m, g), convGramReference(x, g), m, n);
+    stats.destroy();
+  });
+
+  it('sampling visits the seeded positions, the same ones however the images are batched', async () => {
+    const g = conv({ batch: 4, channels: 4, groups: 2, height: 10, width: 10 });
+    const m = 6;
+    const x = reluInput(g, 8);
+    const y = randomArray(g.batch * m * 100, 9);
+    const { batch: _b, ...geometry } = g;
+    const one = new LayerStatistics(ctx, geometry, { rows: m, positionsPerImage: 17, seed: 5 });
+    await one.add(x, 4, y);
+    const two = new LayerStatistics(ctx, geometry, { rows: m, positionsPerImage: 17, seed: 5 });
+    await two.add(x.subarray(0, 2 * 400), 2, y.subarray(0, 2 * 600));
+    await two.add(x.subarray(2 * 400), 2, y.subarray(2 * 600));
+    expect(one.positions).toBe(4 * 17);
+    const only = batchPositions(100, 4, 17, 5, 0);
+    const refA = convGramReference(x, g, only);
+    expectClose(await one.readGram(), refA, 18);
+    expectClose(await two.readGram(), refA, 18);
+    expectCrossClose(await two.readCross(), crossGramReference(x, y, m, g, only), refA, m, 18);
+    one.destroy();
+    two.destroy();
   });
 });
 

@@ -1,0 +1,20 @@
+import shader from '../../../shaders/channel-energy.wgsl?raw';
+import type { GpuContext } from '../device';
+import { encodePass, uniformBuffer } from '../dispatch';
+import type { PipelineCache } from '../pipelines';
+import { WORKGROUP_SIZE, type PatchPass } from './patch-pass';
+
+/** Encodes the partial sums of each output channel's energy, diag(Y^T Y). */
+export async function encodeChannelEnergy(
+  ctx: GpuContext,
+  pipelines: PipelineCache,
+  encoder: GPUCommandEncoder,
+  s: PatchPass,
+  m: number,
+  b: { target: GPUBuffer; partial: GPUBuffer; samples: GPUBuffer },
+): Promise<GPUBuffer> {
+  const params = uniformBuffer(ctx.device, Uint32Array.of(m, s.outH * s.outW, s.positions, s.chunk, s.sampled ? 1 : 0), 'channel-energy:params');
+  const pipeline = await pipelines.get('channel-energy', shader, { WORKGROUP_SIZE });
+  encodePass(ctx.device, encoder, pipeline, 'channel-energy', [params, b.target, b.partial, b.samples], [Math.ceil(m / WORKGROUP_SIZE), 1, s.chunks]);
+  return params;
+}
