@@ -21,11 +21,19 @@ override WORKGROUP_SIZE: u32 = 64u;
 @group(0) @binding(1) var<storage, read> a: array<f32>;
 @group(0) @binding(2) var<storage, read> c: array<f32>;
 @group(0) @binding(3) var<storage, read_write> planes: array<i32>;
-// Per row, three vectors of length n: G, H and AE.
+// Per row, four vectors of length n: G, H, AE and the compensation of H.
 @group(0) @binding(4) var<storage, read_write> scratch: array<f32>;
 @group(0) @binding(5) var<storage, read_write> state: array<RowState>;
 @group(0) @binding(6) var<storage, read_write> history: array<f32>;
 @group(0) @binding(7) var<storage, read_write> codes: array<i32>;
+
+// Compensated (Kahan) addition: (sum, compensation) + v. The sweep's decisions compare nearly equal
+// quantities, so float32 sums must stay close to the float64 reference's or trajectories drift apart.
+fn kahan(s: vec2<f32>, v: f32) -> vec2<f32> {
+  let y = v - s.y;
+  let t = s.x + y;
+  return vec2<f32>(t, (t - s.x) - y);
+}
 
 // Stitches S into the H slot (free at that point), computes G = A S and returns (<C,S>, <S,G>).
 fn project(row: u32, ab: u32, gb: u32) -> vec2<f32> {
@@ -37,16 +45,16 @@ fn project(row: u32, ab: u32, gb: u32) -> vec2<f32> {
     }
     scratch[sb + k] = s_k;
   }
-  var num = 0.0;
-  var den = 0.0;
+  var num = vec2<f32>(0.0);
+  var den = vec2<f32>(0.0);
   for (var r = 0u; r < p.n; r++) {
-    var acc = 0.0;
-    for (var k = 0u; k < p.n; k++) { acc += a[ab + r * p.n + k] * scratch[sb + k]; }
-    scratch[gb + r] = acc;
-    num += c[row * p.n + r] * scratch[sb + r];
-    den += scratch[sb + r] * acc;
+    var acc = vec2<f32>(0.0);
+    for (var k = 0u; k < p.n; k++) { acc = kahan(acc, a[ab + r * p.n + k] * scratch[sb + k]); }
+    scratch[gb + r] = acc.x;
+    num = kahan(num, c[row * p.n + r] * scratch[sb + r]);
+    den = kahan(den, scratch[sb + r] * acc.x);
   }
-  return vec2<f32>(num, den);
+  return vec2<f32>(num.x, den.x);
 }
 
 fn finish(row: u32, ab: u32, gb: u32) {
@@ -70,9 +78,10 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let row = gid.x;
   if (row >= p.rows) { return; }
   let ab = (row / p.rows_per_group) * p.n * p.n;
-  let gb = row * 3u * p.n;
+  let gb = row * 4u * p.n;
   let hb = gb + p.n;
   let eb = hb + p.n;
+  let cb = eb + p.n;
   if (p.mode == 1u) {
     finish(row, ab, gb);
     return;
@@ -91,25 +100,30 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     let coef = alpha * scale;
     let pb = (row * p.planes + i) * p.n;
     for (var r = 0u; r < p.n; r++) {
-      var acc = 0.0;
-      for (var k = 0u; k < p.n; k++) { acc += a[ab + r * p.n + k] * f32(planes[pb + k]); }
-      scratch[hb + r] = acc;
-      scratch[eb + r] = scratch[gb + r] - scale * acc;
+      var acc = vec2<f32>(0.0);
+      for (var k = 0u; k < p.n; k++) { acc = kahan(acc, a[ab + r * p.n + k] * f32(planes[pb + k])); }
+      scratch[hb + r] = acc.x;
+      scratch[cb + r] = acc.y;
+      scratch[eb + r] = scratch[gb + r] - scale * acc.x;
     }
     for (var k = 0u; k < p.n; k++) {
       let diag = a[ab + k * p.n + k];
       let b = planes[pb + k];
       let t = c[row * p.n + k] - alpha * scratch[eb + k];
-      let grad = 2.0 * (coef * (scratch[hb + k] - diag * f32(b)) - t);
+      let grad = 2.0 * (coef * ((scratch[hb + k] - scratch[cb + k]) - diag * f32(b)) - t);
       let next = select(-i32(sign(grad)), 0, abs(grad) < coef * diag);
       if (next != b) {
         let d = f32(next - b);
-        for (var r = 0u; r < p.n; r++) { scratch[hb + r] += d * a[ab + r * p.n + k]; }
+        for (var r = 0u; r < p.n; r++) {
+          let h = kahan(vec2<f32>(scratch[hb + r], scratch[cb + r]), d * a[ab + r * p.n + k]);
+          scratch[hb + r] = h.x;
+          scratch[cb + r] = h.y;
+        }
         planes[pb + k] = next;
         flips++;
       }
     }
-    for (var r = 0u; r < p.n; r++) { scratch[gb + r] = scratch[eb + r] + scale * scratch[hb + r]; }
+    for (var r = 0u; r < p.n; r++) { scratch[gb + r] = scratch[eb + r] + scale * (scratch[hb + r] - scratch[cb + r]); }
   }
   st.epochs += 1u;
   st.flips += flips;
