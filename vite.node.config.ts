@@ -1,0 +1,21 @@
+import { defineConfig } from 'vite';
+
+/**
+ * Builds the Node entry points (the CLI and the benchmarks) into dist-node/: WGSL is inlined through
+ * `?raw` as in the browser build; npm dependencies stay external and load from node_modules.
+ */
+export default defineConfig({
+  build: {
+    ssr: true,
+    outDir: 'dist-node',
+    emptyOutDir: true,
+    target: 'node20',
+    sourcemap: true,
+    rollupOptions: {
+      input: {
+        'bench-solver': 'bench/solver.ts',
+      },
+      output: { format: 'es', entryFileNames: '[name].mjs' },
+    },
+  },
+});
