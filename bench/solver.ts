@@ -11,8 +11,7 @@ import { planesOf } from '../src/core/quant/grid';
 import { initWeightsReference } from '../src/core/quant/weight-init';
 import { gaussian, seededRandom } from '../src/core/random';
 import { solveLayerOnGpu } from '../src/gpu/bit-split-solver';
-import { createGpuContext } from '../src/gpu/device';
-import { getNodeGpu } from '../src/gpu/node-gpu';
+import { createNodeGpuContext } from '../src/gpu/node-gpu';
 import { PipelineCache } from '../src/gpu/pipelines';
 
 const arg = (name: string, fallback: number) => {
@@ -60,7 +59,7 @@ const time = async <T>(f: () => Promise<T> | T): Promise<[T, number]> => {
 };
 
 async function main() {
-  const ctx = await createGpuContext(getNodeGpu());
+  const ctx = await createNodeGpuContext();
   const pipelines = new PipelineCache(ctx.device);
   const s = ctx.adapterSummary;
   console.log(`adapter: ${s.vendor} ${s.architecture} ${s.description}${s.isFallback ? ' (software fallback)' : ''}`);

@@ -7,12 +7,12 @@ import { syntheticConvLayer } from '../core/quant/synthetic';
 import { initWeightsReference } from '../core/quant/weight-init';
 import { convGramReference, crossGramReference } from '../core/reference/conv-gram';
 import { solveLayerOnGpu } from './bit-split-solver';
-import { createGpuContext, type GpuContext } from './device';
-import { getNodeGpu } from './node-gpu';
+import type { GpuContext } from './device';
+import { createNodeGpuContext } from './node-gpu';
 
 let ctx: GpuContext;
 beforeAll(async () => {
-  ctx = await createGpuContext(getNodeGpu());
+  ctx = await createNodeGpuContext();
 });
 afterAll(() => ctx?.destroy());
 

@@ -3,13 +3,13 @@ import { convOutputSize, denseGeometry, type ConvGeometry } from '../core/conv-g
 import { randomArray, seededRandom } from '../core/random';
 import { convGramReference, crossGramReference } from '../core/reference/conv-gram';
 import { batchPositions } from '../core/sampling';
-import { createGpuContext, type GpuContext } from './device';
+import type { GpuContext } from './device';
 import { LayerStatistics } from './layer-statistics';
-import { getNodeGpu } from './node-gpu';
+import { createNodeGpuContext } from './node-gpu';
 
 let ctx: GpuContext;
 beforeAll(async () => {
-  ctx = await createGpuContext(getNodeGpu());
+  ctx = await createNodeGpuContext();
 });
 afterAll(() => ctx?.destroy());
 

@@ -1,13 +1,32 @@
+import { existsSync } from 'node:fs';
 import { create, globals } from 'webgpu';
+import { createGpuContext, type GpuContext } from './device';
 
-// Dawn shuts down under running work if this object is garbage-collected, so it lives for the process.
-let nodeGpu: GPU | undefined;
+/** Debian's chromium ships SwiftShader, a Vulkan driver that runs on the CPU. */
+const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
 
-/** WebGPU in Node through Dawn (the `webgpu` package); SwiftShader where there is no GPU. */
+// Dawn shuts down under running work if these objects are garbage-collected: they live for the process.
+const instances: GPU[] = [];
+
+/** WebGPU in Node through Dawn (the `webgpu` package). */
 export function getNodeGpu(): GPU {
-  if (!nodeGpu) {
+  if (instances.length === 0) {
     Object.assign(globalThis, globals);
-    nodeGpu = create([]);
+    instances.push(create([]));
   }
-  return nodeGpu;
+  return instances[instances.length - 1];
+}
+
+/**
+ * A device on the machine's GPU; where Vulkan finds none and VK_ICD_FILENAMES is unset, on SwiftShader
+ * (the CPU fallback), which the Vulkan loader reads when the next instance is created.
+ */
+export async function createNodeGpuContext(): Promise<GpuContext> {
+  const gpu = getNodeGpu();
+  if (await gpu.requestAdapter()) return createGpuContext(gpu);
+  if (!process.env.VK_ICD_FILENAMES && existsSync(SWIFTSHADER_ICD)) {
+    process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
+    instances.push(create([]));
+  }
+  return createGpuContext(getNodeGpu());
 }

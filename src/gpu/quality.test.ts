@@ -4,13 +4,13 @@ import { dequantize } from '../core/quant/grid';
 import { outputError } from '../core/quant/metrics';
 import { syntheticConvLayer } from '../core/quant/synthetic';
 import { solveLayerOnGpu, type WeightMethod } from './bit-split-solver';
-import { createGpuContext, type GpuContext } from './device';
+import type { GpuContext } from './device';
 import { LayerStatistics } from './layer-statistics';
-import { getNodeGpu } from './node-gpu';
+import { createNodeGpuContext } from './node-gpu';
 
 let ctx: GpuContext;
 beforeAll(async () => {
-  ctx = await createGpuContext(getNodeGpu());
+  ctx = await createNodeGpuContext();
 });
 afterAll(() => ctx?.destroy());
 

@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fitActivationScaleReference } from '../../core/quant/activation-scale';
 import { randomArray } from '../../core/random';
-import { createGpuContext, type GpuContext } from '../device';
-import { getNodeGpu } from '../node-gpu';
+import type { GpuContext } from '../device';
+import { createNodeGpuContext } from '../node-gpu';
 import { fitActivationScalesOnGpu } from './activation-scale';
 
 let ctx: GpuContext;
 beforeAll(async () => {
-  ctx = await createGpuContext(getNodeGpu());
+  ctx = await createNodeGpuContext();
 });
 afterAll(() => ctx?.destroy());
 
