@@ -46,6 +46,11 @@ export default tseslint.config(
       'src/pipeline runs the job; onnxruntime goes through src/runtime.'),
   },
   {
+    files: ['src/worker/**', 'src/cli/**'],
+    rules: forbid([['**/state/**', '**/ui/**', 'react', 'onnxruntime-web', 'onnxruntime-web/*']],
+      'onnxruntime is reached through src/runtime only.'),
+  },
+  {
     files: ['src/state/**'],
     rules: forbid([['**/gpu/**', '**/runtime/**', '**/pipeline/**', '**/ui/**', 'onnxruntime-web', 'webgpu']],
       'src/state talks to the worker; it never touches the GPU or onnxruntime itself.'),
