@@ -9,7 +9,9 @@ export type StudioErrorKind =
   | 'GpuUnavailableError'
   | 'GpuKernelError'
   | 'GpuDeviceLostError'
-  | 'InvalidArgumentError';
+  | 'InvalidArgumentError'
+  | 'UnsupportedModelError'
+  | 'CancelledError';
 
 export class StudioError extends Error {
   constructor(

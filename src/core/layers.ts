@@ -22,6 +22,8 @@ export interface LayerInfo {
   /** The tensor that feeds the layer (its activation input). */
   input: string;
   output: string;
+  /** Conv bias or Gemm C, when the node has one. */
+  bias?: string;
   conv?: ConvAttributes;
   gemm?: { transA: boolean; transB: boolean; alpha: number; beta: number };
 }
@@ -75,6 +77,7 @@ export function findLayers(graph: GraphView): LayerInventory {
     const base = {
       index: layers.length, name, weight, weightShape: shape, weightSource: source.from,
       params: elementCount(shape), input: node.input[0], output: node.output[0],
+      ...(node.opType !== 'MatMul' && node.input[2] ? { bias: node.input[2] } : {}),
     };
     if (node.opType === 'Conv') {
       if (shape.length < 3) return skip(`its weight has rank ${shape.length}; Conv weights have rank 3 or 4`);

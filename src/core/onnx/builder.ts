@@ -42,8 +42,9 @@ export function makeNode(
   });
 }
 
-export function makeValueInfo(name: string, dims: (number | string)[], elemType: DataType = DataType.FLOAT): ValueInfoProto {
-  const dim = dims.map((d) =>
+/** A typed value; `dims` null leaves the shape unknown (any rank). */
+export function makeValueInfo(name: string, dims: (number | string)[] | null, elemType: DataType = DataType.FLOAT): ValueInfoProto {
+  const dim = (dims ?? []).map((d) =>
     create(TensorShapeProto_DimensionSchema, {
       value: typeof d === 'number' ? { case: 'dimValue', value: BigInt(d) } : { case: 'dimParam', value: d },
     }),
@@ -51,7 +52,7 @@ export function makeValueInfo(name: string, dims: (number | string)[], elemType:
   return create(ValueInfoProtoSchema, {
     name,
     type: create(TypeProtoSchema, {
-      value: { case: 'tensorType', value: create(TypeProto_TensorSchema, { elemType, shape: create(TensorShapeProtoSchema, { dim }) }) },
+      value: { case: 'tensorType', value: create(TypeProto_TensorSchema, { elemType, ...(dims ? { shape: create(TensorShapeProtoSchema, { dim }) } : {}) }) },
     }),
   });
 }

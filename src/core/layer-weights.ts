@@ -1,0 +1,70 @@
+import { resolveConvGeometry, denseGeometry, type ConvGeometry } from './conv-geometry';
+import { StudioError } from './errors';
+import type { LayerInfo } from './layers';
+import type { GraphView } from './onnx/graph';
+import { tensorToFloat32 } from './onnx/tensor';
+
+/** A layer's weight as the solver's M x N matrix, and the way back to the model's own layout. */
+export interface LayerWeights {
+  matrix: Float32Array;
+  original: Float32Array;
+  toOriginal(matrix: ArrayLike<number>): Float32Array;
+}
+
+/** Gemm computes alpha * A * B: the solver quantizes alpha * B^T (as M x N) and the model gets it back / alpha. */
+export function layerWeights(graph: GraphView, layer: LayerInfo): LayerWeights {
+  const t = graph.constantTensor(layer.weight);
+  if (!t) throw new StudioError('UnsupportedModelError', `Layer "${layer.name}": its weight "${layer.weight}" is not a constant.`);
+  const original = tensorToFloat32(t);
+  const { m, n } = layer;
+  const alpha = layer.gemm?.alpha ?? 1;
+  const transposed = layer.op === 'MatMul' || (layer.op === 'Gemm' && !layer.gemm?.transB);
+  const matrix = new Float32Array(m * n);
+  for (let r = 0; r < m; r++) for (let k = 0; k < n; k++) matrix[r * n + k] = alpha * original[transposed ? k * m + r : r * n + k];
+  return {
+    matrix,
+    original,
+    toOriginal(w) {
+      const out = new Float32Array(m * n);
+      for (let r = 0; r < m; r++) for (let k = 0; k < n; k++) out[transposed ? k * m + r : r * n + k] = w[r * n + k] / alpha;
+      return out;
+    },
+  };
+}
+
+/** Per output channel, what to subtract from the layer's output to get X W^T alone (bias, or beta * C). */
+export function layerBias(graph: GraphView, layer: LayerInfo): Float32Array | null {
+  if (!layer.bias) return null;
+  const t = graph.constantTensor(layer.bias);
+  if (!t) throw new StudioError('UnsupportedModelError', `Layer "${layer.name}": its bias "${layer.bias}" is computed at run time.`);
+  const values = tensorToFloat32(t);
+  const beta = layer.gemm?.beta ?? 1;
+  if (values.length !== layer.m && values.length !== 1) {
+    throw new StudioError('UnsupportedModelError', `Layer "${layer.name}": a bias of ${values.length} values does not broadcast over ${layer.m} outputs.`);
+  }
+  return Float32Array.from({ length: layer.m }, (_, i) => beta * values[values.length === 1 ? 0 : i]);
+}
+
+/** The geometry of a layer for an input of the given dims (NCHW for conv; [..., N] for dense layers). */
+export function layerGeometry(layer: LayerInfo, dims: readonly number[]): ConvGeometry {
+  if (layer.conv) {
+    const [batch, channels, ...spatial] = dims;
+    const [height, width] = spatial.length === 1 ? [1, spatial[0]] : spatial;
+    return resolveConvGeometry(layer.conv, { batch, channels, height, width });
+  }
+  if (layer.gemm?.transA) throw new StudioError('UnsupportedModelError', `Layer "${layer.name}": Gemm with transA = 1 is not supported.`);
+  const rows = dims.slice(0, -1).reduce((a, b) => a * b, 1);
+  if (dims.at(-1) !== layer.n) throw new StudioError('UnsupportedModelError', `Layer "${layer.name}": input's last dimension ${dims.at(-1)} is not the weight's ${layer.n}.`);
+  return denseGeometry(rows, layer.n);
+}
+
+/**
+ * The layer's output as the solver's targets: NCHW for conv ([rows, M] for dense), bias removed.
+ * ORT gives dense outputs as [..., M] already; conv outputs are NCHW.
+ */
+export function targetsWithoutBias(output: Float32Array, m: number, plane: number, bias: Float32Array | null): Float32Array {
+  if (!bias) return output;
+  const out = new Float32Array(output.length);
+  for (let i = 0; i < output.length; i++) out[i] = output[i] - bias[Math.floor(i / plane) % m];
+  return out;
+}

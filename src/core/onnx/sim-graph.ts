@@ -1,0 +1,111 @@
+import { clone } from '@bufbuild/protobuf';
+import { ModelProtoSchema, type ModelProto, type TensorProto } from 'onnx-buf';
+import { StudioError } from '../errors';
+import type { LayerInfo } from '../layers';
+import { makeNode, makeValueInfo } from './builder';
+import type { GraphView } from './graph';
+import { DataType, makeTensor } from './tensor';
+
+/** A fake quantizer on a tensor that quantized layers read: q = clip(round(x / s), qmin, qmax) * s. */
+export interface QuantizerSite {
+  tensor: string;
+  /** Shape the scale broadcasts with, e.g. [1, C, 1, 1] for an NCHW conv input. */
+  scaleShape: number[];
+}
+
+export interface QuantizerValue {
+  scale: Float32Array;
+  qmin: number;
+  qmax: number;
+}
+
+export const weightInputName = (layer: LayerInfo) => `bitsplit.w.${layer.index}`;
+const q = (site: QuantizerSite, what: string) => `bitsplit.q.${site.tensor}.${what}`;
+
+/**
+ * The model the studio simulates and exports: every quantized layer reads its weight from `weights`
+ * (a graph input when live, a constant when baked) and its input through a fake quantizer. With
+ * `live`, scales, bounds and an on/off switch are graph inputs, so one onnxruntime session serves the
+ * whole job: float (switch 0, float weights), partly or fully quantized. `probes` become graph
+ * outputs (the layers' raw inputs and outputs, for calibration).
+ */
+export function buildSimulationModel(
+  graph: GraphView,
+  layers: LayerInfo[],
+  sites: QuantizerSite[],
+  o: { live: true; probes: string[] } | { live: false; weights: Map<number, Float32Array>; quantizers: Map<string, QuantizerValue> },
+): ModelProto {
+  if (graph.opset < 11) {
+    throw new StudioError('UnsupportedModelError', `The model uses ONNX opset ${graph.opset}; simulating quantization needs opset 11 or later (Round, Clip with inputs). Convert it with onnx.version_converter.`);
+  }
+  const model = clone(ModelProtoSchema, graph.model);
+  const g = model.graph!;
+  const initializers: TensorProto[] = [];
+  const quantized = new Map<string, string>();
+  for (const site of sites) {
+    const ins = [q(site, 'scale'), q(site, 'qmin'), q(site, 'qmax'), q(site, 'on')];
+    if (o.live) {
+      g.input.push(makeValueInfo(ins[0], site.scaleShape), makeValueInfo(ins[1], []), makeValueInfo(ins[2], []), makeValueInfo(ins[3], []));
+    } else {
+      const v = o.quantizers.get(site.tensor);
+      if (!v) throw new StudioError('InvalidArgumentError', `No quantizer value for tensor "${site.tensor}".`);
+      initializers.push(
+        makeTensor(ins[0], site.scaleShape, DataType.FLOAT, v.scale),
+        makeTensor(ins[1], [], DataType.FLOAT, Float32Array.of(v.qmin)),
+        makeTensor(ins[2], [], DataType.FLOAT, Float32Array.of(v.qmax)),
+        makeTensor(ins[3], [], DataType.FLOAT, Float32Array.of(1)),
+      );
+    }
+    const t = site.tensor;
+    const out = q(site, 'out');
+    // out = x + on * (fq(x) - x): exactly x when off, exactly fq(x) when on.
+    g.node.push(
+      makeNode('Div', [t, ins[0]], [q(site, 'div')]),
+      makeNode('Round', [q(site, 'div')], [q(site, 'round')]),
+      makeNode('Clip', [q(site, 'round'), ins[1], ins[2]], [q(site, 'clip')]),
+      makeNode('Mul', [q(site, 'clip'), ins[0]], [q(site, 'fq')]),
+      makeNode('Sub', [q(site, 'fq'), t], [q(site, 'delta')]),
+      makeNode('Mul', [q(site, 'delta'), ins[3]], [q(site, 'gated')]),
+      makeNode('Add', [t, q(site, 'gated')], [out]),
+    );
+    quantized.set(t, out);
+  }
+  const byName = new Map(layers.map((l) => [l.name, l]));
+  g.node.forEach((node, i) => {
+    const layer = byName.get(node.name || `${node.opType}_${i}`);
+    if (!layer || node.output[0] !== layer.output) return;
+    const site = quantized.get(node.input[0]);
+    if (site) node.input[0] = site;
+    const name = weightInputName(layer);
+    node.input[1] = name;
+    if (o.live) g.input.push(makeValueInfo(name, layer.weightShape));
+    else {
+      const w = o.weights.get(layer.index);
+      if (!w) throw new StudioError('InvalidArgumentError', `No weights for layer "${layer.name}".`);
+      initializers.push(makeTensor(name, layer.weightShape, DataType.FLOAT, w));
+    }
+  });
+  g.initializer.push(...initializers);
+  if (o.live) {
+    const existing = new Set(g.output.map((v) => v.name));
+    for (const probe of o.probes) if (!existing.has(probe)) g.output.push(makeValueInfo(probe, null, DataType.FLOAT));
+  }
+  // Nodes were appended after their consumers: restore a topological order for strict readers.
+  return sortNodes(model);
+}
+
+function sortNodes(model: ModelProto): ModelProto {
+  const g = model.graph!;
+  const ready = new Set([...g.input.map((i) => i.name), ...g.initializer.map((t) => t.name), '']);
+  const pending = [...g.node];
+  const ordered = [];
+  while (pending.length) {
+    const i = pending.findIndex((n) => n.input.every((name) => ready.has(name)));
+    if (i < 0) break;
+    const [node] = pending.splice(i, 1);
+    ordered.push(node);
+    for (const out of node.output) ready.add(out);
+  }
+  g.node = [...ordered, ...pending];
+  return model;
+}

@@ -1,0 +1,79 @@
+import type { LayerInfo } from '../layers';
+import type { GraphView } from '../onnx/graph';
+import type { QuantizerSite } from '../onnx/sim-graph';
+
+export type Method = 'rtn' | 'mse' | 'bitsplit';
+
+export interface LayerOverride {
+  bits?: number;
+  method?: Method;
+  skip?: boolean;
+}
+
+export interface PlanConfig {
+  wbits: number;
+  abits: number | 'float';
+  method: Method;
+  /** Bits of the first and last quantized layers' weights and of the classifier's input (the paper uses 8). */
+  firstLastBits: number;
+  overrides: Record<string, LayerOverride>;
+}
+
+export interface InputQuantizer {
+  tensor: string;
+  bits: number;
+  signed: boolean;
+}
+
+export interface LayerPlan {
+  layer: LayerInfo;
+  bits: number;
+  method: Method;
+  skip: boolean;
+  /** null: the layer reads its input in float (the image, or float activations). */
+  input: InputQuantizer | null;
+}
+
+/** Ops whose output is non-negative whenever their input is. */
+const SIGN_PRESERVING = new Set(['MaxPool', 'AveragePool', 'GlobalAveragePool', 'GlobalMaxPool', 'Flatten', 'Reshape', 'Squeeze', 'Unsqueeze', 'Transpose', 'Identity', 'Concat', 'Resize', 'Upsample']);
+
+/** Whether a tensor can only hold values >= 0: it comes from a ReLU, a Clip at >= 0 or a sigmoid. */
+export function isNonNegative(graph: GraphView, tensor: string, depth = 0): boolean {
+  const node = graph.producers.get(tensor);
+  if (!node || depth > 32) return false;
+  if (node.opType === 'Relu' || node.opType === 'Sigmoid' || node.opType === 'Softmax') return true;
+  if (node.opType === 'Clip') {
+    const min = node.input[1] ? graph.constantTensor(node.input[1])?.values[0] : node.attribute.find((a) => a.name === 'min')?.f;
+    return min !== undefined && Number(min) >= 0;
+  }
+  if (SIGN_PRESERVING.has(node.opType)) {
+    const inputs = node.opType === 'Concat' ? node.input : [node.input[0]];
+    return inputs.every((t) => isNonNegative(graph, t, depth + 1));
+  }
+  return false;
+}
+
+/**
+ * Bits, method and input quantizer of every layer: the paper's rule puts the first and last quantized
+ * layers (and the last one's input) at `firstLastBits`; per-layer overrides win. The model's own
+ * inputs stay float, and so do all activations with abits = 'float'.
+ */
+export function planLayers(graph: GraphView, layers: LayerInfo[], c: PlanConfig): { plans: LayerPlan[]; sites: QuantizerSite[] } {
+  const active = layers.filter((l) => !c.overrides[l.name]?.skip);
+  const first = active[0]?.index;
+  const last = active.at(-1)?.index;
+  const modelInputs = new Set(graph.inputs.map((i) => i.name));
+  const sites = new Map<string, QuantizerSite>();
+  const plans = layers.map((layer): LayerPlan => {
+    const o = c.overrides[layer.name] ?? {};
+    const edge = layer.index === first || layer.index === last;
+    const bits = o.bits ?? (edge ? c.firstLastBits : c.wbits);
+    let input: InputQuantizer | null = null;
+    if (!o.skip && c.abits !== 'float' && !modelInputs.has(layer.input)) {
+      input = { tensor: layer.input, bits: layer.index === last ? Math.max(c.abits, c.firstLastBits) : c.abits, signed: !isNonNegative(graph, layer.input) };
+      sites.set(layer.input, { tensor: layer.input, scaleShape: [] });
+    }
+    return { layer, bits, method: o.method ?? c.method, skip: Boolean(o.skip), input };
+  });
+  return { plans, sites: [...sites.values()] };
+}

@@ -1,0 +1,25 @@
+/** Preprocessed images the job reads in batches; how they were decoded is the caller's business. */
+export interface ImageSet {
+  count: number;
+  /** Dims of one image as the model takes it, e.g. [1, 28, 28] or [3, 32, 32]. */
+  dims: number[];
+  image(i: number): Float32Array;
+  label(i: number): number | null;
+}
+
+export function batchOf(set: ImageSet, start: number, size: number): { data: Float32Array; batch: number; labels: (number | null)[] } {
+  const batch = Math.min(size, set.count - start);
+  const per = set.dims.reduce((a, b) => a * b, 1);
+  const data = new Float32Array(batch * per);
+  const labels: (number | null)[] = [];
+  for (let b = 0; b < batch; b++) {
+    data.set(set.image(start + b), b * per);
+    labels.push(set.label(start + b));
+  }
+  return { data, batch, labels };
+}
+
+/** The first `count` images of a set. */
+export function firstImages(set: ImageSet, count: number): ImageSet {
+  return { ...set, count: Math.min(count, set.count), image: (i) => set.image(i), label: (i) => set.label(i) };
+}

@@ -1,0 +1,65 @@
+import { readFileSync } from 'node:fs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadImageFolder } from '../cli/node-images';
+import { parseClasses } from '../core/labels';
+import { readModelFile } from '../core/model-summary';
+import { presetConfig } from '../core/preprocess';
+import type { ImageSet } from './images';
+import { DEFAULT_JOB, fakeQuantize, runJob, type JobConfig } from './job';
+import { cpuBackend } from './solver-backend';
+
+const demo = new URL('../../public/demo/', import.meta.url);
+let loaded: Awaited<ReturnType<typeof readModelFile>>;
+let images: ImageSet;
+
+beforeAll(async () => {
+  loaded = await readModelFile(new Uint8Array(readFileSync(new URL('model.onnx', demo))), 'model.onnx');
+  const classes = parseClasses(readFileSync(new URL('classes.txt', demo), 'utf8'));
+  images = await loadImageFolder(new URL('images', demo).pathname, presetConfig('zero1', { width: 28, height: 28, channels: 1 }), classes, 10);
+});
+
+const run = (config: Partial<JobConfig>) =>
+  runJob(loaded.graph, loaded.summary.layers, images, images, { ...DEFAULT_JOB, calibImages: 64, positionsPerImage: 100, ...config }, { backend: cpuBackend });
+
+describe('the quantization job on the demo (CPU backend)', () => {
+  it('W8A8 with Bit-Split and error compensation keeps the float accuracy', async () => {
+    const result = await run({ wbits: 8, abits: 8 });
+    expect(result.metrics!.top1Float).toBeCloseTo(92.4, 5);
+    expect(result.metrics!.top1!).toBeGreaterThan(91.5);
+    expect(result.metrics!.agreement).toBeGreaterThan(97);
+    expect(result.layers).toHaveLength(10);
+    expect(result.layers[0].activation).toBeNull();
+    expect(result.layers[1].activation).toMatchObject({ bits: 8, signed: false });
+    for (const l of result.layers) expect(l.relOutputError).toBeLessThan(0.01);
+  });
+
+  it('W2A8: Bit-Split + ECAQ beats round to nearest on every layer\'s output error and on accuracy', async () => {
+    const bitsplit = await run({ wbits: 2, abits: 8 });
+    const rtn = await run({ wbits: 2, abits: 8, method: 'rtn', ecaq: false });
+    console.log(`W2A8 top-1: Bit-Split+ECAQ ${bitsplit.metrics!.top1!.toFixed(1)} %, RTN ${rtn.metrics!.top1!.toFixed(1)} %, float ${bitsplit.metrics!.top1Float!.toFixed(1)} %`);
+    for (const l of bitsplit.layers.slice(1, -1)) {
+      expect(l.wbits).toBe(2);
+      expect(l.relOutputError).toBeLessThan(l.relOutputErrorRtn);
+    }
+    expect(bitsplit.metrics!.top1!).toBeGreaterThan(rtn.metrics!.top1!);
+    expect(bitsplit.metrics!.top1!).toBeGreaterThan(bitsplit.metrics!.top1Float! - 5);
+  });
+
+  it('is deterministic: the same seed gives the same weights', async () => {
+    const a = await run({ wbits: 4, abits: 8, calibImages: 16, positionsPerImage: 50, seed: 3 });
+    const b = await run({ wbits: 4, abits: 8, calibImages: 16, positionsPerImage: 50, seed: 3 });
+    for (const [i, w] of a.weights) expect(Array.from(b.weights.get(i)!)).toEqual(Array.from(w));
+  });
+
+  it('cancels between steps with a typed error', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    await expect(runJob(loaded.graph, loaded.summary.layers, images, null, DEFAULT_JOB, { backend: cpuBackend, signal: controller.signal }))
+      .rejects.toThrowError(expect.objectContaining({ name: 'CancelledError' }));
+  });
+
+  it('fake quantization rounds half to even and clips, like the graph', () => {
+    const q = { scale: Float32Array.of(0.5), qmin: 0, qmax: 3 };
+    expect(Array.from(fakeQuantize(Float32Array.of(0.25, 0.75, -1, 9, 1.1), q))).toEqual([0, 1, 0, 1.5, 1]);
+  });
+});

@@ -1,0 +1,249 @@
+import { convOutputSize } from '../core/conv-geometry';
+import { StudioError } from '../core/errors';
+import { layerBias, layerGeometry, layerWeights, targetsWithoutBias } from '../core/layer-weights';
+import type { LayerInfo } from '../core/layers';
+import { MetricsAccumulator, type ModelMetrics } from '../core/model-metrics';
+import type { GraphView } from '../core/onnx/graph';
+import { activationLevels, fitActivationScaleReference } from '../core/quant/activation-scale';
+import { dequantize } from '../core/quant/grid';
+import { outputError, weightMse } from '../core/quant/metrics';
+import { planLayers, type LayerPlan, type PlanConfig } from '../core/quant/plan';
+import { seededRandom } from '../core/random';
+import { batchOf, type ImageSet } from './images';
+import { Simulator } from './simulator';
+import type { SolverBackend } from './solver-backend';
+
+export interface JobConfig extends PlanConfig {
+  /** Error-compensated activation quantization: each layer solved on its real, partly quantized input. */
+  ecaq: boolean;
+  calibImages: number;
+  positionsPerImage?: number;
+  maxEpochs: number;
+  seed: number;
+  batchSize: number;
+}
+
+export const DEFAULT_JOB: JobConfig = {
+  wbits: 4, abits: 8, method: 'bitsplit', ecaq: true, firstLastBits: 8, overrides: {},
+  calibImages: 256, maxEpochs: 100, seed: 0, batchSize: 32,
+};
+
+export interface JobProgress {
+  stage: 'prepare' | 'calibrate' | 'activations' | 'evaluate' | 'done';
+  layer: number;
+  layers: number;
+  layerName?: string;
+  imagesDone: number;
+  imagesTotal: number;
+  etaSeconds: number | null;
+}
+
+export interface LayerRecord {
+  name: string;
+  op: string;
+  params: number;
+  wbits: number;
+  method: string;
+  skipped: boolean;
+  /** Relative output error on the layer's calibration input: float weights, the result, round to nearest. */
+  relOutputErrorFloat: number;
+  relOutputError: number;
+  relOutputErrorRtn: number;
+  sqnrDb: number;
+  weightMse: number;
+  activation: { bits: number; signed: boolean; scale: number } | null;
+  epochs: number;
+  flips: number;
+  seconds: number;
+}
+
+export interface JobResult {
+  config: JobConfig;
+  backend: string;
+  layers: LayerRecord[];
+  metrics: ModelMetrics | null;
+  seconds: Record<string, number>;
+  /** Final weights (model layout) and activation quantizers: what export writes. */
+  weights: Map<number, Float32Array>;
+  quantizers: Simulator['quantizers'];
+}
+
+export interface JobDeps {
+  backend: SolverBackend;
+  onProgress?: (p: JobProgress) => void;
+  signal?: AbortSignal;
+}
+
+const SAMPLES_PER_TENSOR = 1 << 18;
+
+/**
+ * The quantization job (bit-split.md, section 7): layer by layer in topological order, fit the input's
+ * activation quantizer on what the partly quantized model feeds it, accumulate A and C against the
+ * float model's targets, solve, and feed the quantized weights to every later layer. Without ECAQ,
+ * every layer is solved on float inputs and activation scales are fitted afterwards.
+ */
+export async function runJob(graph: GraphView, layers: LayerInfo[], calib: ImageSet, evalSet: ImageSet | null, config: JobConfig, deps: JobDeps): Promise<JobResult> {
+  const check = () => {
+    if (deps.signal?.aborted) throw new StudioError('CancelledError', 'The run was cancelled; the model and settings are unchanged.');
+  };
+  check();
+  const started = performance.now();
+  const seconds: Record<string, number> = {};
+  const { plans, sites } = planLayers(graph, layers, config);
+  const floatWeights = new Map(layers.map((l) => [l.index, layerWeights(graph, l).original]));
+  const sim = await Simulator.create(graph, layers, sites, floatWeights);
+  const calibCount = Math.min(config.calibImages, calib.count);
+  if (calibCount === 0) throw new StudioError('InvalidArgumentError', 'No calibration images: add at least one image.');
+  const batches = Array.from({ length: Math.ceil(calibCount / config.batchSize) }, (_, i) => i * config.batchSize);
+  const dims = (batch: number) => [batch, ...calib.dims];
+  const progress = makeProgress(deps, plans.length, calibCount);
+  seconds.prepare = (performance.now() - started) / 1000;
+  const records: LayerRecord[] = [];
+
+  try {
+    const solveStart = performance.now();
+    for (const plan of plans) {
+      check();
+      const t0 = performance.now();
+      if (plan.skip) {
+        records.push(skippedRecord(plan));
+        continue;
+      }
+      const layer = plan.layer;
+      const mode = config.ecaq ? 'quantized' : 'float';
+      if (config.ecaq && plan.input) await fitQuantizer(plan, 'quantized');
+      const weights = layerWeights(graph, layer);
+      const bias = layerBias(graph, layer);
+      let accumulator: ReturnType<SolverBackend['begin']> | null = null;
+      try {
+        for (const start of batches) {
+          check();
+          const b = batchOf(calib, start, Math.min(config.batchSize, calibCount - start));
+          const input = await sim.run({ data: b.data, dims: dims(b.batch) }, mode, [layer.input]);
+          const x = input[layer.input];
+          const floatOut = await sim.run({ data: b.data, dims: dims(b.batch) }, 'float', [layer.output]);
+          const geometry = layerGeometry(layer, x.dims);
+          accumulator ??= deps.backend.begin(omitBatch(geometry), layer.m, { positionsPerImage: config.positionsPerImage, seed: config.seed + layer.index });
+          const quantizedInput = mode === 'quantized' && plan.input ? fakeQuantize(x.data, sim.quantizers.get(plan.input.tensor)!) : x.data;
+          const { outH, outW } = convOutputSize(geometry);
+          const y = targetsWithoutBias(floatOut[layer.output].data, layer.m, outH * outW, bias);
+          await accumulator.add(quantizedInput, geometry.batch, y);
+          progress('calibrate', plan, start + b.batch);
+        }
+        const acc = accumulator!;
+        const solved = await acc.solve(weights.matrix, plan.bits, plan.method, config.maxEpochs);
+        const rtn = plan.method === 'rtn' ? solved : await acc.solve(weights.matrix, plan.bits, 'rtn');
+        const { problem, yy } = await acc.statistics();
+        const deq = dequantize(solved.weights);
+        sim.weights.set(layer.index, weights.toOriginal(deq));
+        const after = outputError(problem, yy, deq);
+        records.push({
+          name: layer.name, op: layer.op, params: layer.params, wbits: plan.bits, method: plan.method, skipped: false,
+          relOutputErrorFloat: outputError(problem, yy, weights.matrix).relative,
+          relOutputError: after.relative,
+          relOutputErrorRtn: outputError(problem, yy, dequantize(rtn.weights)).relative,
+          sqnrDb: after.sqnrDb,
+          weightMse: weightMse(weights.matrix, solved.weights),
+          activation: plan.input ? { ...plan.input, scale: sim.quantizers.get(plan.input.tensor)?.scale[0] ?? 0 } : null,
+          epochs: solved.epochs, flips: solved.flips, seconds: (performance.now() - t0) / 1000,
+        });
+      } finally {
+        accumulator?.destroy();
+      }
+    }
+    seconds.calibrateAndSolve = (performance.now() - solveStart) / 1000;
+
+    if (!config.ecaq) {
+      const t = performance.now();
+      for (const plan of plans) if (plan.input && !plan.skip) await fitQuantizer(plan, 'quantized');
+      for (const r of records) {
+        const plan = plans.find((p) => p.layer.name === r.name)!;
+        if (plan.input) r.activation = { ...plan.input, scale: sim.quantizers.get(plan.input.tensor)?.scale[0] ?? 0 };
+      }
+      seconds.activations = (performance.now() - t) / 1000;
+    }
+
+    let metrics: ModelMetrics | null = null;
+    if (evalSet && evalSet.count > 0) {
+      const t = performance.now();
+      metrics = await evaluate(sim, evalSet, graph.outputs[0].name, config.batchSize, (done) => progress('evaluate', null, done, evalSet.count), check);
+      seconds.evaluate = (performance.now() - t) / 1000;
+    }
+    seconds.total = (performance.now() - started) / 1000;
+    progress('done', null, calibCount);
+    return { config, backend: deps.backend.name, layers: records, metrics, seconds, weights: new Map(sim.weights), quantizers: new Map(sim.quantizers) };
+  } finally {
+    await sim.release();
+  }
+
+  /** Fits a layer's input quantizer on seeded samples of what the current model feeds it. */
+  async function fitQuantizer(plan: LayerPlan, mode: 'float' | 'quantized') {
+    const q = plan.input!;
+    if (sim.quantizers.has(q.tensor)) return;
+    const samples: number[] = [];
+    const random = seededRandom(config.seed ^ (plan.layer.index * 7919));
+    for (const start of batches) {
+      check();
+      const b = batchOf(calib, start, Math.min(config.batchSize, calibCount - start));
+      const x = (await sim.run({ data: b.data, dims: dims(b.batch) }, mode, [q.tensor]))[q.tensor].data;
+      const keep = Math.min(1, SAMPLES_PER_TENSOR / (x.length * batches.length));
+      for (let i = 0; i < x.length; i++) if (keep >= 1 || random() < keep) samples.push(x[i]);
+      progress('activations', plan, start + b.batch);
+    }
+    const { scale } = fitActivationScaleReference(samples, q.bits, q.signed);
+    const levels = activationLevels(q.bits, q.signed);
+    sim.quantizers.set(q.tensor, { scale: Float32Array.of(scale > 0 ? scale : 1), qmin: q.signed ? -levels : 0, qmax: levels, on: true });
+  }
+}
+
+function omitBatch<T extends { batch: number }>(g: T): Omit<T, 'batch'> {
+  const { batch: _batch, ...rest } = g;
+  return rest;
+}
+
+/** The same arithmetic as the simulation graph's Div, Round, Clip, Mul (Math.round differs on ties: use half-even). */
+export function fakeQuantize(x: Float32Array, q: { scale: Float32Array; qmin: number; qmax: number }): Float32Array {
+  const s = q.scale[0];
+  return x.map((v) => {
+    const t = Math.fround(v / s);
+    let r = Math.round(t);
+    if (Math.abs(t % 1) === 0.5 && r % 2 !== 0) r -= 1;
+    return Math.min(q.qmax, Math.max(q.qmin, r)) * s;
+  });
+}
+
+function skippedRecord(plan: LayerPlan): LayerRecord {
+  const l = plan.layer;
+  return {
+    name: l.name, op: l.op, params: l.params, wbits: 32, method: 'float', skipped: true, relOutputErrorFloat: 0,
+    relOutputError: 0, relOutputErrorRtn: 0, sqnrDb: Infinity, weightMse: 0, activation: null, epochs: 0, flips: 0, seconds: 0,
+  };
+}
+
+async function evaluate(sim: Simulator, set: ImageSet, output: string, batchSize: number, onBatch: (done: number) => void, check: () => void): Promise<ModelMetrics> {
+  const metrics = new MetricsAccumulator();
+  for (let start = 0; start < set.count; start += batchSize) {
+    check();
+    const b = batchOf(set, start, batchSize);
+    const input = { data: b.data, dims: [b.batch, ...set.dims] };
+    const f = (await sim.run(input, 'float', [output]))[output];
+    const q = (await sim.run(input, 'quantized', [output]))[output];
+    metrics.add(f.data, q.data, f.data.length / b.batch, b.labels);
+    onBatch(start + b.batch);
+  }
+  return metrics.result();
+}
+
+function makeProgress(deps: JobDeps, layers: number, images: number) {
+  const start = performance.now();
+  return (stage: JobProgress['stage'], plan: LayerPlan | null, imagesDone: number, imagesTotal = images) => {
+    if (!deps.onProgress) return;
+    const layer = plan ? plan.layer.index + 1 : layers;
+    const fraction = stage === 'done' ? 1 : Math.min(1, (layer - 1 + imagesDone / imagesTotal) / layers);
+    const elapsed = (performance.now() - start) / 1000;
+    deps.onProgress({
+      stage, layer, layers, layerName: plan?.layer.name, imagesDone, imagesTotal,
+      etaSeconds: fraction > 0.02 && stage !== 'evaluate' ? (elapsed * (1 - fraction)) / fraction : null,
+    });
+  };
+}

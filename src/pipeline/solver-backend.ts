@@ -1,0 +1,89 @@
+import { convOutputSize, patchLength, type ConvGeometry } from '../core/conv-geometry';
+import { DEFAULT_MAX_EPOCHS, solveBitSplitReference, type SolverProblem } from '../core/quant/bit-split';
+import type { QuantizedWeights } from '../core/quant/grid';
+import type { Method } from '../core/quant/plan';
+import { initWeightsReference } from '../core/quant/weight-init';
+import { convGramReference, crossGramReference } from '../core/reference/conv-gram';
+import { batchPositions } from '../core/sampling';
+import { solveLayerOnGpu } from '../gpu/bit-split-solver';
+import type { GpuContext } from '../gpu/device';
+import { LayerStatistics, type InputGeometry } from '../gpu/layer-statistics';
+import { PipelineCache } from '../gpu/pipelines';
+
+export interface SolvedLayer {
+  weights: QuantizedWeights;
+  epochs: number;
+  flips: number;
+}
+
+/** One layer's calibration sums and solver, on the GPU or on the CPU (the float64 references). */
+export interface LayerAccumulator {
+  add(input: Float32Array, batch: number, target: Float32Array): Promise<void>;
+  /** A, C and diag(Y^T Y), on the host (for the metrics). */
+  statistics(): Promise<{ problem: SolverProblem; yy: Float64Array }>;
+  solve(weights: Float32Array, bits: number, method: Method, maxEpochs?: number): Promise<SolvedLayer>;
+  destroy(): void;
+}
+
+export interface SolverBackend {
+  readonly name: 'webgpu' | 'cpu';
+  begin(geometry: InputGeometry, rows: number, sampling: { positionsPerImage?: number; seed: number }): LayerAccumulator;
+}
+
+export function gpuBackend(ctx: GpuContext): SolverBackend {
+  const pipelines = new PipelineCache(ctx.device);
+  return {
+    name: 'webgpu',
+    begin(geometry, rows, sampling) {
+      const stats = new LayerStatistics(ctx, geometry, { rows, ...sampling }, { pipelines });
+      const n = stats.n;
+      return {
+        add: (input, batch, target) => stats.add(input, batch, target),
+        async statistics() {
+          const a = await stats.readGram();
+          const { c, yy } = await stats.readCross();
+          return { problem: { a, c, m: rows, n, groups: geometry.groups }, yy };
+        },
+        async solve(weights, bits, method, maxEpochs = DEFAULT_MAX_EPOCHS) {
+          const r = await solveLayerOnGpu(ctx, { weights, m: rows, n, groups: geometry.groups, a: stats.gram.total, c: stats.cross!.total },
+            { bits, method, maxEpochs }, pipelines);
+          return { weights: r, epochs: Math.max(0, ...r.epochs), flips: r.flips.reduce((a, b) => a + b, 0) };
+        },
+        destroy: () => stats.destroy(),
+      };
+    },
+  };
+}
+
+/** The CPU path: the float64 references, with the same sampling and the same codes as the GPU. */
+export const cpuBackend: SolverBackend = {
+  name: 'cpu',
+  begin(geometry, rows, sampling) {
+    const n = patchLength({ ...geometry, batch: 1 });
+    const a = Array.from({ length: geometry.groups }, () => new Float64Array(n * n));
+    const c = new Float64Array(rows * n);
+    const yy = new Float64Array(rows);
+    let images = 0;
+    return {
+      async add(input, batch, target) {
+        const g: ConvGeometry = { ...geometry, batch };
+        const { outH, outW } = convOutputSize(g);
+        const only = sampling.positionsPerImage !== undefined && sampling.positionsPerImage < outH * outW
+          ? batchPositions(outH * outW, batch, sampling.positionsPerImage, sampling.seed, images) : undefined;
+        convGramReference(input, g, only).forEach((part, i) => part.forEach((v, k) => (a[i][k] += v)));
+        const cross = crossGramReference(input, target, rows, g, only);
+        cross.c.forEach((v, k) => (c[k] += v));
+        cross.yy.forEach((v, k) => (yy[k] += v));
+        images += batch;
+      },
+      statistics: async () => ({ problem: { a, c, m: rows, n, groups: geometry.groups }, yy }),
+      async solve(weights, bits, method, maxEpochs = DEFAULT_MAX_EPOCHS) {
+        const init = initWeightsReference(weights, rows, n, bits, method === 'rtn' ? 0 : undefined);
+        if (method !== 'bitsplit') return { weights: init, epochs: 0, flips: 0 };
+        const r = solveBitSplitReference({ a, c, m: rows, n, groups: geometry.groups }, init, { maxEpochs });
+        return { weights: r, epochs: Math.max(0, ...r.epochs), flips: r.flips.reduce((x, y) => x + y, 0) };
+      },
+      destroy: () => undefined,
+    };
+  },
+};
