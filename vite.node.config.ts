@@ -13,6 +13,7 @@ export default defineConfig({
     sourcemap: true,
     rollupOptions: {
       input: {
+        bitsplit: 'src/cli/bitsplit.ts',
         'bench-solver': 'bench/solver.ts',
       },
       output: { format: 'es', entryFileNames: '[name].mjs' },

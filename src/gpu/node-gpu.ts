@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { create, globals } from 'webgpu';
 import { createGpuContext, type GpuContext } from './device';
 
@@ -22,6 +22,8 @@ export function getNodeGpu(): GPU {
  * (the CPU fallback), which the Vulkan loader reads when the next instance is created.
  */
 export async function createNodeGpuContext(): Promise<GpuContext> {
+  // With no Vulkan driver installed at all, go straight to SwiftShader instead of letting Dawn warn.
+  if (!process.env.VK_ICD_FILENAMES && !hasVulkanDriver() && existsSync(SWIFTSHADER_ICD)) process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
   const gpu = getNodeGpu();
   if (await gpu.requestAdapter()) return createGpuContext(gpu);
   if (!process.env.VK_ICD_FILENAMES && existsSync(SWIFTSHADER_ICD)) {
@@ -29,4 +31,9 @@ export async function createNodeGpuContext(): Promise<GpuContext> {
     instances.push(create([]));
   }
   return createGpuContext(getNodeGpu());
+}
+
+function hasVulkanDriver(): boolean {
+  const dirs = ['/usr/share/vulkan/icd.d', '/etc/vulkan/icd.d', '/usr/local/share/vulkan/icd.d'];
+  return dirs.some((d) => existsSync(d) && readdirSync(d).some((f) => f.endsWith('.json')));
 }

@@ -21,7 +21,7 @@ export class ModelRunner {
 
   static async create(bytes: Uint8Array): Promise<ModelRunner> {
     try {
-      return new ModelRunner(await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'] }));
+      return new ModelRunner(await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'], logSeverityLevel: 3 }));
     } catch (e) {
       throw new StudioError('OnnxFormatError', `onnxruntime could not load the model: ${e instanceof Error ? e.message : String(e)}`);
     }

@@ -85,6 +85,11 @@ export function buildSimulationModel(
       initializers.push(makeTensor(name, layer.weightShape, DataType.FLOAT, w));
     }
   });
+  // The original weights are read by nothing now (unless shared with another node): drop them.
+  const used = new Set(g.node.flatMap((n) => n.input));
+  g.initializer = g.initializer.filter((t) => used.has(t.name) || g.input.some((i) => i.name === t.name));
+  g.node = g.node.filter((n) => n.opType !== 'Constant' || n.output.some((out) => used.has(out) || g.output.some((o) => o.name === out)));
+  g.input = g.input.filter((i) => used.has(i.name) || !graph.constants.has(i.name));
   g.initializer.push(...initializers);
   if (o.live) {
     const existing = new Set(g.output.map((v) => v.name));

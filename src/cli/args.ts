@@ -1,0 +1,101 @@
+import { parseArgs } from 'node:util';
+import { StudioError } from '../core/errors';
+import type { Method } from '../core/quant/plan';
+
+export interface CliOptions {
+  model: string;
+  images: string;
+  wbits: number;
+  abits: number | 'float';
+  method: Method;
+  ecaq: boolean;
+  calib: number;
+  evalImages?: string;
+  classes?: string;
+  preset: string;
+  seed: number;
+  out: string;
+  report: string;
+  inputSize?: { height: number; width: number };
+  positions?: number;
+  epochs: number;
+  batch: number;
+  backend: 'auto' | 'gpu' | 'cpu';
+  firstLastBits: number;
+  resize: 'shorter-side-crop' | 'stretch' | 'letterbox';
+}
+
+export const USAGE = `usage: bitsplit quantize MODEL.onnx --images DIR --wbits B --abits B|float --method rtn|mse|bitsplit
+         [--ecaq] [--calib N] [--eval-images DIR] [--classes FILE] [--preset imagenet|minus1to1|zero1]
+         [--seed S] [--input-size HxW] [--positions N] [--epochs N] [--batch N] [--backend auto|gpu|cpu]
+         [--first-last-bits B] [--resize shorter-side-crop|stretch|letterbox] --out OUT.onnx --report OUT.json`;
+
+const bad = (message: string): never => {
+  throw new StudioError('InvalidArgumentError', message);
+};
+
+function integer(name: string, value: string | undefined, min: number, max: number): number {
+  const n = Number(value);
+  if (value === undefined || !Number.isInteger(n) || n < min || n > max) bad(`--${name} must be an integer from ${min} to ${max}, got "${value}".`);
+  return n;
+}
+
+/** Parses `quantize MODEL.onnx ...`; every mistake becomes a one-line InvalidArgumentError. */
+export function parseCli(argv: string[]): CliOptions {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        images: { type: 'string' }, wbits: { type: 'string' }, abits: { type: 'string' }, method: { type: 'string' },
+        ecaq: { type: 'boolean', default: false }, calib: { type: 'string' }, 'eval-images': { type: 'string' },
+        classes: { type: 'string' }, preset: { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' },
+        report: { type: 'string' }, 'input-size': { type: 'string' }, positions: { type: 'string' }, epochs: { type: 'string' },
+        batch: { type: 'string' }, backend: { type: 'string' }, 'first-last-bits': { type: 'string' }, resize: { type: 'string' },
+      },
+    });
+  } catch (e) {
+    return bad(`${e instanceof Error ? e.message : e}`);
+  }
+  const { values: v, positionals } = parsed;
+  if (positionals[0] !== 'quantize') bad(`unknown command "${positionals[0] ?? ''}"; the command is "quantize".`);
+  const model = positionals[1] ?? bad('the model file is missing: bitsplit quantize MODEL.onnx ...');
+  if (positionals.length > 2) bad(`unexpected argument "${positionals[2]}".`);
+  const required = (name: 'images' | 'wbits' | 'abits' | 'method' | 'out' | 'report') => v[name] ?? bad(`--${name} is required.`);
+  const method = required('method');
+  if (!['rtn', 'mse', 'bitsplit'].includes(method)) bad(`--method must be rtn, mse or bitsplit, got "${method}".`);
+  const abits = required('abits');
+  const backend = v.backend ?? 'auto';
+  if (!['auto', 'gpu', 'cpu'].includes(backend)) bad(`--backend must be auto, gpu or cpu, got "${backend}".`);
+  const resize = v.resize ?? 'shorter-side-crop';
+  if (!['shorter-side-crop', 'stretch', 'letterbox'].includes(resize)) bad(`--resize must be shorter-side-crop, stretch or letterbox, got "${resize}".`);
+  let inputSize: CliOptions['inputSize'];
+  if (v['input-size'] !== undefined) {
+    const m = /^(\d+)x(\d+)$/.exec(v['input-size']);
+    if (!m) bad(`--input-size must look like 224x224 (height x width), got "${v['input-size']}".`);
+    inputSize = { height: Number(m![1]), width: Number(m![2]) };
+  }
+  return {
+    model,
+    images: required('images'),
+    wbits: integer('wbits', required('wbits'), 2, 8),
+    abits: abits === 'float' ? 'float' : integer('abits', abits, 2, 16),
+    method: method as Method,
+    ecaq: Boolean(v.ecaq),
+    calib: v.calib === undefined ? 256 : integer('calib', v.calib, 1, 1_000_000),
+    evalImages: v['eval-images'],
+    classes: v.classes,
+    preset: v.preset ?? 'imagenet',
+    seed: v.seed === undefined ? 0 : integer('seed', v.seed, 0, 2 ** 31 - 1),
+    out: required('out'),
+    report: required('report'),
+    inputSize,
+    positions: v.positions === undefined ? undefined : integer('positions', v.positions, 1, 1_000_000),
+    epochs: v.epochs === undefined ? 100 : integer('epochs', v.epochs, 0, 10_000),
+    batch: v.batch === undefined ? 32 : integer('batch', v.batch, 1, 4096),
+    backend: backend as CliOptions['backend'],
+    firstLastBits: v['first-last-bits'] === undefined ? 8 : integer('first-last-bits', v['first-last-bits'], 2, 8),
+    resize: resize as CliOptions['resize'],
+  };
+}

@@ -1,0 +1,68 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it, vi } from 'vitest';
+import { MetricsAccumulator } from '../core/model-metrics';
+import { decodeModel } from '../core/onnx/model-io';
+import { presetConfig } from '../core/preprocess';
+import { batchOf } from '../pipeline/images';
+import { ModelRunner } from '../runtime/ort';
+import { main } from './main';
+import { loadImageFolder } from './node-images';
+
+const demo = (f: string) => new URL(`../../public/demo/${f}`, import.meta.url).pathname;
+
+function quiet<T>(f: () => Promise<T>): Promise<{ result: T; stderr: string }> {
+  let stderr = '';
+  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => ((stderr += String(chunk)), true));
+  const out = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+  return f().then((result) => ({ result, stderr })).finally(() => (err.mockRestore(), out.mockRestore()));
+}
+
+describe('bitsplit quantize', () => {
+  it('quantizes the demo; the written model runs in onnxruntime and scores what the report says', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bitsplit-'));
+    const args = ['quantize', demo('model.onnx'), '--images', demo('images'), '--wbits', '4', '--abits', '8', '--method', 'bitsplit',
+      '--ecaq', '--calib', '16', '--positions', '60', '--eval-images', demo('images'), '--classes', demo('classes.txt'),
+      '--preset', 'zero1', '--seed', '5', '--out', join(dir, 'q.onnx'), '--report', join(dir, 'r.json'), '--backend', 'cpu'];
+    const { result: code } = await quiet(() => main(args));
+    expect(code).toBe(0);
+    const report = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8'));
+    expect(report.config).toMatchObject({ wbits: 4, abits: 8, method: 'bitsplit', ecaq: true, calibImages: 16, seed: 5 });
+    expect(report.layers).toHaveLength(10);
+    for (const l of report.layers) {
+      expect(Object.keys(l)).toEqual(expect.arrayContaining(['name', 'op', 'params', 'wbits', 'method', 'relOutputError', 'relOutputErrorRtn']));
+    }
+    expect(report.layers.map((l: { wbits: number }) => l.wbits)).toEqual([8, 4, 4, 4, 4, 4, 4, 4, 4, 8]);
+    expect(report.metrics.top1Float).toBeCloseTo(92.4, 5);
+    expect(report.metrics.top1).toBeGreaterThan(88);
+    expect(report.seconds.total).toBeGreaterThan(0);
+
+    const bytes = new Uint8Array(readFileSync(join(dir, 'q.onnx')));
+    const keys = decodeModel(bytes).metadataProps.map((p) => p.key);
+    expect(keys).toEqual(['bitsplit.config', 'bitsplit.version', 'bitsplit.source_sha256']);
+    const images = await loadImageFolder(demo('images'), presetConfig('zero1', { width: 28, height: 28, channels: 1 }), null, 10);
+    const [quantized, float] = await Promise.all([ModelRunner.create(bytes), ModelRunner.create(new Uint8Array(readFileSync(demo('model.onnx'))))]);
+    const metrics = new MetricsAccumulator();
+    for (let start = 0; start < images.count; start += 50) {
+      const b = batchOf(images, start, 50);
+      const feeds = { image: { data: b.data, dims: [b.batch, 1, 28, 28] } };
+      metrics.add((await float.run(feeds)).logits.data, (await quantized.run(feeds)).logits.data, 10, b.labels);
+    }
+    expect(metrics.result().top1).toBeCloseTo(report.metrics.top1, 6);
+    expect(metrics.result().agreement).toBeCloseTo(report.metrics.agreement, 6);
+  });
+
+  it.each([
+    [['quantize', 'missing.onnx', '--images', '.', '--wbits', '4', '--abits', '8', '--method', 'rtn', '--out', 'o', '--report', 'r'], 'bitsplit: Cannot read the model "missing.onnx".'],
+    [['quantize', 'm.onnx', '--images', '.', '--wbits', '1', '--abits', '8', '--method', 'rtn', '--out', 'o', '--report', 'r'], 'bitsplit: --wbits must be an integer from 2 to 8, got "1".'],
+    [['quantize', 'm.onnx', '--images', '.', '--wbits', '4', '--abits', '8', '--method', 'gptq', '--out', 'o', '--report', 'r'], 'bitsplit: --method must be rtn, mse or bitsplit, got "gptq".'],
+    [['quantize', 'm.onnx', '--wbits', '4', '--abits', '8', '--method', 'rtn', '--out', 'o', '--report', 'r'], 'bitsplit: --images is required.'],
+    [['quantize', 'm.onnx', '--images', '.', '--wbits', '4', '--abits', '8', '--method', 'rtn', '--out', 'o', '--report', 'r', '--input-size', '224'], 'bitsplit: --input-size must look like 224x224 (height x width), got "224".'],
+    [['quantize', demo('model.onnx'), '--images', demo('classes.txt/..'), '--wbits', '4', '--abits', '8', '--method', 'rtn', '--out', 'o', '--report', 'r', '--classes', 'nope.txt'], 'bitsplit: Cannot read the classes file "nope.txt".'],
+  ])('bad input exits 2 with one line: %j', async (args, message) => {
+    const { result, stderr } = await quiet(() => main(args as string[]));
+    expect(result).toBe(2);
+    expect(stderr).toBe(`${message}\n`);
+  });
+});

@@ -1,0 +1,111 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import sharp from 'sharp';
+import { isStudioError, StudioError } from '../core/errors';
+import { parseClasses } from '../core/labels';
+import { readModelFile } from '../core/model-summary';
+import { presetConfig } from '../core/preprocess';
+import { createNodeGpuContext } from '../gpu/node-gpu';
+import { runJob, type JobProgress } from '../pipeline/job';
+import { bakeQuantizedModel, buildReport } from '../pipeline/report';
+import { cpuBackend, gpuBackend, type SolverBackend } from '../pipeline/solver-backend';
+import { listImages, loadImageFolder } from './node-images';
+import { parseCli, USAGE, type CliOptions } from './args';
+
+const BAD_INPUT = new Set(['InvalidArgumentError', 'OnnxFormatError', 'ExternalDataError', 'UnsupportedModelError', 'UnsupportedTensorError']);
+
+function readFile(path: string, what: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch {
+    throw new StudioError('InvalidArgumentError', `Cannot read ${what} "${path}".`);
+  }
+}
+
+/** Model input layout and size: NCHW or NHWC from where the 1 or 3 channels sit; dynamic sizes from the images. */
+async function inputShape(dims: (number | string | null)[], o: CliOptions): Promise<{ channels: 1 | 3; height: number; width: number; layout: 'NCHW' | 'NHWC' }> {
+  if (dims.length !== 4) throw new StudioError('UnsupportedModelError', `The model's input has ${dims.length} dimensions; image models take 4 (NCHW or NHWC).`);
+  const nhwc = (dims[3] === 1 || dims[3] === 3) && dims[1] !== 1 && dims[1] !== 3;
+  const [c, h, w] = nhwc ? [dims[3], dims[1], dims[2]] : [dims[1], dims[2], dims[3]];
+  if (c !== 1 && c !== 3) throw new StudioError('UnsupportedModelError', `The model's input has ${c} channels; the studio feeds 1 (grey) or 3 (colour).`);
+  let height = typeof h === 'number' ? h : o.inputSize?.height;
+  let width = typeof w === 'number' ? w : o.inputSize?.width;
+  if (o.inputSize) ({ height, width } = o.inputSize);
+  if (height === undefined || width === undefined) {
+    const first = listImages(o.images).files[0];
+    const meta = first ? await sharp(`${o.images}/${first}`).metadata() : null;
+    if (!meta?.height || !meta.width) throw new StudioError('InvalidArgumentError', 'The model\'s input size is dynamic and no image gives one: pass --input-size HxW.');
+    height ??= meta.height;
+    width ??= meta.width;
+  }
+  return { channels: c, height, width, layout: nhwc ? 'NHWC' : 'NCHW' };
+}
+
+function progressPrinter(): (p: JobProgress) => void {
+  const tty = process.stderr.isTTY;
+  let lastLine = '';
+  return (p) => {
+    const fraction = p.stage === 'done' ? 1 : Math.min(1, (p.layer - 1 + p.imagesDone / p.imagesTotal) / p.layers);
+    const eta = p.etaSeconds === null ? '' : ` · ETA ${Math.ceil(p.etaSeconds)} s`;
+    const what = p.stage === 'evaluate' ? `evaluate ${p.imagesDone}/${p.imagesTotal} images` : `${p.stage} layer ${p.layer}/${p.layers} ${p.layerName ?? ''}`;
+    if (tty) {
+      const width = 24;
+      const bar = '#'.repeat(Math.round(fraction * width)).padEnd(width, '-');
+      process.stderr.write(`\r[${bar}] ${(fraction * 100).toFixed(0).padStart(3)}% ${what}${eta}`.padEnd(100).slice(0, 120));
+      if (p.stage === 'done') process.stderr.write('\n');
+    } else {
+      const line = `${p.stage} ${p.layer}/${p.layers}`;
+      if (line !== lastLine) process.stderr.write(`${what}${eta}\n`);
+      lastLine = line;
+    }
+  };
+}
+
+async function chooseBackend(choice: CliOptions['backend']): Promise<SolverBackend> {
+  if (choice === 'cpu') return cpuBackend;
+  try {
+    const ctx = await createNodeGpuContext();
+    // On a software adapter the float64 reference on the CPU is faster than the emulated GPU.
+    if (choice === 'auto' && ctx.adapterSummary.isFallback) return cpuBackend;
+    return gpuBackend(ctx);
+  } catch (e) {
+    if (choice === 'gpu') throw e;
+    return cpuBackend;
+  }
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let o: CliOptions;
+  try {
+    o = parseCli(argv);
+    const { graph, summary } = await readModelFile(new Uint8Array(readFile(o.model, 'the model')), basename(o.model));
+    const input = summary.inputs[0];
+    if (!input) throw new StudioError('UnsupportedModelError', 'The model has no input.');
+    const shape = await inputShape(input.dims, o);
+    const pre = presetConfig(o.preset, shape, { layout: shape.layout, resize: o.resize });
+    const numClasses = Number(summary.outputs[0]?.dims.at(-1)) || 1_000_000;
+    const classes = o.classes ? parseClasses(readFile(o.classes, 'the classes file').toString('utf8')) : null;
+    const calib = await loadImageFolder(o.images, pre, classes, numClasses);
+    const evalSet = o.evalImages ? await loadImageFolder(o.evalImages, pre, classes, numClasses) : null;
+    const backend = await chooseBackend(o.backend);
+    const result = await runJob(graph, summary.layers, calib, evalSet, {
+      wbits: o.wbits, abits: o.abits, method: o.method, ecaq: o.ecaq, firstLastBits: o.firstLastBits, overrides: {},
+      calibImages: o.calib, positionsPerImage: o.positions, maxEpochs: o.epochs, seed: o.seed, batchSize: o.batch,
+    }, { backend, onProgress: progressPrinter() });
+    writeFileSync(o.out, bakeQuantizedModel(graph, summary.layers, result, summary.sha256));
+    writeFileSync(o.report, `${JSON.stringify(buildReport(summary, result), null, 2)}\n`);
+    const m = result.metrics;
+    const summaryLine = m ? (m.top1 !== undefined ? `top-1 ${m.top1.toFixed(2)} % (float ${m.top1Float!.toFixed(2)} %), ` : '') + `agreement ${m.agreement.toFixed(2)} %` : 'no evaluation images';
+    process.stdout.write(`${o.out}: ${summary.layers.length} layers, W${o.wbits}A${o.abits} ${o.method}${o.ecaq ? '+ECAQ' : ''} on ${backend.name}; ${summaryLine}; ${result.seconds.total.toFixed(1)} s\n`);
+    return 0;
+  } catch (e) {
+    if (isStudioError(e) && BAD_INPUT.has(e.name)) {
+      process.stderr.write(`bitsplit: ${e.message}\n`);
+      if (argv.length === 0) process.stderr.write(`${USAGE}\n`);
+      return 2;
+    }
+    process.stderr.write(`bitsplit: unexpected failure: ${e instanceof Error ? e.stack : e}\n`);
+    return 1;
+  }
+}
+
