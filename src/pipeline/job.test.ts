@@ -63,3 +63,28 @@ describe('the quantization job on the demo (CPU backend)', () => {
     expect(Array.from(fakeQuantize(Float32Array.of(0.25, 0.75, -1, 9, 1.1), q))).toEqual([0, 1, 0, 1.5, 1]);
   });
 });
+
+describe('the same job on the WebGPU backend', () => {
+  // Float32 sums on the GPU and float64 ones on the CPU give steps equal to ~1e-6, and the first layers
+  // the same codes. Downstream the difference is amplified, as any perturbation would be: a step 1e-6
+  // larger moves a few activations across a rounding boundary of the next quantizer, and 2-bit
+  // solutions have many near-ties. So later layers and the accuracy are compared loosely.
+  it('gives the CPU backend\'s codes on the first layers, and its accuracy', async () => {
+    const { createNodeGpuContext } = await import('../gpu/node-gpu');
+    const { gpuBackend } = await import('./solver-backend');
+    const ctx = await createNodeGpuContext();
+    const config = { ...DEFAULT_JOB, wbits: 2, abits: 8, calibImages: 16, positionsPerImage: 40, seed: 9 } as JobConfig;
+    const gpu = await runJob(loaded.graph, loaded.summary.layers, images, images, config, { backend: gpuBackend(ctx) });
+    const cpu = await runJob(loaded.graph, loaded.summary.layers, images, images, config, { backend: cpuBackend });
+    expect(gpu.backend).toBe('webgpu');
+    const agreement = [...cpu.weights].map(([i, w]) => {
+      const g = gpu.weights.get(i)!;
+      // A different code is off by a whole step; an equal one by the steps' float32 rounding.
+      return w.reduce((n, v, k) => n + (Math.abs(v - g[k]) <= 1e-3 * Math.abs(v) ? 1 : 0), 0) / w.length;
+    });
+    console.log(`GPU vs CPU backend, weights equal per layer: ${agreement.map((a) => (100 * a).toFixed(1)).join(' ')} %; top-1 ${gpu.metrics!.top1!.toFixed(1)} vs ${cpu.metrics!.top1!.toFixed(1)}`);
+    for (const a of agreement.slice(0, 3)) expect(a).toBeGreaterThanOrEqual(0.999);
+    expect(Math.abs(gpu.metrics!.top1! - cpu.metrics!.top1!)).toBeLessThanOrEqual(2);
+    ctx.destroy();
+  });
+});
