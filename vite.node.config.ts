@@ -5,6 +5,7 @@ import { defineConfig } from 'vite';
  * `?raw` as in the browser build; npm dependencies stay external and load from node_modules.
  */
 export default defineConfig({
+  publicDir: false,
   build: {
     ssr: true,
     outDir: 'dist-node',
@@ -15,6 +16,7 @@ export default defineConfig({
       input: {
         bitsplit: 'src/cli/bitsplit.ts',
         'bench-solver': 'bench/solver.ts',
+        'bench-accuracy': 'bench/accuracy.ts',
       },
       output: { format: 'es', entryFileNames: '[name].mjs' },
     },
