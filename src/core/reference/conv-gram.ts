@@ -9,9 +9,11 @@ export function convGramReference(input: ArrayLike<number>, g: ConvGeometry, onl
     forEachPatch(input, g, group, (patch) => {
       for (let r = 0; r < n; r++) {
         const v = patch[r];
-        if (v !== 0) for (let s = 0; s < n; s++) a[r * n + s] += v * patch[s];
+        if (v !== 0) for (let s = r; s < n; s++) a[r * n + s] += v * patch[s];
       }
     }, only);
+    // Only the upper triangle was summed: A is symmetric.
+    for (let r = 1; r < n; r++) for (let s = 0; s < r; s++) a[r * n + s] = a[s * n + r];
     return a;
   });
 }
