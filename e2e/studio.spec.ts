@@ -50,7 +50,7 @@ test('a corrupt model file gets a clear message and the previous model stays loa
 
 test('a file that is not .onnx is refused with the reason', async ({ page }) => {
   await dropFiles(page, '[data-testid=dropzone]', [{ name: 'notes.txt', bytes: new TextEncoder().encode('hello') }]);
-  await expect(page.getByRole('alert')).toContainText('None of the dropped files is an .onnx model (got notes.txt)');
+  await expect(page.getByRole('alert')).toContainText('None of the dropped files is an .onnx model or an image (got notes.txt)');
   await expect(rows(page)).toHaveCount(demoLayerCount);
 });
 

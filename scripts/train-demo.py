@@ -126,6 +126,8 @@ def main():
         Image.fromarray(test_x[i], mode="L").save(os.path.join(OUT, "images", f"{test_y[i]}_{i:05d}.png"),
                                                  optimize=True)
     shipped_top1 = accuracy(model, test_x[picked], test_y[picked])
+    with open(os.path.join(OUT, "images.json"), "w") as f:
+        json.dump(sorted(os.listdir(os.path.join(OUT, "images"))), f)
     with open(os.path.join(OUT, "classes.txt"), "w") as f:
         f.write("\n".join(CLASSES) + "\n")
     manifest = {

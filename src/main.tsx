@@ -10,5 +10,5 @@ createRoot(document.getElementById('root')!).render(
   </StrictMode>,
 );
 
-void useStudio.getState().loadDemo();
+void useStudio.getState().loadDemo().then(() => useStudio.getState().loadDemoImages());
 void useStudio.getState().checkGpu();

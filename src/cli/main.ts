@@ -4,7 +4,7 @@ import sharp from 'sharp';
 import { isStudioError, StudioError } from '../core/errors';
 import { parseClasses } from '../core/labels';
 import { readModelFile } from '../core/model-summary';
-import { presetConfig } from '../core/preprocess';
+import { modelInputLayout, presetConfig } from '../core/preprocess';
 import { createNodeGpuContext } from '../gpu/node-gpu';
 import { runJob, type JobProgress } from '../pipeline/job';
 import { bakeQuantizedModel, buildReport } from '../pipeline/report';
@@ -22,15 +22,11 @@ function readFile(path: string, what: string): Buffer {
   }
 }
 
-/** Model input layout and size: NCHW or NHWC from where the 1 or 3 channels sit; dynamic sizes from the images. */
+/** Model input layout and size; a dynamic size comes from --input-size or the first image. */
 async function inputShape(dims: (number | string | null)[], o: CliOptions): Promise<{ channels: 1 | 3; height: number; width: number; layout: 'NCHW' | 'NHWC' }> {
-  if (dims.length !== 4) throw new StudioError('UnsupportedModelError', `The model's input has ${dims.length} dimensions; image models take 4 (NCHW or NHWC).`);
-  const nhwc = (dims[3] === 1 || dims[3] === 3) && dims[1] !== 1 && dims[1] !== 3;
-  const [c, h, w] = nhwc ? [dims[3], dims[1], dims[2]] : [dims[1], dims[2], dims[3]];
-  if (c !== 1 && c !== 3) throw new StudioError('UnsupportedModelError', `The model's input has ${c} channels; the studio feeds 1 (grey) or 3 (colour).`);
-  let height = typeof h === 'number' ? h : o.inputSize?.height;
-  let width = typeof w === 'number' ? w : o.inputSize?.width;
-  if (o.inputSize) ({ height, width } = o.inputSize);
+  const l = modelInputLayout(dims);
+  let height = o.inputSize?.height ?? l.height ?? undefined;
+  let width = o.inputSize?.width ?? l.width ?? undefined;
   if (height === undefined || width === undefined) {
     const first = listImages(o.images).files[0];
     const meta = first ? await sharp(`${o.images}/${first}`).metadata() : null;
@@ -38,7 +34,7 @@ async function inputShape(dims: (number | string | null)[], o: CliOptions): Prom
     height ??= meta.height;
     width ??= meta.width;
   }
-  return { channels: c, height, width, layout: nhwc ? 'NHWC' : 'NCHW' };
+  return { channels: l.channels, height, width, layout: l.layout };
 }
 
 function progressPrinter(): (p: JobProgress) => void {

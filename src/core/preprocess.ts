@@ -99,3 +99,22 @@ function sample(src: RgbaImage, fx: number, fy: number, into: Float64Array): voi
     into[ch] = top * (1 - ty) + bottom * ty;
   }
 }
+
+export interface ModelInputLayout {
+  channels: 1 | 3;
+  layout: 'NCHW' | 'NHWC';
+  /** Null where the model leaves the size dynamic. */
+  height: number | null;
+  width: number | null;
+}
+
+/** An image model's input layout: NCHW or NHWC from where its 1 or 3 channels sit. */
+export function modelInputLayout(dims: readonly (number | string | null)[]): ModelInputLayout {
+  if (dims.length !== 4) {
+    throw new StudioError('UnsupportedModelError', `The model's input has ${dims.length} dimensions; image models take 4 (NCHW or NHWC).`);
+  }
+  const nhwc = (dims[3] === 1 || dims[3] === 3) && dims[1] !== 1 && dims[1] !== 3;
+  const [c, h, w] = nhwc ? [dims[3], dims[1], dims[2]] : [dims[1], dims[2], dims[3]];
+  if (c !== 1 && c !== 3) throw new StudioError('UnsupportedModelError', `The model's input has ${c} channels; the studio feeds 1 (grey) or 3 (colour).`);
+  return { channels: c, layout: nhwc ? 'NHWC' : 'NCHW', height: typeof h === 'number' ? h : null, width: typeof w === 'number' ? w : null };
+}

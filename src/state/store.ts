@@ -2,6 +2,9 @@ import { create, type StateCreator } from 'zustand';
 import type { ModelSummary } from '../core/model-summary';
 import type { GpuStatus } from '../worker/studio.worker';
 import { describeError, studioWorker } from './bridge';
+import { createJobSlice, type JobSlice } from './job-slice';
+
+export * from './job-slice';
 
 export type { ModelSummary, GpuStatus };
 export type { LayerInfo } from '../core/layers';
@@ -28,7 +31,7 @@ export interface GpuSlice {
   checkGpu: () => Promise<void>;
 }
 
-export type StudioState = ModelSlice & GpuSlice;
+export type StudioState = ModelSlice & GpuSlice & JobSlice;
 
 const createModelSlice: StateCreator<StudioState, [], [], ModelSlice> = (set) => {
   /** A failed load leaves `model` as it was: the error is shown beside the model still loaded. */
@@ -36,7 +39,7 @@ const createModelSlice: StateCreator<StudioState, [], [], ModelSlice> = (set) =>
     set({ loading: label, error: null });
     try {
       const model = await work();
-      set({ model, loading: null });
+      set({ model, loading: null, result: null, progress: null });
     } catch (e) {
       set({ loading: null, error: describeError(e) });
     }
@@ -62,4 +65,5 @@ const createGpuSlice: StateCreator<StudioState, [], [], GpuSlice> = (set) => ({
 export const useStudio = create<StudioState>()((...a) => ({
   ...createModelSlice(...a),
   ...createGpuSlice(...a),
+  ...createJobSlice(...a),
 }));

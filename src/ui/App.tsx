@@ -4,6 +4,8 @@ import { ErrorBanner } from './ErrorBanner';
 import { GpuBadge } from './GpuBadge';
 import { LayerTable } from './LayerTable';
 import { ModelPanel } from './ModelPanel';
+import { ResultsPanel } from './ResultsPanel';
+import { RunPanel } from './RunPanel';
 
 export function App() {
   const model = useStudio((s) => s.model);
@@ -26,6 +28,8 @@ export function App() {
         {model ? (
           <>
             <ModelPanel model={model} />
+            <RunPanel />
+            <ResultsPanel />
             <LayerTable layers={model.layers} skipped={model.skipped} />
           </>
         ) : (

@@ -5,18 +5,22 @@ import { useStudio } from '../state/store';
 /** Loads the first .onnx file of a drop or a pick; says plainly when there is none. */
 function useTakeFiles() {
   const loadFile = useStudio((s) => s.loadFile);
+  const addImages = useStudio((s) => s.addImages);
   const reportError = useStudio((s) => s.reportError);
   return (files: FileList | null) => {
     const list = Array.from(files ?? []);
     const model = list.find((f) => f.name.toLowerCase().endsWith('.onnx'));
-    if (model) return void loadFile(model);
+    const images = list.filter((f) => /\.(png|jpe?g|webp)$/i.test(f.name) || f.name === 'classes.txt');
+    if (model) void loadFile(model);
+    if (images.length > 0) void addImages(images);
+    if (model || images.length > 0) return;
     if (list.length > 0) {
       reportError({
         kind: 'NoModelFile',
-        message: `None of the dropped files is an .onnx model (got ${list
+        message: `None of the dropped files is an .onnx model or an image (got ${list
           .map((f) => f.name)
           .slice(0, 3)
-          .join(', ')}${list.length > 3 ? ', …' : ''}). Drop a file ending in .onnx.`,
+          .join(', ')}${list.length > 3 ? ', …' : ''}). Drop a file ending in .onnx, or JPEG, PNG or WebP images.`,
       });
     }
   };
@@ -74,7 +78,7 @@ export function OpenModelButton() {
           e.target.value = '';
         }}
       />
-      <span className="hint">or drop an .onnx file anywhere</span>
+      <span className="hint">or drop an .onnx model or a folder of images anywhere</span>
     </div>
   );
 }

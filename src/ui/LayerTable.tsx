@@ -1,8 +1,11 @@
 import { useMemo, useState } from 'react';
-import type { LayerInfo, ModelSummary } from '../state/store';
+import { useStudio, type LayerInfo, type ModelSummary, type RunSummary } from '../state/store';
 import { formatInt } from './format';
 
-type Column = { key: string; label: string; value: (l: LayerInfo) => string | number; numeric?: boolean; title?: string };
+type Row = LayerInfo & { record?: RunSummary['layers'][number] };
+type Column = { key: string; label: string; value: (l: Row) => string | number; numeric?: boolean; title?: string };
+
+const sci = (x: number | undefined) => (x === undefined ? '' : x === 0 ? '0' : x.toExponential(2));
 
 const COLUMNS: Column[] = [
   { key: 'index', label: '#', value: (l) => l.index + 1, numeric: true },
@@ -17,17 +20,31 @@ const COLUMNS: Column[] = [
   { key: 'input', label: 'Input tensor', value: (l) => l.input },
 ];
 
+const RESULT_COLUMNS: Column[] = [
+  { key: 'bits', label: 'Bits', value: (l) => l.record?.wbits ?? '', numeric: true },
+  { key: 'method', label: 'Method', value: (l) => l.record?.method ?? '' },
+  { key: 'errRtn', label: 'Error (RTN)', value: (l) => sci(l.record?.relOutputErrorRtn), numeric: true, title: 'Relative output error with round to nearest' },
+  { key: 'err', label: 'Error', value: (l) => sci(l.record?.relOutputError), numeric: true, title: 'Relative output error ||Y - X Wq||² / ||Y||² on the calibration input' },
+  { key: 'act', label: 'Input scale', value: (l) => (l.record?.activation ? `${l.record.activation.scale.toPrecision(3)} (${l.record.activation.bits}b${l.record.activation.signed ? ' signed' : ''})` : l.record ? 'float' : '') },
+  { key: 'epochs', label: 'Epochs', value: (l) => l.record?.epochs ?? '', numeric: true },
+  { key: 'time', label: 'Time (s)', value: (l) => (l.record ? l.record.seconds.toFixed(2) : ''), numeric: true },
+];
+
 export function LayerTable({ layers, skipped }: { layers: LayerInfo[]; skipped: ModelSummary['skipped'] }) {
   const [sort, setSort] = useState<{ key: string; descending: boolean }>({ key: 'index', descending: false });
+  const result = useStudio((s) => s.result);
+  const columns = result ? [...COLUMNS.slice(0, 5), ...RESULT_COLUMNS, ...COLUMNS.slice(5)] : COLUMNS;
   const rows = useMemo(() => {
-    const column = COLUMNS.find((c) => c.key === sort.key) ?? COLUMNS[0];
-    const sorted = [...layers].sort((a, b) => {
+    const byName = new Map(result?.layers.map((r) => [r.name, r]));
+    const all: Row[] = layers.map((l) => ({ ...l, record: byName.get(l.name) }));
+    const column = columns.find((c) => c.key === sort.key) ?? columns[0];
+    const sorted = all.sort((a, b) => {
       const x = column.value(a);
       const y = column.value(b);
       return typeof x === 'number' && typeof y === 'number' ? x - y : String(x).localeCompare(String(y));
     });
     return sort.descending ? sorted.reverse() : sorted;
-  }, [layers, sort]);
+  }, [layers, sort, result, columns]);
 
   return (
     <section className="panel" aria-labelledby="layers-title">
@@ -39,7 +56,7 @@ export function LayerTable({ layers, skipped }: { layers: LayerInfo[]; skipped: 
           <table className="layers" data-testid="layer-table">
             <thead>
               <tr>
-                {COLUMNS.map((c) => {
+                {columns.map((c) => {
                   const active = sort.key === c.key;
                   return (
                     <th
@@ -64,7 +81,7 @@ export function LayerTable({ layers, skipped }: { layers: LayerInfo[]; skipped: 
             <tbody>
               {rows.map((l) => (
                 <tr key={l.name}>
-                  {COLUMNS.map((c) => {
+                  {columns.map((c) => {
                     const v = c.value(l);
                     return (
                       <td key={c.key} className={c.numeric ? 'num' : c.key === 'input' || c.key === 'name' ? 'mono' : undefined}>

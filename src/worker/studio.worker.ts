@@ -4,6 +4,14 @@ import { readModelFile, type ModelSummary } from '../core/model-summary';
 import type { GraphView } from '../core/onnx/graph';
 import { createGpuContext, type AdapterSummary, type GpuContext } from '../gpu/device';
 import { runGpuSelfTest, type SelfTestResult } from '../pipeline/gpu-self-test';
+import type { JobProgress } from '../pipeline/job';
+import { configureRuntime } from '../runtime/ort';
+import { JobSession, type ImagesSummary, type RunSettings, type RunSummary } from './job-session';
+
+export type { ImagesSummary, RunSettings, RunSummary, JobProgress };
+
+// One wasm thread: the job's own work runs beside it in this worker.
+configureRuntime({ threads: 1 });
 
 export type GpuStatus =
   | { available: true; adapter: AdapterSummary; selfTest: SelfTestResult }
@@ -12,6 +20,7 @@ export type GpuStatus =
 /** What the worker owns: the parsed model and the GPU device. Only summaries cross to the page. */
 let current: { graph: GraphView; summary: ModelSummary } | null = null;
 let gpu: Promise<GpuContext> | null = null;
+const session = new JobSession();
 
 function getGpu(): Promise<GpuContext> {
   gpu ??= createGpuContext((self.navigator as Navigator & { gpu?: GPU }).gpu).then((ctx) => {
@@ -34,6 +43,26 @@ const api = {
     const response = await fetch(url);
     if (!response.ok) throw new StudioError('InvalidArgumentError', `Could not fetch ${fileName}: HTTP ${response.status}.`);
     return api.loadModel(new Uint8Array(await response.arrayBuffer()), fileName);
+  },
+
+  async setImages(files: { path: string; blob: Blob }[], source: string): Promise<ImagesSummary> {
+    await session.setImages(files, source);
+    return session.summary(current?.summary ?? null);
+  },
+
+  async loadImagesFromUrl(base: string, names: string[], source: string): Promise<ImagesSummary> {
+    const files = await Promise.all(names.map(async (name) => ({ path: name, blob: await (await fetch(new URL(name, base))).blob() })));
+    return api.setImages(files, source);
+  },
+
+  async runJob(settings: RunSettings, onProgress: (p: JobProgress) => void): Promise<RunSummary> {
+    if (!current) throw new StudioError('InvalidArgumentError', 'Load a model first.');
+    const ctx = await getGpu().catch(() => null);
+    return session.run(current.graph, current.summary, settings, ctx, onProgress);
+  },
+
+  cancelJob(): void {
+    session.cancel();
   },
 
   currentModel(): ModelSummary | null {

@@ -1,0 +1,31 @@
+import { expect, test } from '@playwright/test';
+import { screenshotPath } from './helpers';
+
+test('runs the demo at W4A8 with Bit-Split and error compensation: errors fill the table, accuracy appears', async ({ page }) => {
+  test.setTimeout(300_000);
+  await page.goto('/');
+  await expect(page.getByTestId('images-summary')).toContainText('250 images (250 labelled)');
+  await expect(page.getByLabel('Preprocessing')).toHaveValue('zero1');
+  await page.getByLabel('Weight bits').selectOption('4');
+  await page.getByLabel('Activation bits').selectOption('8');
+  await page.getByLabel('Calibration images').fill('32');
+  await page.getByRole('button', { name: 'Run' }).click();
+  await expect(page.getByTestId('progress-text')).toContainText(/layer \d+\/10/);
+  await page.screenshot({ path: screenshotPath('run-progress'), fullPage: true });
+  await expect(page.getByTestId('top1')).toHaveText(/\d+\.\d\d %/, { timeout: 240_000 });
+  const top1 = parseFloat((await page.getByTestId('top1').textContent())!);
+  const float = parseFloat((await page.getByTestId('top1-float').textContent())!);
+  expect(float).toBeGreaterThan(85);
+  await expect(page.getByTestId('scored-on')).toHaveText('Scored on 218 images not used for calibration.');
+  expect(top1).toBeGreaterThan(float - 3);
+  const rows = page.getByTestId('layer-table').locator('tbody tr');
+  await expect(rows).toHaveCount(10);
+  // Every quantized layer shows its bits and an output error in scientific notation.
+  const cells = await rows.nth(1).locator('td').allTextContents();
+  expect(cells).toEqual(expect.arrayContaining(['4', 'bitsplit']));
+  expect(cells.filter((c) => /^\d\.\d\de-\d$/.test(c)).length).toBe(2);
+  const [rtn, bitsplit] = cells.filter((c) => /^\d\.\d\de-\d$/.test(c)).map(Number);
+  expect(bitsplit).toBeLessThan(rtn);
+  await expect(rows.first()).toContainText('float');
+  await page.screenshot({ path: screenshotPath('run-result'), fullPage: true });
+});

@@ -1,0 +1,69 @@
+import * as Comlink from 'comlink';
+import type { StateCreator } from 'zustand';
+import type { ImagesSummary, JobProgress, RunSettings, RunSummary } from '../worker/studio.worker';
+import { describeError, studioWorker } from './bridge';
+import type { StudioState } from './store';
+
+export type { ImagesSummary, JobProgress, RunSettings, RunSummary };
+
+export const DEFAULT_SETTINGS: RunSettings = { wbits: 4, abits: 8, method: 'bitsplit', ecaq: true, calibImages: 64, preset: 'imagenet', seed: 0 };
+
+export interface JobSlice {
+  settings: RunSettings;
+  images: ImagesSummary | null;
+  imagesLoading: boolean;
+  running: boolean;
+  progress: JobProgress | null;
+  result: RunSummary | null;
+  setSetting: <K extends keyof RunSettings>(key: K, value: RunSettings[K]) => void;
+  addImages: (files: File[]) => Promise<void>;
+  loadDemoImages: () => Promise<void>;
+  run: () => Promise<void>;
+  cancel: () => void;
+}
+
+export const createJobSlice: StateCreator<StudioState, [], [], JobSlice> = (set, get) => ({
+  settings: DEFAULT_SETTINGS,
+  images: null,
+  imagesLoading: false,
+  running: false,
+  progress: null,
+  result: null,
+  setSetting: (key, value) => set({ settings: { ...get().settings, [key]: value } }),
+  addImages: async (files) => {
+    set({ imagesLoading: true });
+    try {
+      const list = files.map((f) => ({ path: (f as File & { webkitRelativePath?: string }).webkitRelativePath || f.name, blob: f as Blob }));
+      set({ images: await studioWorker().setImages(list, `${files.length} dropped file(s)`), result: null });
+    } catch (e) {
+      set({ error: describeError(e) });
+    } finally {
+      set({ imagesLoading: false });
+    }
+  },
+  loadDemoImages: async () => {
+    set({ imagesLoading: true });
+    try {
+      const base = new URL(`${import.meta.env.BASE_URL}demo/`, location.href).href;
+      const names: string[] = await (await fetch(new URL('images.json', base))).json();
+      const paths = [...names.map((n) => `images/${n}`), 'classes.txt'];
+      set({ images: await studioWorker().loadImagesFromUrl(base, paths, 'the demo\'s 250 test images'), settings: { ...get().settings, preset: 'zero1' } });
+    } catch (e) {
+      set({ error: describeError(e) });
+    } finally {
+      set({ imagesLoading: false });
+    }
+  },
+  run: async () => {
+    set({ running: true, progress: null, error: null });
+    try {
+      const result = await studioWorker().runJob(get().settings, Comlink.proxy((progress: JobProgress) => set({ progress })));
+      set({ result });
+    } catch (e) {
+      set({ error: describeError(e) });
+    } finally {
+      set({ running: false });
+    }
+  },
+  cancel: () => void studioWorker().cancelJob(),
+});

@@ -1,0 +1,93 @@
+import { useRef } from 'react';
+import { useStudio, type RunSettings } from '../state/store';
+
+const WBITS = [2, 3, 4, 5, 6, 7, 8];
+const ABITS = ['float', 4, 5, 6, 7, 8] as const;
+
+/** Settings, images and the Run / Cancel control with the job's progress. */
+export function RunPanel() {
+  const settings = useStudio((s) => s.settings);
+  const setSetting = useStudio((s) => s.setSetting);
+  const images = useStudio((s) => s.images);
+  const imagesLoading = useStudio((s) => s.imagesLoading);
+  const addImages = useStudio((s) => s.addImages);
+  const running = useStudio((s) => s.running);
+  const progress = useStudio((s) => s.progress);
+  const run = useStudio((s) => s.run);
+  const cancel = useStudio((s) => s.cancel);
+  const model = useStudio((s) => s.model);
+  const folder = useRef<HTMLInputElement>(null);
+  const set = <K extends keyof RunSettings>(key: K) => (value: RunSettings[K]) => setSetting(key, value);
+  const fraction = progress ? (progress.stage === 'done' ? 1 : Math.min(1, (progress.layer - 1 + progress.imagesDone / Math.max(1, progress.imagesTotal)) / progress.layers)) : 0;
+
+  return (
+    <section className="panel" aria-labelledby="run-title">
+      <h2 id="run-title">Quantize</h2>
+      <div className="settings">
+        <label>
+          Weight bits
+          <select value={settings.wbits} onChange={(e) => set('wbits')(Number(e.target.value))} disabled={running}>
+            {WBITS.map((b) => <option key={b} value={b}>{b}</option>)}
+          </select>
+        </label>
+        <label>
+          Activation bits
+          <select value={String(settings.abits)} onChange={(e) => set('abits')(e.target.value === 'float' ? 'float' : Number(e.target.value))} disabled={running}>
+            {ABITS.map((b) => <option key={b} value={String(b)}>{b}</option>)}
+          </select>
+        </label>
+        <label>
+          Method
+          <select value={settings.method} onChange={(e) => set('method')(e.target.value as RunSettings['method'])} disabled={running}>
+            <option value="bitsplit">Bit-Split</option>
+            <option value="mse">MSE scale</option>
+            <option value="rtn">Round to nearest</option>
+          </select>
+        </label>
+        <label className="check">
+          <input type="checkbox" checked={settings.ecaq} onChange={(e) => set('ecaq')(e.target.checked)} disabled={running} />
+          Error compensation
+        </label>
+        <label>
+          Calibration images
+          <input type="number" min={1} max={100000} value={settings.calibImages} onChange={(e) => set('calibImages')(Math.max(1, Number(e.target.value) || 1))} disabled={running} />
+        </label>
+        <label>
+          Preprocessing
+          <select value={settings.preset} onChange={(e) => set('preset')(e.target.value)} disabled={running}>
+            <option value="imagenet">imagenet (mean/std)</option>
+            <option value="minus1to1">[-1, 1]</option>
+            <option value="zero1">[0, 1]</option>
+          </select>
+        </label>
+        <label>
+          Seed
+          <input type="number" min={0} value={settings.seed} onChange={(e) => set('seed')(Math.max(0, Math.floor(Number(e.target.value) || 0)))} disabled={running} />
+        </label>
+      </div>
+      <p className="images" data-testid="images-summary">
+        {imagesLoading ? 'Reading images…' : images ? `${images.count} images (${images.labelled} labelled) from ${images.source}` : 'No images yet: drop a folder of images, or add them.'}
+        {' '}
+        <button type="button" className="secondary" onClick={() => folder.current?.click()} disabled={running}>Add image folder…</button>
+        <input ref={folder} type="file" hidden multiple aria-label="Image folder" {...{ webkitdirectory: '' }}
+          onChange={(e) => { void addImages(Array.from(e.target.files ?? [])); e.target.value = ''; }} />
+      </p>
+      <div className="run-row">
+        {running ? (
+          <button type="button" onClick={cancel}>Cancel</button>
+        ) : (
+          <button type="button" onClick={() => void run()} disabled={!model || !images || imagesLoading}>Run</button>
+        )}
+        {progress && running && (
+          <div className="progress" role="progressbar" aria-label="Quantization progress" aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(fraction * 100)}>
+            <div className="progress-fill" style={{ width: `${fraction * 100}%` }} />
+            <span data-testid="progress-text">
+              {progress.stage} · layer {progress.layer}/{progress.layers}
+              {progress.etaSeconds !== null ? ` · ETA ${Math.ceil(progress.etaSeconds)} s` : ''}
+            </span>
+          </div>
+        )}
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,121 @@
+import { StudioError } from '../core/errors';
+import { labelFromPath, parseClasses } from '../core/labels';
+import type { ModelSummary } from '../core/model-summary';
+import type { GraphView } from '../core/onnx/graph';
+import { modelInputLayout, preprocessImage, presetConfig, type RgbaImage } from '../core/preprocess';
+import type { GpuContext } from '../gpu/device';
+import type { ImageSet } from '../pipeline/images';
+import { DEFAULT_JOB, runJob, type JobConfig, type JobProgress, type LayerRecord } from '../pipeline/job';
+import { cpuBackend, gpuBackend } from '../pipeline/solver-backend';
+import type { ModelMetrics } from '../core/model-metrics';
+import { seededRandom } from '../core/random';
+import { decodeImage } from './decode-image';
+
+const IMAGE = /\.(png|jpe?g|webp)$/i;
+
+export interface ImagesSummary {
+  count: number;
+  labelled: number;
+  ignored: string[];
+  source: string;
+}
+
+export interface RunSettings {
+  wbits: number;
+  abits: number | 'float';
+  method: JobConfig['method'];
+  ecaq: boolean;
+  calibImages: number;
+  preset: string;
+  seed: number;
+}
+
+export interface RunSummary {
+  settings: RunSettings;
+  backend: string;
+  layers: LayerRecord[];
+  metrics: ModelMetrics | null;
+  seconds: Record<string, number>;
+  /** True when every image was used for calibration, so the score includes them. */
+  scoredOnCalibration: boolean;
+}
+
+/** The images the user gave (decoded once) and the job run over them; lives in the worker. */
+export class JobSession {
+  private images: { path: string; pixels: RgbaImage }[] = [];
+  private classes: string[] | null = null;
+  private controller: AbortController | null = null;
+  private source = '';
+  private ignored: string[] = [];
+
+  async setImages(files: { path: string; blob: Blob }[], source: string): Promise<ImagesSummary> {
+    const classFile = files.find((f) => /(^|\/)classes\.txt$/.test(f.path));
+    const images = files.filter((f) => IMAGE.test(f.path));
+    if (images.length === 0) {
+      throw new StudioError('InvalidArgumentError', `No JPEG, PNG or WebP image among the ${files.length} file(s) given; the images you had stay loaded.`);
+    }
+    const decoded = [];
+    for (const f of images) decoded.push({ path: f.path, pixels: await decodeImage(f.blob, f.path) });
+    this.images = decoded;
+    this.classes = classFile ? parseClasses(await classFile.blob.text()) : null;
+    this.source = source;
+    this.ignored = files.filter((f) => !IMAGE.test(f.path) && f !== classFile).map((f) => f.path);
+    return this.summary(null);
+  }
+
+  summary(model: ModelSummary | null): ImagesSummary {
+    const classes = Number(model?.outputs[0]?.dims.at(-1)) || 1_000_000;
+    let labelled = 0;
+    for (const { path } of this.images) {
+      try {
+        if (labelFromPath(path, this.classes, classes) !== null) labelled++;
+      } catch {
+        // A label beyond the model's classes counts as none here; the run reports it.
+      }
+    }
+    return { count: this.images.length, labelled, ignored: this.ignored, source: this.source };
+  }
+
+  cancel(): void {
+    this.controller?.abort();
+  }
+
+  async run(graph: GraphView, model: ModelSummary, settings: RunSettings, gpu: GpuContext | null, onProgress: (p: JobProgress) => void): Promise<RunSummary> {
+    if (this.images.length === 0) throw new StudioError('InvalidArgumentError', 'Add calibration images first (a folder of JPEG, PNG or WebP files).');
+    const layout = modelInputLayout(model.inputs[0]?.dims ?? []);
+    const size = { height: layout.height ?? this.images[0].pixels.height, width: layout.width ?? this.images[0].pixels.width };
+    const config = presetConfig(settings.preset, { ...size, channels: layout.channels }, { layout: layout.layout });
+    const tensors = this.images.map((i) => preprocessImage(i.pixels, config));
+    const classes = Number(model.outputs[0]?.dims.at(-1)) || 1_000_000;
+    const labels = this.images.map((i) => labelFromPath(i.path, this.classes, classes));
+    const dims = layout.layout === 'NCHW' ? [layout.channels, size.height, size.width] : [size.height, size.width, layout.channels];
+    // Calibrate on a seeded random subset (files often come sorted by class) and score on the rest;
+    // with no image left over, score on all of them.
+    const order = shuffled(tensors.length, settings.seed);
+    const calibCount = Math.min(settings.calibImages, tensors.length);
+    const pick = (ids: number[]): ImageSet => ({ count: ids.length, dims, image: (i) => tensors[ids[i]], label: (i) => labels[ids[i]] });
+    const calib = pick(order.slice(0, calibCount));
+    const scored = calibCount < tensors.length ? pick(order.slice(calibCount)) : pick(order);
+    this.controller = new AbortController();
+    const backend = gpu && !gpu.adapterSummary.isFallback ? gpuBackend(gpu) : cpuBackend;
+    try {
+      const result = await runJob(graph, model.layers, calib, scored, {
+        ...DEFAULT_JOB, wbits: settings.wbits, abits: settings.abits, method: settings.method, ecaq: settings.ecaq,
+        calibImages: settings.calibImages, seed: settings.seed, positionsPerImage: 128,
+      }, { backend, onProgress, signal: this.controller.signal });
+      return { settings, backend: result.backend, layers: result.layers, metrics: result.metrics, seconds: result.seconds, scoredOnCalibration: calibCount >= tensors.length };
+    } finally {
+      this.controller = null;
+    }
+  }
+}
+
+function shuffled(count: number, seed: number): number[] {
+  const random = seededRandom(seed + 0x5eed);
+  const order = Array.from({ length: count }, (_, i) => i);
+  for (let i = count - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [order[i], order[j]] = [order[j], order[i]];
+  }
+  return order;
+}
