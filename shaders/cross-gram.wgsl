@@ -18,17 +18,7 @@ override WORKGROUP_SIZE: u32 = 64u;
 @group(0) @binding(3) var<storage, read_write> partial: array<f32>;
 @group(0) @binding(4) var<storage, read> samples: array<u32>;
 
-fn tap(g: u32, k: u32) -> vec3<i32> {
-  let area = p.kernel_h * p.kernel_w;
-  let kk = min(k, p.n - 1u);
-  let r = kk % area;
-  let base = (g * p.group_channels + kk / area) * p.height * p.width;
-  return vec3<i32>(i32(base), i32((r / p.kernel_w) * p.dilation_h), i32((r % p.kernel_w) * p.dilation_w));
-}
-
-fn value(t: vec3<i32>, image: u32, iy0: u32, ix0: u32) -> f32 {
-  return x[image + u32(t.x) + (iy0 + u32(t.y)) * p.width + ix0 + u32(t.z)];
-}
+// tap() and value() come from lib/patch-taps.wgsl.
 
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {

@@ -1,5 +1,14 @@
 import { useStudio } from '../state/store';
 
+const TITLES: Record<string, string> = {
+  CancelledError: 'Run cancelled',
+  OnnxFormatError: 'Not a valid ONNX model',
+  ExternalDataError: 'Weights stored outside the model',
+  InvalidArgumentError: 'Cannot do that',
+  UnsupportedModelError: 'Model not supported',
+  NoModelFile: 'Nothing to open',
+};
+
 export function ErrorBanner() {
   const error = useStudio((s) => s.error);
   const dismiss = useStudio((s) => s.dismissError);
@@ -7,7 +16,7 @@ export function ErrorBanner() {
   if (!error) return null;
   return (
     <div className="error" role="alert">
-      <strong>{error.kind === 'Error' ? 'Something went wrong' : error.kind.replace(/([a-z])([A-Z])/g, '$1 $2')}</strong>
+      <strong>{TITLES[error.kind] ?? (error.kind === 'Error' ? 'Something went wrong' : error.kind.replace(/([a-z])([A-Z])/g, '$1 $2'))}</strong>
       <p>{error.message}</p>
       {model && <p className="kept">Still loaded: {model.fileName}.</p>}
       <button type="button" onClick={dismiss}>

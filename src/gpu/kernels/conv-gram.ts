@@ -1,4 +1,7 @@
-import shader from '../../../shaders/conv-gram.wgsl?raw';
+import entry from '../../../shaders/conv-gram.wgsl?raw';
+import patchTaps from '../../../shaders/lib/patch-taps.wgsl?raw';
+
+const shader = `${entry}\n${patchTaps}`;
 import type { GpuContext } from '../device';
 import { encodePass, uniformBuffer } from '../dispatch';
 import type { PipelineCache } from '../pipelines';
