@@ -29,3 +29,18 @@ test('runs the demo at W4A8 with Bit-Split and error compensation: errors fill t
   await expect(rows.first()).toContainText('float');
   await page.screenshot({ path: screenshotPath('run-result'), fullPage: true });
 });
+
+test('cancel stops the run between steps and keeps the model, images and settings', async ({ page }) => {
+  await page.goto('/');
+  await expect(page.getByTestId('images-summary')).toContainText('250 images');
+  await page.getByLabel('Weight bits').selectOption('3');
+  await page.getByRole('button', { name: 'Run' }).click();
+  await expect(page.getByTestId('progress-text')).toContainText(/layer \d+\/10/);
+  await page.getByRole('button', { name: 'Cancel' }).click();
+  await expect(page.getByRole('alert')).toContainText('Run cancelled');
+  await expect(page.getByRole('alert')).toContainText('The run was cancelled; the model and settings are unchanged.');
+  await expect(page.getByRole('button', { name: 'Run' })).toBeEnabled();
+  await expect(page.getByLabel('Weight bits')).toHaveValue('3');
+  await expect(page.getByTestId('images-summary')).toContainText('250 images');
+  await expect(page.getByTestId('model-name')).toContainText('Fashion-MNIST');
+});

@@ -83,10 +83,12 @@ const SAMPLES_PER_TENSOR = 1 << 18;
  * every layer is solved on float inputs and activation scales are fitted afterwards.
  */
 export async function runJob(graph: GraphView, layers: LayerInfo[], calib: ImageSet, evalSet: ImageSet | null, config: JobConfig, deps: JobDeps): Promise<JobResult> {
-  const check = () => {
+  // Yields to the event loop first: a cancel request is a message that only arrives between tasks.
+  const check = async () => {
+    await new Promise((resolve) => setTimeout(resolve, 0));
     if (deps.signal?.aborted) throw new StudioError('CancelledError', 'The run was cancelled; the model and settings are unchanged.');
   };
-  check();
+  await check();
   const started = performance.now();
   const seconds: Record<string, number> = {};
   const { plans, sites } = planLayers(graph, layers, config);
@@ -103,7 +105,7 @@ export async function runJob(graph: GraphView, layers: LayerInfo[], calib: Image
   try {
     const solveStart = performance.now();
     for (const plan of plans) {
-      check();
+      await check();
       const t0 = performance.now();
       if (plan.skip) {
         records.push(skippedRecord(plan));
@@ -117,7 +119,7 @@ export async function runJob(graph: GraphView, layers: LayerInfo[], calib: Image
       let accumulator: ReturnType<SolverBackend['begin']> | null = null;
       try {
         for (const start of batches) {
-          check();
+          await check();
           const b = batchOf(calib, start, Math.min(config.batchSize, calibCount - start));
           const input = await sim.run({ data: b.data, dims: dims(b.batch) }, mode, [layer.input]);
           const x = input[layer.input];
@@ -183,7 +185,7 @@ export async function runJob(graph: GraphView, layers: LayerInfo[], calib: Image
     const samples: number[] = [];
     const random = seededRandom(config.seed ^ (plan.layer.index * 7919));
     for (const start of batches) {
-      check();
+      await check();
       const b = batchOf(calib, start, Math.min(config.batchSize, calibCount - start));
       const x = (await sim.run({ data: b.data, dims: dims(b.batch) }, mode, [q.tensor]))[q.tensor].data;
       const keep = Math.min(1, SAMPLES_PER_TENSOR / (x.length * batches.length));
@@ -220,10 +222,10 @@ function skippedRecord(plan: LayerPlan): LayerRecord {
   };
 }
 
-async function evaluate(sim: Simulator, set: ImageSet, output: string, batchSize: number, onBatch: (done: number) => void, check: () => void): Promise<ModelMetrics> {
+async function evaluate(sim: Simulator, set: ImageSet, output: string, batchSize: number, onBatch: (done: number) => void, check: () => Promise<void>): Promise<ModelMetrics> {
   const metrics = new MetricsAccumulator();
   for (let start = 0; start < set.count; start += batchSize) {
-    check();
+    await check();
     const b = batchOf(set, start, batchSize);
     const input = { data: b.data, dims: [b.batch, ...set.dims] };
     const f = (await sim.run(input, 'float', [output]))[output];
