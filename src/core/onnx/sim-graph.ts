@@ -35,8 +35,8 @@ export function buildSimulationModel(
   sites: QuantizerSite[],
   o: { live: true; probes: string[] } | { live: false; weights: Map<number, Float32Array>; quantizers: Map<string, QuantizerValue> },
 ): ModelProto {
-  if (graph.opset < 11) {
-    throw new StudioError('UnsupportedModelError', `The model uses ONNX opset ${graph.opset}; simulating quantization needs opset 11 or later (Round, Clip with inputs). Convert it with onnx.version_converter.`);
+  if (graph.opset < 8) {
+    throw new StudioError('UnsupportedModelError', `The model uses ONNX opset ${graph.opset}; the studio needs opset 8 or later (broadcasting Min and Max). Convert it with onnx.version_converter.`);
   }
   const model = clone(ModelProtoSchema, graph.model);
   const g = model.graph!;
@@ -61,8 +61,9 @@ export function buildSimulationModel(
     // out = x + on * (fq(x) - x): exactly x when off, exactly fq(x) when on.
     g.node.push(
       makeNode('Div', [t, ins[0]], [q(site, 'div')]),
-      makeNode('Round', [q(site, 'div')], [q(site, 'round')]),
-      makeNode('Clip', [q(site, 'round'), ins[1], ins[2]], [q(site, 'clip')]),
+      ...roundHalfEven(graph.opset, q(site, 'div'), q(site, 'round'), (what) => q(site, what), initializers),
+      makeNode('Min', [q(site, 'round'), ins[2]], [q(site, 'min')]),
+      makeNode('Max', [q(site, 'min'), ins[1]], [q(site, 'clip')]),
       makeNode('Mul', [q(site, 'clip'), ins[0]], [q(site, 'fq')]),
       makeNode('Sub', [q(site, 'fq'), t], [q(site, 'delta')]),
       makeNode('Mul', [q(site, 'delta'), ins[3]], [q(site, 'gated')]),
@@ -97,6 +98,37 @@ export function buildSimulationModel(
   }
   // Nodes were appended after their consumers: restore a topological order for strict readers.
   return sortNodes(model);
+}
+
+/**
+ * Round half to even: the Round op from opset 11; before it, from Floor and Ceil:
+ * f = floor(x + 1/2); a tie (x + 1/2 an integer) with f odd rounds down by one.
+ */
+function roundHalfEven(opset: number, x: string, out: string, name: (what: string) => string, initializers: TensorProto[]) {
+  if (opset >= 11) return [makeNode('Round', [x], [out])];
+  const half = name('half');
+  const two = name('two');
+  const one = name('one');
+  if (!initializers.some((t) => t.name === half)) {
+    initializers.push(
+      makeTensor(half, [], DataType.FLOAT, Float32Array.of(0.5)),
+      makeTensor(two, [], DataType.FLOAT, Float32Array.of(2)),
+      makeTensor(one, [], DataType.FLOAT, Float32Array.of(1)),
+    );
+  }
+  return [
+    makeNode('Add', [x, half], [name('u')]),
+    makeNode('Floor', [name('u')], [name('f')]),
+    makeNode('Sub', [name('u'), name('f')], [name('frac')]),
+    makeNode('Ceil', [name('frac')], [name('notTie')]),
+    makeNode('Sub', [one, name('notTie')], [name('tie')]),
+    makeNode('Div', [name('f'), two], [name('halfF')]),
+    makeNode('Floor', [name('halfF')], [name('floorHalfF')]),
+    makeNode('Mul', [name('floorHalfF'), two], [name('even')]),
+    makeNode('Sub', [name('f'), name('even')], [name('odd')]),
+    makeNode('Mul', [name('tie'), name('odd')], [name('down')]),
+    makeNode('Sub', [name('f'), name('down')], [out]),
+  ];
 }
 
 function sortNodes(model: ModelProto): ModelProto {
