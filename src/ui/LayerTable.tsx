@@ -3,9 +3,17 @@ import { useStudio, type LayerInfo, type ModelSummary, type RunSummary } from '.
 import { formatInt } from './format';
 
 type Row = LayerInfo & { record?: RunSummary['layers'][number] };
-type Column = { key: string; label: string; value: (l: Row) => string | number; numeric?: boolean; title?: string };
+type Column = {
+  key: string;
+  label: string;
+  value: (l: Row) => string | number;
+  /** How a numeric value shows; sorting uses the number. */
+  format?: (v: number) => string;
+  numeric?: boolean;
+  title?: string;
+};
 
-const sci = (x: number | undefined) => (x === undefined ? '' : x === 0 ? '0' : x.toExponential(2));
+const sci = (x: number) => (x < 0 ? '' : x === 0 ? '0' : x.toExponential(2));
 
 const COLUMNS: Column[] = [
   { key: 'index', label: '#', value: (l) => l.index + 1, numeric: true },
@@ -23,8 +31,8 @@ const COLUMNS: Column[] = [
 const RESULT_COLUMNS: Column[] = [
   { key: 'bits', label: 'Bits', value: (l) => l.record?.wbits ?? '', numeric: true },
   { key: 'method', label: 'Method', value: (l) => l.record?.method ?? '' },
-  { key: 'errRtn', label: 'Error (RTN)', value: (l) => sci(l.record?.relOutputErrorRtn), numeric: true, title: 'Relative output error with round to nearest' },
-  { key: 'err', label: 'Error', value: (l) => sci(l.record?.relOutputError), numeric: true, title: 'Relative output error ||Y - X Wq||² / ||Y||² on the calibration input' },
+  { key: 'errRtn', label: 'Error (RTN)', value: (l) => l.record?.relOutputErrorRtn ?? -1, format: sci, numeric: true, title: 'Relative output error with round to nearest' },
+  { key: 'err', label: 'Error', value: (l) => l.record?.relOutputError ?? -1, format: sci, numeric: true, title: 'Relative output error ||Y - X Wq||² / ||Y||² on the calibration input' },
   { key: 'act', label: 'Input scale', value: (l) => (l.record?.activation ? `${l.record.activation.scale.toPrecision(3)} (${l.record.activation.bits}b${l.record.activation.signed ? ' signed' : ''})` : l.record ? 'float' : '') },
   { key: 'epochs', label: 'Epochs', value: (l) => l.record?.epochs ?? '', numeric: true },
   { key: 'time', label: 'Time (s)', value: (l) => (l.record ? l.record.seconds.toFixed(2) : ''), numeric: true },
@@ -85,7 +93,7 @@ export function LayerTable({ layers, skipped }: { layers: LayerInfo[]; skipped: 
                     const v = c.value(l);
                     return (
                       <td key={c.key} className={c.numeric ? 'num' : c.key === 'input' || c.key === 'name' ? 'mono' : undefined}>
-                        {typeof v === 'number' ? formatInt(v) : v}
+                        {typeof v === 'number' ? (c.format ?? formatInt)(v) : v}
                       </td>
                     );
                   })}
