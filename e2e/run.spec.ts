@@ -1,4 +1,8 @@
 import { expect, test } from '@playwright/test';
+import { readdirSync, readFileSync } from 'node:fs';
+import { PNG } from 'pngjs';
+import { decodeModel } from '../src/core/onnx/model-io';
+import { ModelRunner } from '../src/runtime/ort';
 import { screenshotPath } from './helpers';
 
 test('runs the demo at W4A8 with Bit-Split and error compensation: errors fill the table, accuracy appears', async ({ page }) => {
@@ -28,6 +32,29 @@ test('runs the demo at W4A8 with Bit-Split and error compensation: errors fill t
   expect(bitsplit).toBeLessThan(rtn);
   await expect(rows.first()).toContainText('float');
   await page.screenshot({ path: screenshotPath('run-result'), fullPage: true });
+
+  // Download: the report says what the page showed, and the model runs in onnxruntime.
+  const [reportDownload] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download report (.json)' }).click()]);
+  expect(reportDownload.suggestedFilename()).toBe('model.w4a8.bitsplit-ecaq.report.json');
+  const report = JSON.parse(readFileSync(await reportDownload.path(), 'utf8'));
+  expect(report.metrics.top1.toFixed(2)).toBe(top1.toFixed(2));
+  expect(report.layers).toHaveLength(10);
+  const [modelDownload] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download model (.onnx)' }).click()]);
+  const bytes = new Uint8Array(readFileSync(await modelDownload.path()));
+  expect(decodeModel(bytes).metadataProps.find((p) => p.key === 'bitsplit.config')?.value).toContain('"wbits":4');
+  const runner = await ModelRunner.create(bytes);
+  const files = readdirSync('public/demo/images').sort();
+  const batch = new Float32Array(files.length * 784);
+  files.forEach((f, i) => {
+    const png = PNG.sync.read(readFileSync(`public/demo/images/${f}`));
+    for (let p = 0; p < 784; p++) batch[i * 784 + p] = png.data[p * 4] / 255;
+  });
+  const { logits } = await runner.run({ image: { dims: [files.length, 1, 28, 28], data: batch } });
+  const correct = files.filter((f, i) => {
+    const row = Array.from(logits.data.subarray(i * 10, i * 10 + 10));
+    return row.indexOf(Math.max(...row)) === Number(f.split('_')[0]);
+  }).length;
+  expect((100 * correct) / files.length).toBeGreaterThan(float - 3);
 });
 
 test('cancel stops the run between steps and keeps the model, images and settings', async ({ page }) => {

@@ -20,6 +20,8 @@ export interface JobSlice {
   loadDemoImages: () => Promise<void>;
   run: () => Promise<void>;
   cancel: () => void;
+  /** The last run's files, named after the model; null (with the error shown) if there is none. */
+  exportFiles: () => Promise<{ model: { name: string; bytes: Uint8Array }; report: { name: string; text: string } } | null>;
 }
 
 export const createJobSlice: StateCreator<StudioState, [], [], JobSlice> = (set, get) => ({
@@ -66,4 +68,15 @@ export const createJobSlice: StateCreator<StudioState, [], [], JobSlice> = (set,
     }
   },
   cancel: () => void studioWorker().cancelJob(),
+  exportFiles: async () => {
+    try {
+      const { wbits, abits, method, ecaq } = get().settings;
+      const stem = `${(get().model?.fileName ?? 'model').replace(/^Demo: .*\((.*)\)$/, '$1').replace(/\.onnx$/i, '')}.w${wbits}a${abits}.${method}${ecaq ? '-ecaq' : ''}`;
+      const [bytes, text] = await Promise.all([studioWorker().exportModel(), studioWorker().exportReport()]);
+      return { model: { name: `${stem}.onnx`, bytes }, report: { name: `${stem}.report.json`, text } };
+    } catch (e) {
+      set({ error: describeError(e) });
+      return null;
+    }
+  },
 });

@@ -5,7 +5,8 @@ import type { GraphView } from '../core/onnx/graph';
 import { modelInputLayout, preprocessImage, presetConfig, type RgbaImage } from '../core/preprocess';
 import type { GpuContext } from '../gpu/device';
 import type { ImageSet } from '../pipeline/images';
-import { DEFAULT_JOB, runJob, type JobConfig, type JobProgress, type LayerRecord } from '../pipeline/job';
+import { DEFAULT_JOB, runJob, type JobConfig, type JobProgress, type JobResult, type LayerRecord } from '../pipeline/job';
+import { bakeQuantizedModel, buildReport } from '../pipeline/report';
 import { cpuBackend, gpuBackend } from '../pipeline/solver-backend';
 import type { ModelMetrics } from '../core/model-metrics';
 import { seededRandom } from '../core/random';
@@ -47,6 +48,7 @@ export class JobSession {
   private controller: AbortController | null = null;
   private source = '';
   private ignored: string[] = [];
+  private last: { graph: GraphView; model: ModelSummary; result: JobResult } | null = null;
 
   async setImages(files: { path: string; blob: Blob }[], source: string): Promise<ImagesSummary> {
     const classFile = files.find((f) => /(^|\/)classes\.txt$/.test(f.path));
@@ -76,6 +78,21 @@ export class JobSession {
     return { count: this.images.length, labelled, ignored: this.ignored, source: this.source };
   }
 
+  /** The last run's model: dequantized weights and fake quantizers, as the studio simulated it. */
+  exportModel(): Uint8Array {
+    if (!this.last) throw new StudioError('InvalidArgumentError', 'Run a quantization first; there is nothing to download yet.');
+    return bakeQuantizedModel(this.last.graph, this.last.model.layers, this.last.result, this.last.model.sha256);
+  }
+
+  exportReport(): string {
+    if (!this.last) throw new StudioError('InvalidArgumentError', 'Run a quantization first; there is nothing to download yet.');
+    return `${JSON.stringify(buildReport(this.last.model, this.last.result), null, 2)}\n`;
+  }
+
+  forget(): void {
+    this.last = null;
+  }
+
   cancel(): void {
     this.controller?.abort();
   }
@@ -103,6 +120,7 @@ export class JobSession {
         ...DEFAULT_JOB, wbits: settings.wbits, abits: settings.abits, method: settings.method, ecaq: settings.ecaq,
         calibImages: settings.calibImages, seed: settings.seed, positionsPerImage: 128,
       }, { backend, onProgress, signal: this.controller.signal });
+      this.last = { graph, model, result };
       return { settings, backend: result.backend, layers: result.layers, metrics: result.metrics, seconds: result.seconds, scoredOnCalibration: calibCount >= tensors.length };
     } finally {
       this.controller = null;

@@ -36,6 +36,7 @@ const api = {
   async loadModel(bytes: Uint8Array, fileName: string): Promise<ModelSummary> {
     const loaded = await readModelFile(bytes, fileName);
     current = loaded;
+    session.forget();
     return loaded.summary;
   },
 
@@ -59,6 +60,15 @@ const api = {
     if (!current) throw new StudioError('InvalidArgumentError', 'Load a model first.');
     const ctx = await getGpu().catch(() => null);
     return session.run(current.graph, current.summary, settings, ctx, onProgress);
+  },
+
+  exportModel(): Uint8Array {
+    const bytes = session.exportModel();
+    return Comlink.transfer(bytes, [bytes.buffer]);
+  },
+
+  exportReport(): string {
+    return session.exportReport();
   },
 
   cancelJob(): void {
