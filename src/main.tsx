@@ -1,6 +1,7 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './ui/App';
+import { applyLink, checkLinkModel, syncLinkWithState } from './state/share';
 import { useStudio } from './state/store';
 import './ui/styles.css';
 
@@ -10,5 +11,14 @@ createRoot(document.getElementById('root')!).render(
   </StrictMode>,
 );
 
-void useStudio.getState().loadDemo().then(() => useStudio.getState().loadDemoImages());
+// The demo and its images load first (they choose the demo's preprocessing); a shared link's
+// settings then win, and the address bar follows every change from there on.
+void (async () => {
+  const studio = useStudio.getState();
+  await studio.loadDemo();
+  await studio.loadDemoImages();
+  const shared = applyLink();
+  checkLinkModel(shared);
+  syncLinkWithState();
+})();
 void useStudio.getState().checkGpu();

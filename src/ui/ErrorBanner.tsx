@@ -7,6 +7,7 @@ const TITLES: Record<string, string> = {
   InvalidArgumentError: 'Cannot do that',
   UnsupportedModelError: 'Model not supported',
   NoModelFile: 'Nothing to open',
+  ModelMismatch: 'A different model',
 };
 
 export function ErrorBanner() {

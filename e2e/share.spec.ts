@@ -1,0 +1,42 @@
+import { expect, test } from '@playwright/test';
+import { encodeSharedConfig } from '../src/core/config-url';
+
+test('the URL carries the configuration; opening it restores it', async ({ page, context }) => {
+  await page.goto('/');
+  await expect(page.getByTestId('images-summary')).toContainText('250 images');
+  await page.getByLabel('Weight bits').selectOption('3');
+  await page.getByLabel('Method').selectOption('mse');
+  await page.getByLabel('Seed').fill('7');
+  await page.getByLabel('Error compensation').uncheck();
+  await expect(page).toHaveURL(/#c=[A-Za-z0-9_-]+$/);
+  const url = page.url();
+
+  const other = await context.newPage();
+  await other.goto(url);
+  await expect(other.getByTestId('images-summary')).toContainText('250 images');
+  await expect(other.getByLabel('Weight bits')).toHaveValue('3');
+  await expect(other.getByLabel('Method')).toHaveValue('mse');
+  await expect(other.getByLabel('Seed')).toHaveValue('7');
+  await expect(other.getByLabel('Error compensation')).not.toBeChecked();
+  await expect(other.getByLabel('Preprocessing')).toHaveValue('zero1');
+  await expect(other.getByRole('alert')).toHaveCount(0);
+});
+
+test('a tampered link gets a clear message and the defaults', async ({ page }) => {
+  await page.goto('/#c=eJyrVkrLz1eyUkpKLFKqBQAeTQRR');
+  await expect(page.getByRole('alert')).toContainText("The link's configuration cannot be used");
+  await expect(page.getByLabel('Weight bits')).toHaveValue('4');
+  await expect(page.getByTestId('model-name')).toContainText('Fashion-MNIST');
+});
+
+test('a link made with another model says so and keeps its settings', async ({ page }) => {
+  const text = encodeSharedConfig({
+    version: 1, model: { name: 'resnet50.onnx', sha256: 'b'.repeat(64) },
+    settings: { wbits: 2, abits: 'float', method: 'bitsplit', ecaq: true, calibImages: 16, preset: 'imagenet', seed: 1 },
+  });
+  await page.goto(`/#c=${text}`);
+  await expect(page.getByRole('alert')).toContainText('A different model');
+  await expect(page.getByRole('alert')).toContainText('This link was made with "resnet50.onnx"');
+  await expect(page.getByLabel('Weight bits')).toHaveValue('2');
+  await expect(page.getByLabel('Activation bits')).toHaveValue('float');
+});
