@@ -31,6 +31,12 @@ test('runs the demo at W4A8 with Bit-Split and error compensation: errors fill t
   const [rtn, bitsplit] = cells.filter((c) => /^\d\.\d\de-\d$/.test(c)).map(Number);
   expect(bitsplit).toBeLessThan(rtn);
   await expect(rows.first()).toContainText('float');
+  // Charts: the per-layer errors, and for a selected layer its codes and its solver's progress.
+  await expect(page.getByRole('figure', { name: 'Relative output error per layer' }).locator('.recharts-line')).toHaveCount(2);
+  await rows.nth(7).click();
+  await expect(page.getByRole('figure', { name: 'Weight code histogram' })).toContainText('/stages/stages.2/conv2/Conv (4 bits)');
+  await expect(page.getByRole('figure', { name: 'Weight code histogram' }).locator('.recharts-bar-rectangle')).toHaveCount(15);
+  await expect(page.getByRole('figure', { name: 'Solver objective per epoch' })).toContainText('epochs');
   await page.screenshot({ path: screenshotPath('run-result'), fullPage: true });
 
   // Download: the report says what the page showed, and the model runs in onnxruntime.

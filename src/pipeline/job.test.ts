@@ -40,6 +40,11 @@ describe('the quantization job on the demo (CPU backend)', () => {
     for (const l of bitsplit.layers.slice(1, -1)) {
       expect(l.wbits).toBe(2);
       expect(l.relOutputError).toBeLessThan(l.relOutputErrorRtn);
+      // The solver never raises the objective; at the fixed point it is the final error.
+      expect(l.errorPerEpoch).toHaveLength(l.epochs);
+      l.errorPerEpoch.slice(1).forEach((e, i) => expect(e).toBeLessThanOrEqual(l.errorPerEpoch[i] * (1 + 1e-9)));
+      expect(l.errorPerEpoch.at(-1)!).toBeCloseTo(l.relOutputError, 6);
+      expect(l.codeHistogram.map((h) => h.code)).toEqual([-1, 0, 1]);
     }
     expect(bitsplit.metrics!.top1!).toBeGreaterThan(rtn.metrics!.top1!);
     expect(bitsplit.metrics!.top1!).toBeGreaterThan(bitsplit.metrics!.top1Float! - 5);

@@ -6,7 +6,7 @@ import { MetricsAccumulator, type ModelMetrics } from '../core/model-metrics';
 import type { GraphView } from '../core/onnx/graph';
 import { activationLevels, fitActivationScaleReference } from '../core/quant/activation-scale';
 import { dequantize } from '../core/quant/grid';
-import { outputError, weightMse } from '../core/quant/metrics';
+import { codeHistogram, outputError, weightMse } from '../core/quant/metrics';
 import { planLayers, type LayerPlan, type PlanConfig } from '../core/quant/plan';
 import { seededRandom } from '../core/random';
 import { batchOf, type ImageSet } from './images';
@@ -55,6 +55,9 @@ export interface LayerRecord {
   epochs: number;
   flips: number;
   seconds: number;
+  codeHistogram: { code: number; count: number }[];
+  /** Relative output error after each Bit-Split epoch's scale fit (before the epoch's sweep). */
+  errorPerEpoch: number[];
 }
 
 export interface JobResult {
@@ -148,6 +151,8 @@ export async function runJob(graph: GraphView, layers: LayerInfo[], calib: Image
           weightMse: weightMse(weights.matrix, solved.weights),
           activation: plan.input ? { ...plan.input, scale: sim.quantizers.get(plan.input.tensor)?.scale[0] ?? 0 } : null,
           epochs: solved.epochs, flips: solved.flips, seconds: (performance.now() - t0) / 1000,
+          codeHistogram: codeHistogram(solved.weights),
+          errorPerEpoch: solved.objective.map((o) => Math.max(0, (energy(yy) + o) / energy(yy))),
         });
       } finally {
         accumulator?.destroy();
@@ -198,6 +203,8 @@ export async function runJob(graph: GraphView, layers: LayerInfo[], calib: Image
   }
 }
 
+const energy = (yy: ArrayLike<number>) => Array.from(yy).reduce((a, b) => a + b, 0) || 1;
+
 function omitBatch<T extends { batch: number }>(g: T): Omit<T, 'batch'> {
   const { batch: _batch, ...rest } = g;
   return rest;
@@ -219,6 +226,7 @@ function skippedRecord(plan: LayerPlan): LayerRecord {
   return {
     name: l.name, op: l.op, params: l.params, wbits: 32, method: 'float', skipped: true, relOutputErrorFloat: 0,
     relOutputError: 0, relOutputErrorRtn: 0, sqnrDb: Infinity, weightMse: 0, activation: null, epochs: 0, flips: 0, seconds: 0,
+    codeHistogram: [], errorPerEpoch: [],
   };
 }
 

@@ -14,6 +14,21 @@ export interface SolvedLayer {
   weights: QuantizedWeights;
   epochs: number;
   flips: number;
+  /** The layer's objective minus ||Y||^2 after each epoch's scale fit, summed over rows (empty unless Bit-Split). */
+  objective: number[];
+}
+
+/** Sums per-row objective histories (row-major M x stride); a row that stopped keeps its last value. */
+export function objectivePerEpoch(history: ArrayLike<number>, rowEpochs: ArrayLike<number>, stride: number): number[] {
+  const epochs = Math.max(0, ...Array.from(rowEpochs));
+  return Array.from({ length: epochs }, (_, e) => {
+    let sum = 0;
+    for (let row = 0; row < rowEpochs.length; row++) {
+      const last = rowEpochs[row] - 1;
+      if (last >= 0) sum += history[row * stride + Math.min(e, last)];
+    }
+    return sum;
+  });
 }
 
 /** One layer's calibration sums and solver, on the GPU or on the CPU (the float64 references). */
@@ -47,7 +62,8 @@ export function gpuBackend(ctx: GpuContext): SolverBackend {
         async solve(weights, bits, method, maxEpochs = DEFAULT_MAX_EPOCHS) {
           const r = await solveLayerOnGpu(ctx, { weights, m: rows, n, groups: geometry.groups, a: stats.gram.total, c: stats.cross!.total },
             { bits, method, maxEpochs }, pipelines);
-          return { weights: r, epochs: Math.max(0, ...r.epochs), flips: r.flips.reduce((a, b) => a + b, 0) };
+          const objective = method === 'bitsplit' ? objectivePerEpoch(r.history, r.epochs, maxEpochs) : [];
+          return { weights: r, epochs: Math.max(0, ...r.epochs), flips: r.flips.reduce((a, b) => a + b, 0), objective };
         },
         destroy: () => stats.destroy(),
       };
@@ -79,9 +95,9 @@ export const cpuBackend: SolverBackend = {
       statistics: async () => ({ problem: { a, c, m: rows, n, groups: geometry.groups }, yy }),
       async solve(weights, bits, method, maxEpochs = DEFAULT_MAX_EPOCHS) {
         const init = initWeightsReference(weights, rows, n, bits, method === 'rtn' ? 0 : undefined);
-        if (method !== 'bitsplit') return { weights: init, epochs: 0, flips: 0 };
+        if (method !== 'bitsplit') return { weights: init, epochs: 0, flips: 0, objective: [] };
         const r = solveBitSplitReference({ a, c, m: rows, n, groups: geometry.groups }, init, { maxEpochs });
-        return { weights: r, epochs: Math.max(0, ...r.epochs), flips: r.flips.reduce((x, y) => x + y, 0) };
+        return { weights: r, epochs: Math.max(0, ...r.epochs), flips: r.flips.reduce((x, y) => x + y, 0), objective: objectivePerEpoch(r.history, r.epochs, maxEpochs) };
       },
       destroy: () => undefined,
     };

@@ -15,6 +15,8 @@ export interface JobSlice {
   running: boolean;
   progress: JobProgress | null;
   result: RunSummary | null;
+  selectedLayer: string | null;
+  selectLayer: (name: string | null) => void;
   setSetting: <K extends keyof RunSettings>(key: K, value: RunSettings[K]) => void;
   addImages: (files: File[]) => Promise<void>;
   loadDemoImages: () => Promise<void>;
@@ -31,6 +33,8 @@ export const createJobSlice: StateCreator<StudioState, [], [], JobSlice> = (set,
   running: false,
   progress: null,
   result: null,
+  selectedLayer: null,
+  selectLayer: (name) => set({ selectedLayer: name }),
   setSetting: (key, value) => set({ settings: { ...get().settings, [key]: value } }),
   addImages: async (files) => {
     set({ imagesLoading: true });

@@ -4,6 +4,7 @@ import { ErrorBanner } from './ErrorBanner';
 import { GpuBadge } from './GpuBadge';
 import { LayerTable } from './LayerTable';
 import { ModelPanel } from './ModelPanel';
+import { Charts } from './Charts';
 import { ResultsPanel } from './ResultsPanel';
 import { RunPanel } from './RunPanel';
 
@@ -31,6 +32,7 @@ export function App() {
             <RunPanel />
             <ResultsPanel />
             <LayerTable layers={model.layers} skipped={model.skipped} />
+            <Charts />
           </>
         ) : (
           !loading && <p className="empty">Drop an ONNX model anywhere on this page, or open one with the button above.</p>

@@ -31,9 +31,32 @@ const COLUMNS: Column[] = [
 const RESULT_COLUMNS: Column[] = [
   { key: 'bits', label: 'Bits', value: (l) => l.record?.wbits ?? '', numeric: true },
   { key: 'method', label: 'Method', value: (l) => l.record?.method ?? '' },
-  { key: 'errRtn', label: 'Error (RTN)', value: (l) => l.record?.relOutputErrorRtn ?? -1, format: sci, numeric: true, title: 'Relative output error with round to nearest' },
-  { key: 'err', label: 'Error', value: (l) => l.record?.relOutputError ?? -1, format: sci, numeric: true, title: 'Relative output error ||Y - X Wq||² / ||Y||² on the calibration input' },
-  { key: 'act', label: 'Input scale', value: (l) => (l.record?.activation ? `${l.record.activation.scale.toPrecision(3)} (${l.record.activation.bits}b${l.record.activation.signed ? ' signed' : ''})` : l.record ? 'float' : '') },
+  {
+    key: 'errRtn',
+    label: 'Error (RTN)',
+    value: (l) => l.record?.relOutputErrorRtn ?? -1,
+    format: sci,
+    numeric: true,
+    title: 'Relative output error with round to nearest',
+  },
+  {
+    key: 'err',
+    label: 'Error',
+    value: (l) => l.record?.relOutputError ?? -1,
+    format: sci,
+    numeric: true,
+    title: 'Relative output error ||Y - X Wq||² / ||Y||² on the calibration input',
+  },
+  {
+    key: 'act',
+    label: 'Input scale',
+    value: (l) =>
+      l.record?.activation
+        ? `${l.record.activation.scale.toPrecision(3)} (${l.record.activation.bits}b${l.record.activation.signed ? ' signed' : ''})`
+        : l.record
+          ? 'float'
+          : '',
+  },
   { key: 'epochs', label: 'Epochs', value: (l) => l.record?.epochs ?? '', numeric: true },
   { key: 'time', label: 'Time (s)', value: (l) => (l.record ? l.record.seconds.toFixed(2) : ''), numeric: true },
 ];
@@ -41,6 +64,8 @@ const RESULT_COLUMNS: Column[] = [
 export function LayerTable({ layers, skipped }: { layers: LayerInfo[]; skipped: ModelSummary['skipped'] }) {
   const [sort, setSort] = useState<{ key: string; descending: boolean }>({ key: 'index', descending: false });
   const result = useStudio((s) => s.result);
+  const selected = useStudio((s) => s.selectedLayer);
+  const selectLayer = useStudio((s) => s.selectLayer);
   const columns = result ? [...COLUMNS.slice(0, 5), ...RESULT_COLUMNS, ...COLUMNS.slice(5)] : COLUMNS;
   const rows = useMemo(() => {
     const byName = new Map(result?.layers.map((r) => [r.name, r]));
@@ -88,7 +113,14 @@ export function LayerTable({ layers, skipped }: { layers: LayerInfo[]; skipped: 
             </thead>
             <tbody>
               {rows.map((l) => (
-                <tr key={l.name}>
+                <tr
+                  key={l.name}
+                  className={selected === l.name ? 'selected' : undefined}
+                  aria-selected={selected === l.name}
+                  tabIndex={0}
+                  onClick={() => selectLayer(l.name)}
+                  onKeyDown={(e) => e.key === 'Enter' && selectLayer(l.name)}
+                >
                   {columns.map((c) => {
                     const v = c.value(l);
                     return (
