@@ -31,6 +31,8 @@ test('runs the demo at W4A8 with Bit-Split and error compensation: errors fill t
   const [rtn, bitsplit] = cells.filter((c) => /^\d\.\d\de-\d$/.test(c)).map(Number);
   expect(bitsplit).toBeLessThan(rtn);
   await expect(rows.first()).toContainText('float');
+  await expect(page.getByTestId('runs-table').locator('tbody tr')).toHaveCount(1);
+  await expect(page.getByTestId('runs-table')).toContainText('W4A8 bitsplit + EC');
   // Charts: the per-layer errors, and for a selected layer its codes and its solver's progress.
   await expect(page.getByRole('figure', { name: 'Relative output error per layer' }).locator('.recharts-line')).toHaveCount(2);
   await rows.nth(7).click();

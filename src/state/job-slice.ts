@@ -15,6 +15,8 @@ export interface JobSlice {
   running: boolean;
   progress: JobProgress | null;
   result: RunSummary | null;
+  /** Every run of this model in this session, oldest first, for the comparison table. */
+  runs: RunSummary[];
   selectedLayer: string | null;
   selectLayer: (name: string | null) => void;
   setSetting: <K extends keyof RunSettings>(key: K, value: RunSettings[K]) => void;
@@ -33,6 +35,7 @@ export const createJobSlice: StateCreator<StudioState, [], [], JobSlice> = (set,
   running: false,
   progress: null,
   result: null,
+  runs: [],
   selectedLayer: null,
   selectLayer: (name) => set({ selectedLayer: name }),
   setSetting: (key, value) => set({ settings: { ...get().settings, [key]: value } }),
@@ -64,7 +67,7 @@ export const createJobSlice: StateCreator<StudioState, [], [], JobSlice> = (set,
     set({ running: true, progress: null, error: null });
     try {
       const result = await studioWorker().runJob(get().settings, Comlink.proxy((progress: JobProgress) => set({ progress })));
-      set({ result });
+      set({ result, runs: [...get().runs, result] });
     } catch (e) {
       set({ error: describeError(e) });
     } finally {

@@ -7,6 +7,7 @@ import { ModelPanel } from './ModelPanel';
 import { Charts } from './Charts';
 import { ResultsPanel } from './ResultsPanel';
 import { RunPanel } from './RunPanel';
+import { RunsTable } from './RunsTable';
 
 export function App() {
   const model = useStudio((s) => s.model);
@@ -31,6 +32,7 @@ export function App() {
             <ModelPanel model={model} />
             <RunPanel />
             <ResultsPanel />
+            <RunsTable />
             <LayerTable layers={model.layers} skipped={model.skipped} />
             <Charts />
           </>
