@@ -26,7 +26,8 @@ test('runs the demo at W4A8 with Bit-Split and error compensation: errors fill t
   await expect(rows).toHaveCount(10);
   // Every quantized layer shows its bits and an output error in scientific notation.
   const cells = await rows.nth(1).locator('td').allTextContents();
-  expect(cells).toEqual(expect.arrayContaining(['4', 'bitsplit']));
+  expect(cells).toContain('bitsplit');
+  await expect(page.getByLabel('Bits of /stages/stages.0/conv1/Conv')).toHaveValue('4');
   expect(cells.filter((c) => /^\d\.\d\de-\d$/.test(c)).length).toBe(2);
   const [rtn, bitsplit] = cells.filter((c) => /^\d\.\d\de-\d$/.test(c)).map(Number);
   expect(bitsplit).toBeLessThan(rtn);
@@ -41,11 +42,26 @@ test('runs the demo at W4A8 with Bit-Split and error compensation: errors fill t
   await expect(page.getByRole('figure', { name: 'Solver objective per epoch' })).toContainText('epochs');
   await page.screenshot({ path: screenshotPath('run-result'), fullPage: true });
 
+  // One layer to 2 bits, run again: that row changes, the layers its change cannot reach are reused.
+  const errorOf = async (row: number) => Number((await rows.nth(row).locator('td').nth(8).textContent()) ?? 'NaN');
+  const before = await errorOf(4);
+  await page.getByLabel('Bits of /stages/stages.1/conv2/Conv').selectOption('2');
+  await expect(page).toHaveURL(/#c=/);
+  await page.getByRole('button', { name: 'Run' }).click();
+  await expect(page.getByTestId('runs-table').locator('tbody tr')).toHaveCount(2, { timeout: 240_000 });
+  await expect(page.getByLabel('Bits of /stages/stages.1/conv2/Conv')).toHaveValue('2');
+  expect(await errorOf(4)).toBeGreaterThan(before);
+  const time = async (row: number) => (await rows.nth(row).locator('td').nth(11).textContent())?.trim();
+  for (const row of [0, 1, 2, 3, 5]) expect(await time(row)).toBe('reused');
+  for (const row of [4, 6, 7, 8, 9]) expect(await time(row)).toMatch(/^\d+\.\d\d$/);
+  await page.screenshot({ path: screenshotPath('rerun-one-layer'), fullPage: true });
+
   // Download: the report says what the page showed, and the model runs in onnxruntime.
   const [reportDownload] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download report (.json)' }).click()]);
   expect(reportDownload.suggestedFilename()).toBe('model.w4a8.bitsplit-ecaq.report.json');
   const report = JSON.parse(readFileSync(await reportDownload.path(), 'utf8'));
-  expect(report.metrics.top1.toFixed(2)).toBe(top1.toFixed(2));
+  const top1Now = parseFloat((await page.getByTestId('top1').textContent())!);
+  expect(report.metrics.top1.toFixed(2)).toBe(top1Now.toFixed(2));
   expect(report.layers).toHaveLength(10);
   const [modelDownload] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download model (.onnx)' }).click()]);
   const bytes = new Uint8Array(readFileSync(await modelDownload.path()));

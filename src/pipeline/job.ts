@@ -7,7 +7,7 @@ import type { GraphView } from '../core/onnx/graph';
 import { activationLevels, fitActivationScaleReference } from '../core/quant/activation-scale';
 import { dequantize } from '../core/quant/grid';
 import { codeHistogram, outputError, weightMse } from '../core/quant/metrics';
-import { planLayers, type LayerPlan, type PlanConfig } from '../core/quant/plan';
+import { planLayers, reusableLayers, type LayerPlan, type PlanConfig } from '../core/quant/plan';
 import { seededRandom } from '../core/random';
 import { batchOf, type ImageSet } from './images';
 import { Simulator } from './simulator';
@@ -56,6 +56,8 @@ export interface LayerRecord {
   flips: number;
   seconds: number;
   codeHistogram: { code: number; count: number }[];
+  /** Taken from the previous run unchanged (nothing it depends on changed). */
+  reused: boolean;
   /** Relative output error after each Bit-Split epoch's scale fit (before the epoch's sweep). */
   errorPerEpoch: number[];
 }
@@ -73,6 +75,8 @@ export interface JobResult {
 
 export interface JobDeps {
   backend: SolverBackend;
+  /** A previous run of the same model: layers its change does not reach keep their results. */
+  previous?: JobResult;
   onProgress?: (p: JobProgress) => void;
   signal?: AbortSignal;
 }
@@ -95,6 +99,10 @@ export async function runJob(graph: GraphView, layers: LayerInfo[], calib: Image
   const started = performance.now();
   const seconds: Record<string, number> = {};
   const { plans, sites } = planLayers(graph, layers, config);
+  const previous = deps.previous;
+  const reuse = previous
+    ? reusableLayers(graph, planLayers(graph, layers, previous.config).plans, plans, sameGlobals(previous.config, config))
+    : new Set<number>();
   const floatWeights = new Map(layers.map((l) => [l.index, layerWeights(graph, l).original]));
   const sim = await Simulator.create(graph, layers, sites, floatWeights);
   const calibCount = Math.min(config.calibImages, calib.count);
@@ -112,6 +120,14 @@ export async function runJob(graph: GraphView, layers: LayerInfo[], calib: Image
       const t0 = performance.now();
       if (plan.skip) {
         records.push(skippedRecord(plan));
+        continue;
+      }
+      const earlier = previous?.layers[plan.layer.index];
+      if (reuse.has(plan.layer.index) && previous && earlier && !earlier.skipped) {
+        sim.weights.set(plan.layer.index, previous.weights.get(plan.layer.index)!);
+        const q = plan.input && previous.quantizers.get(plan.input.tensor);
+        if (plan.input && q && config.ecaq) sim.quantizers.set(plan.input.tensor, q);
+        records.push({ ...earlier, reused: true, seconds: 0 });
         continue;
       }
       const layer = plan.layer;
@@ -152,6 +168,7 @@ export async function runJob(graph: GraphView, layers: LayerInfo[], calib: Image
           activation: plan.input ? { ...plan.input, scale: sim.quantizers.get(plan.input.tensor)?.scale[0] ?? 0 } : null,
           epochs: solved.epochs, flips: solved.flips, seconds: (performance.now() - t0) / 1000,
           codeHistogram: codeHistogram(solved.weights),
+          reused: false,
           errorPerEpoch: solved.objective.map((o) => Math.max(0, (energy(yy) + o) / energy(yy))),
         });
       } finally {
@@ -203,6 +220,12 @@ export async function runJob(graph: GraphView, layers: LayerInfo[], calib: Image
   }
 }
 
+/** Everything but the per-layer plan: when these differ, nothing of a previous run is valid. */
+function sameGlobals(a: JobConfig, b: JobConfig): boolean {
+  const strip = ({ overrides: _o, wbits: _w, ...rest }: JobConfig) => rest;
+  return JSON.stringify(strip(a)) === JSON.stringify(strip(b));
+}
+
 const energy = (yy: ArrayLike<number>) => Array.from(yy).reduce((a, b) => a + b, 0) || 1;
 
 function omitBatch<T extends { batch: number }>(g: T): Omit<T, 'batch'> {
@@ -226,7 +249,7 @@ function skippedRecord(plan: LayerPlan): LayerRecord {
   return {
     name: l.name, op: l.op, params: l.params, wbits: 32, method: 'float', skipped: true, relOutputErrorFloat: 0,
     relOutputError: 0, relOutputErrorRtn: 0, sqnrDb: Infinity, weightMse: 0, activation: null, epochs: 0, flips: 0, seconds: 0,
-    codeHistogram: [], errorPerEpoch: [],
+    codeHistogram: [], errorPerEpoch: [], reused: false,
   };
 }
 

@@ -20,6 +20,7 @@ export interface JobSlice {
   selectedLayer: string | null;
   selectLayer: (name: string | null) => void;
   setSetting: <K extends keyof RunSettings>(key: K, value: RunSettings[K]) => void;
+  setLayerBits: (layer: string, bits: number) => void;
   addImages: (files: File[]) => Promise<void>;
   loadDemoImages: () => Promise<void>;
   run: () => Promise<void>;
@@ -39,6 +40,7 @@ export const createJobSlice: StateCreator<StudioState, [], [], JobSlice> = (set,
   selectedLayer: null,
   selectLayer: (name) => set({ selectedLayer: name }),
   setSetting: (key, value) => set({ settings: { ...get().settings, [key]: value } }),
+  setLayerBits: (layer, bits) => set({ settings: { ...get().settings, layerBits: { ...get().settings.layerBits, [layer]: bits } } }),
   addImages: async (files) => {
     set({ imagesLoading: true });
     try {

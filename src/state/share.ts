@@ -14,7 +14,7 @@ export function applyLink(): SharedConfig | null {
   if (!text) return null;
   try {
     const shared = decodeSharedConfig(text);
-    useStudio.setState({ settings: { ...shared.settings } });
+    useStudio.setState({ settings: { ...shared.settings, layerBits: shared.layerBits ?? {} } });
     return shared;
   } catch (e) {
     useStudio.setState({ error: describeError(e) });
@@ -39,7 +39,11 @@ export function syncLinkWithState(): () => void {
   let last = '';
   const write = (s: ReturnType<typeof useStudio.getState>) => {
     if (!s.model) return;
-    const text = encodeSharedConfig({ version: 1, model: { name: s.model.fileName, sha256: s.model.sha256 }, settings: s.settings });
+    const { layerBits, ...settings } = s.settings;
+    const text = encodeSharedConfig({
+      version: 1, model: { name: s.model.fileName, sha256: s.model.sha256 }, settings,
+      ...(layerBits && Object.keys(layerBits).length ? { layerBits } : {}),
+    });
     if (text === last) return;
     last = text;
     history.replaceState(null, '', `#${KEY}=${text}`);

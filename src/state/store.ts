@@ -39,7 +39,7 @@ const createModelSlice: StateCreator<StudioState, [], [], ModelSlice> = (set) =>
     set({ loading: label, error: null });
     try {
       const model = await work();
-      set({ model, loading: null, result: null, progress: null, runs: [], selectedLayer: null });
+      set((s) => ({ model, loading: null, result: null, progress: null, runs: [], selectedLayer: null, settings: { ...s.settings, layerBits: {} } }));
     } catch (e) {
       set({ loading: null, error: describeError(e) });
     }

@@ -58,7 +58,12 @@ const RESULT_COLUMNS: Column[] = [
           : '',
   },
   { key: 'epochs', label: 'Epochs', value: (l) => l.record?.epochs ?? '', numeric: true },
-  { key: 'time', label: 'Time (s)', value: (l) => (l.record ? l.record.seconds.toFixed(2) : ''), numeric: true },
+  {
+    key: 'time',
+    label: 'Time (s)',
+    value: (l) => (l.record ? (l.record.reused ? 'reused' : l.record.seconds.toFixed(2)) : ''),
+    numeric: true,
+  },
 ];
 
 export function LayerTable({ layers, skipped }: { layers: LayerInfo[]; skipped: ModelSummary['skipped'] }) {
@@ -66,6 +71,9 @@ export function LayerTable({ layers, skipped }: { layers: LayerInfo[]; skipped: 
   const result = useStudio((s) => s.result);
   const selected = useStudio((s) => s.selectedLayer);
   const selectLayer = useStudio((s) => s.selectLayer);
+  const layerBits = useStudio((s) => s.settings.layerBits);
+  const setLayerBits = useStudio((s) => s.setLayerBits);
+  const running = useStudio((s) => s.running);
   const columns = result ? [...COLUMNS.slice(0, 5), ...RESULT_COLUMNS, ...COLUMNS.slice(5)] : COLUMNS;
   const rows = useMemo(() => {
     const byName = new Map(result?.layers.map((r) => [r.name, r]));
@@ -123,6 +131,24 @@ export function LayerTable({ layers, skipped }: { layers: LayerInfo[]; skipped: 
                 >
                   {columns.map((c) => {
                     const v = c.value(l);
+                    if (c.key === 'bits' && l.record && !l.record.skipped) {
+                      return (
+                        <td key={c.key} className="num" onClick={(e) => e.stopPropagation()}>
+                          <select
+                            aria-label={`Bits of ${l.name}`}
+                            value={layerBits?.[l.name] ?? l.record.wbits}
+                            disabled={running}
+                            onChange={(e) => setLayerBits(l.name, Number(e.target.value))}
+                          >
+                            {[2, 3, 4, 5, 6, 7, 8].map((b) => (
+                              <option key={b} value={b}>
+                                {b}
+                              </option>
+                            ))}
+                          </select>
+                        </td>
+                      );
+                    }
                     return (
                       <td key={c.key} className={c.numeric ? 'num' : c.key === 'input' || c.key === 'name' ? 'mono' : undefined}>
                         {typeof v === 'number' ? (c.format ?? formatInt)(v) : v}

@@ -20,11 +20,21 @@ export function RunsTable() {
             <tr>
               <th scope="col">#</th>
               <th scope="col">Setting</th>
-              <th scope="col" className="num">Top-1</th>
-              <th scope="col" className="num">Float top-1</th>
-              <th scope="col" className="num">Agreement</th>
-              <th scope="col" className="num">Weights</th>
-              <th scope="col" className="num">Time</th>
+              <th scope="col" className="num">
+                Top-1
+              </th>
+              <th scope="col" className="num">
+                Float top-1
+              </th>
+              <th scope="col" className="num">
+                Agreement
+              </th>
+              <th scope="col" className="num">
+                Weights
+              </th>
+              <th scope="col" className="num">
+                Time
+              </th>
             </tr>
           </thead>
           <tbody>
@@ -37,6 +47,10 @@ export function RunsTable() {
                   <td>
                     W{s.wbits}A{s.abits} {s.method}
                     {s.ecaq ? ' + EC' : ''} · {s.calibImages} images · seed {s.seed}
+                    {Object.keys(s.layerBits ?? {}).length > 0 &&
+                      ` · ${Object.entries(s.layerBits ?? {})
+                        .map(([name, bits]) => `${name.split('/').filter(Boolean).slice(-2, -1)[0] ?? name}: ${bits} bits`)
+                        .join(', ')}`}
                   </td>
                   <td className="num">{r.metrics?.top1 !== undefined ? `${r.metrics.top1.toFixed(2)} %` : '—'}</td>
                   <td className="num">{r.metrics?.top1Float !== undefined ? `${r.metrics.top1Float.toFixed(2)} %` : '—'}</td>

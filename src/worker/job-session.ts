@@ -29,6 +29,8 @@ export interface RunSettings {
   calibImages: number;
   preset: string;
   seed: number;
+  /** Per-layer weight bits where the user changed them. */
+  layerBits?: Record<string, number>;
 }
 
 export interface RunSummary {
@@ -117,9 +119,9 @@ export class JobSession {
     const backend = gpu && !gpu.adapterSummary.isFallback ? gpuBackend(gpu) : cpuBackend;
     try {
       const result = await runJob(graph, model.layers, calib, scored, {
-        ...DEFAULT_JOB, wbits: settings.wbits, abits: settings.abits, method: settings.method, ecaq: settings.ecaq,
+        ...DEFAULT_JOB, overrides: Object.fromEntries(Object.entries(settings.layerBits ?? {}).map(([name, bits]) => [name, { bits }])), wbits: settings.wbits, abits: settings.abits, method: settings.method, ecaq: settings.ecaq,
         calibImages: settings.calibImages, seed: settings.seed, positionsPerImage: 128,
-      }, { backend, onProgress, signal: this.controller.signal });
+      }, { backend, onProgress, signal: this.controller.signal, previous: this.last?.graph === graph ? this.last.result : undefined });
       this.last = { graph, model, result };
       return { settings, backend: result.backend, layers: result.layers, metrics: result.metrics, seconds: result.seconds, scoredOnCalibration: calibCount >= tensors.length };
     } finally {
