@@ -41,7 +41,7 @@ function progressPrinter(): (p: JobProgress) => void {
   const tty = process.stderr.isTTY;
   let lastLine = '';
   return (p) => {
-    const fraction = p.stage === 'done' ? 1 : Math.min(1, (p.layer - 1 + p.imagesDone / p.imagesTotal) / p.layers);
+    const fraction = p.fraction;
     const eta = p.etaSeconds === null ? '' : ` · ETA ${Math.ceil(p.etaSeconds)} s`;
     const what = p.stage === 'evaluate' ? `evaluate ${p.imagesDone}/${p.imagesTotal} images` : `${p.stage} layer ${p.layer}/${p.layers} ${p.layerName ?? ''}`;
     if (tty) {

@@ -9,6 +9,7 @@ import { dequantize } from '../core/quant/grid';
 import { codeHistogram, outputError, weightMse } from '../core/quant/metrics';
 import { planLayers, reusableLayers, type LayerPlan, type PlanConfig } from '../core/quant/plan';
 import { seededRandom } from '../core/random';
+import { roundHalfEven } from '../core/quant/weight-init';
 import { batchOf, type ImageSet } from './images';
 import { Simulator } from './simulator';
 import type { SolverBackend } from './solver-backend';
@@ -35,6 +36,8 @@ export interface JobProgress {
   layerName?: string;
   imagesDone: number;
   imagesTotal: number;
+  /** Of the whole job, 0..1. */
+  fraction: number;
   etaSeconds: number | null;
 }
 
@@ -140,9 +143,10 @@ export async function runJob(graph: GraphView, layers: LayerInfo[], calib: Image
         for (const start of batches) {
           await check();
           const b = batchOf(calib, start, Math.min(config.batchSize, calibCount - start));
-          const input = await sim.run({ data: b.data, dims: dims(b.batch) }, mode, [layer.input]);
-          const x = input[layer.input];
-          const floatOut = await sim.run({ data: b.data, dims: dims(b.batch) }, 'float', [layer.output]);
+          const feed = { data: b.data, dims: dims(b.batch) };
+          // Without ECAQ the input is the float model's too: one run gives input and target.
+          const floatOut = await sim.run(feed, 'float', mode === 'float' ? [layer.input, layer.output] : [layer.output]);
+          const x = mode === 'float' ? floatOut[layer.input] : (await sim.run(feed, mode, [layer.input]))[layer.input];
           const geometry = layerGeometry(layer, x.dims);
           accumulator ??= deps.backend.begin(omitBatch(geometry), layer.m, { positionsPerImage: config.positionsPerImage, seed: config.seed + layer.index });
           const quantizedInput = mode === 'quantized' && plan.input ? fakeQuantize(x.data, sim.quantizers.get(plan.input.tensor)!) : x.data;
@@ -156,6 +160,7 @@ export async function runJob(graph: GraphView, layers: LayerInfo[], calib: Image
         const rtn = plan.method === 'rtn' ? solved : await acc.solve(weights.matrix, plan.bits, 'rtn');
         const { problem, yy } = await acc.statistics();
         const deq = dequantize(solved.weights);
+        const totalEnergy = Array.from(yy).reduce((a, b) => a + b, 0) || 1;
         sim.weights.set(layer.index, weights.toOriginal(deq));
         const after = outputError(problem, yy, deq);
         records.push({
@@ -169,7 +174,7 @@ export async function runJob(graph: GraphView, layers: LayerInfo[], calib: Image
           epochs: solved.epochs, flips: solved.flips, seconds: (performance.now() - t0) / 1000,
           codeHistogram: codeHistogram(solved.weights),
           reused: false,
-          errorPerEpoch: solved.objective.map((o) => Math.max(0, (energy(yy) + o) / energy(yy))),
+          errorPerEpoch: solved.objective.map((o) => Math.max(0, (totalEnergy + o) / totalEnergy)),
         });
       } finally {
         accumulator?.destroy();
@@ -226,22 +231,15 @@ function sameGlobals(a: JobConfig, b: JobConfig): boolean {
   return JSON.stringify(strip(a)) === JSON.stringify(strip(b));
 }
 
-const energy = (yy: ArrayLike<number>) => Array.from(yy).reduce((a, b) => a + b, 0) || 1;
-
 function omitBatch<T extends { batch: number }>(g: T): Omit<T, 'batch'> {
   const { batch: _batch, ...rest } = g;
   return rest;
 }
 
-/** The same arithmetic as the simulation graph's Div, Round, Clip, Mul (Math.round differs on ties: use half-even). */
+/** The same arithmetic as the simulation graph's Div, Round, Clip, Mul: float32 division, half-even ties. */
 export function fakeQuantize(x: Float32Array, q: { scale: Float32Array; qmin: number; qmax: number }): Float32Array {
   const s = q.scale[0];
-  return x.map((v) => {
-    const t = Math.fround(v / s);
-    let r = Math.round(t);
-    if (Math.abs(t % 1) === 0.5 && r % 2 !== 0) r -= 1;
-    return Math.min(q.qmax, Math.max(q.qmin, r)) * s;
-  });
+  return x.map((v) => Math.min(q.qmax, Math.max(q.qmin, roundHalfEven(Math.fround(v / s)))) * s);
 }
 
 function skippedRecord(plan: LayerPlan): LayerRecord {
@@ -272,10 +270,10 @@ function makeProgress(deps: JobDeps, layers: number, images: number) {
   return (stage: JobProgress['stage'], plan: LayerPlan | null, imagesDone: number, imagesTotal = images) => {
     if (!deps.onProgress) return;
     const layer = plan ? plan.layer.index + 1 : layers;
-    const fraction = stage === 'done' ? 1 : Math.min(1, (layer - 1 + imagesDone / imagesTotal) / layers);
+    const fraction = stage === 'done' ? 1 : Math.min(1, (layer - 1 + imagesDone / Math.max(1, imagesTotal)) / layers);
     const elapsed = (performance.now() - start) / 1000;
     deps.onProgress({
-      stage, layer, layers, layerName: plan?.layer.name, imagesDone, imagesTotal,
+      stage, layer, layers, layerName: plan?.layer.name, imagesDone, imagesTotal, fraction,
       etaSeconds: fraction > 0.02 && stage !== 'evaluate' ? (elapsed * (1 - fraction)) / fraction : null,
     });
   };

@@ -6,6 +6,7 @@ import type { GraphView } from '../core/onnx/graph';
 import { encodeModel } from '../core/onnx/model-io';
 import { buildSimulationModel } from '../core/onnx/sim-graph';
 import { planLayers } from '../core/quant/plan';
+import { layerWeights } from '../core/layer-weights';
 import type { JobResult } from './job';
 
 export const STUDIO_VERSION = '0.1.0';
@@ -31,7 +32,7 @@ export function buildReport(summary: ModelSummary, result: JobResult) {
  */
 export function bakeQuantizedModel(graph: GraphView, layers: LayerInfo[], result: JobResult, sha256: string): Uint8Array {
   const { sites } = planLayers(graph, layers, result.config);
-  const weights = new Map(layers.map((l) => [l.index, result.weights.get(l.index) ?? floatWeight(graph, l)]));
+  const weights = new Map(layers.map((l) => [l.index, result.weights.get(l.index) ?? layerWeights(graph, l).original]));
   const model = buildSimulationModel(graph, layers, sites, { live: false, weights, quantizers: result.quantizers });
   model.metadataProps.push(
     create(StringStringEntryProtoSchema, { key: 'bitsplit.config', value: JSON.stringify(result.config) }),
@@ -39,9 +40,4 @@ export function bakeQuantizedModel(graph: GraphView, layers: LayerInfo[], result
     create(StringStringEntryProtoSchema, { key: 'bitsplit.source_sha256', value: sha256 }),
   );
   return encodeModel(model);
-}
-
-function floatWeight(graph: GraphView, layer: LayerInfo): Float32Array {
-  const t = graph.constantTensor(layer.weight)!;
-  return t.values instanceof Float32Array ? t.values : Float32Array.from(t.values as ArrayLike<number>);
 }

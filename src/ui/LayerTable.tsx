@@ -66,6 +66,8 @@ const RESULT_COLUMNS: Column[] = [
   },
 ];
 
+const WITH_RESULTS = [...COLUMNS.slice(0, 5), ...RESULT_COLUMNS, ...COLUMNS.slice(5)];
+
 export function LayerTable({ layers, skipped }: { layers: LayerInfo[]; skipped: ModelSummary['skipped'] }) {
   const [sort, setSort] = useState<{ key: string; descending: boolean }>({ key: 'index', descending: false });
   const result = useStudio((s) => s.result);
@@ -74,7 +76,7 @@ export function LayerTable({ layers, skipped }: { layers: LayerInfo[]; skipped: 
   const layerBits = useStudio((s) => s.settings.layerBits);
   const setLayerBits = useStudio((s) => s.setLayerBits);
   const running = useStudio((s) => s.running);
-  const columns = result ? [...COLUMNS.slice(0, 5), ...RESULT_COLUMNS, ...COLUMNS.slice(5)] : COLUMNS;
+  const columns = result ? WITH_RESULTS : COLUMNS;
   const rows = useMemo(() => {
     const byName = new Map(result?.layers.map((r) => [r.name, r]));
     const all: Row[] = layers.map((l) => ({ ...l, record: byName.get(l.name) }));

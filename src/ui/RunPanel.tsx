@@ -18,7 +18,7 @@ export function RunPanel() {
   const model = useStudio((s) => s.model);
   const folder = useRef<HTMLInputElement>(null);
   const set = <K extends keyof RunSettings>(key: K) => (value: RunSettings[K]) => setSetting(key, value);
-  const fraction = progress ? (progress.stage === 'done' ? 1 : Math.min(1, (progress.layer - 1 + progress.imagesDone / Math.max(1, progress.imagesTotal)) / progress.layers)) : 0;
+  const fraction = progress?.fraction ?? 0;
 
   return (
     <section className="panel" aria-labelledby="run-title">

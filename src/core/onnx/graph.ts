@@ -85,7 +85,7 @@ function shapeOf(v: ValueInfoProto): ValueShape {
 }
 
 /** Kahn's algorithm; exporters usually emit nodes in order already, but ONNX does not require it. */
-function topologicalOrder(nodes: NodeProto[], available: Set<string>): NodeProto[] {
+export function topologicalOrder(nodes: NodeProto[], available: Set<string>): NodeProto[] {
   const ready = new Set(available);
   const pending = [...nodes];
   const ordered: NodeProto[] = [];

@@ -3,7 +3,7 @@ import { ModelProtoSchema, type ModelProto, type TensorProto } from 'onnx-buf';
 import { StudioError } from '../errors';
 import type { LayerInfo } from '../layers';
 import { makeNode, makeValueInfo } from './builder';
-import type { GraphView } from './graph';
+import { topologicalOrder, type GraphView } from './graph';
 import { DataType, makeTensor } from './tensor';
 
 /** A fake quantizer on a tensor that quantized layers read: q = clip(round(x / s), qmin, qmax) * s. */
@@ -133,16 +133,6 @@ function roundHalfEven(opset: number, x: string, out: string, name: (what: strin
 
 function sortNodes(model: ModelProto): ModelProto {
   const g = model.graph!;
-  const ready = new Set([...g.input.map((i) => i.name), ...g.initializer.map((t) => t.name), '']);
-  const pending = [...g.node];
-  const ordered = [];
-  while (pending.length) {
-    const i = pending.findIndex((n) => n.input.every((name) => ready.has(name)));
-    if (i < 0) break;
-    const [node] = pending.splice(i, 1);
-    ordered.push(node);
-    for (const out of node.output) ready.add(out);
-  }
-  g.node = [...ordered, ...pending];
+  g.node = topologicalOrder(g.node, new Set([...g.input.map((i) => i.name), ...g.initializer.map((t) => t.name)]));
   return model;
 }

@@ -1,20 +1,14 @@
+import type { ConvGeometry } from '../../core/conv-geometry';
+
 /** Work sizes shared by the kernels that sum over a batch's conv patches. */
 export const WORKGROUP_SIZE = 64;
 export const TILE = 4;
 
-/** The geometry of one accumulation pass over an already zero-padded input batch. */
-export interface PatchPass {
-  channels: number;
-  /** Padded input size. */
-  height: number;
-  width: number;
-  groups: number;
-  kernelH: number;
-  kernelW: number;
-  strideH: number;
-  strideW: number;
-  dilationH: number;
-  dilationW: number;
+/**
+ * The geometry of one accumulation pass over an already zero-padded input batch: the conv's geometry
+ * with height and width of the padded input, and the positions the pass visits.
+ */
+export type PatchPass = Omit<ConvGeometry, 'batch' | 'padTop' | 'padLeft' | 'padBottom' | 'padRight'> & {
   outH: number;
   outW: number;
   n: number;
@@ -23,4 +17,4 @@ export interface PatchPass {
   chunk: number;
   chunks: number;
   sampled: boolean;
-}
+};
