@@ -8,7 +8,7 @@ const forbid = (groups, message) => ({
 });
 
 export default tseslint.config(
-  { ignores: ['dist', 'node_modules', 'test-results', 'playwright-report', '.device'] },
+  { ignores: ['dist', 'dist-node', 'node_modules', 'test-results', 'playwright-report', '.device'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

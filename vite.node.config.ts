@@ -17,6 +17,7 @@ export default defineConfig({
         bitsplit: 'src/cli/bitsplit.ts',
         'bench-solver': 'bench/solver.ts',
         'bench-accuracy': 'bench/accuracy.ts',
+        'bench-export': 'bench/export.ts',
       },
       output: { format: 'es', entryFileNames: '[name].mjs' },
     },

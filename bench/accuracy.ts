@@ -11,7 +11,8 @@
 import { readFileSync } from 'node:fs';
 import { loadImageFolder } from '../src/cli/node-images';
 import { readModelFile } from '../src/core/model-summary';
-import { presetConfig, PRESETS } from '../src/core/preprocess';
+import { presetConfig } from '../src/core/preprocess';
+import { cifar, cifarCalibration, DEMO, SHARED } from './data';
 import type { Method } from '../src/core/quant/plan';
 import { createNodeGpuContext } from '../src/gpu/node-gpu';
 import type { ImageSet } from '../src/pipeline/images';
@@ -22,23 +23,6 @@ const option = (name: string, fallback: string) => {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? process.argv[i + 1] : fallback;
 };
-const SHARED = new URL('../../shared/data/cifar10/', import.meta.url);
-const DEMO = new URL('../public/demo/', import.meta.url);
-
-/** CIFAR-10 records: a label byte, then 1024 R, 1024 G, 1024 B bytes; ImageNet normalisation. */
-function cifar(first: number, count: number): ImageSet {
-  const bytes = readFileSync(new URL('cifar10_test_uint8.bin', SHARED));
-  const { mean, std } = PRESETS.imagenet;
-  return {
-    count, dims: [3, 32, 32],
-    image: (i) => {
-      const o = (first + i) * 3073 + 1;
-      return Float32Array.from({ length: 3072 }, (_, k) => (bytes[o + k] / 255 - mean[k >> 10]) / std[k >> 10]);
-    },
-    label: (i) => bytes[(first + i) * 3073],
-  };
-}
-
 async function main() {
   const models = option('models', 'resnet20,demo').split(',');
   const cells = option('cells', 'W8A8,W4A8,W3A8,W4A4,W2A8').split(',');
@@ -59,9 +43,7 @@ async function main() {
       calib = images;
       scored = images;
     } else {
-      // Every fourth record of the first 1,000: balanced over the classes.
-      const pool = cifar(0, 1000);
-      calib = { ...pool, count: Math.min(calibCount, 1000), image: (i) => pool.image((i * 4) % 1000 + Math.floor((i * 4) / 1000)), label: () => null };
+      calib = cifarCalibration(calibCount);
       scored = cifar(1000, Math.min(evalCount, 9000));
     }
     console.log(`## ${name}: ${summary.layers.length} layers, scored on ${scored.count} images`);

@@ -1,9 +1,10 @@
 import { expect, test } from '@playwright/test';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { PNG } from 'pngjs';
 import { decodeModel } from '../src/core/onnx/model-io';
+import { preprocessImage, presetConfig } from '../src/core/preprocess';
 import { ModelRunner } from '../src/runtime/ort';
-import { screenshotPath } from './helpers';
+import { dropFiles, screenshotPath } from './helpers';
 
 test('runs the demo at W4A8 with Bit-Split and error compensation: errors fill the table, accuracy appears', async ({ page }) => {
   test.setTimeout(300_000);
@@ -63,22 +64,46 @@ test('runs the demo at W4A8 with Bit-Split and error compensation: errors fill t
   const top1Now = parseFloat((await page.getByTestId('top1').textContent())!);
   expect(report.metrics.top1.toFixed(2)).toBe(top1Now.toFixed(2));
   expect(report.layers).toHaveLength(10);
-  const [modelDownload] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download model (.onnx)' }).click()]);
-  const bytes = new Uint8Array(readFileSync(await modelDownload.path()));
-  expect(decodeModel(bytes).metadataProps.find((p) => p.key === 'bitsplit.config')?.value).toContain('"wbits":4');
-  const runner = await ModelRunner.create(bytes);
-  const files = readdirSync('public/demo/images').sort();
-  const batch = new Float32Array(files.length * 784);
-  files.forEach((f, i) => {
-    const png = PNG.sync.read(readFileSync(`public/demo/images/${f}`));
-    for (let p = 0; p < 784; p++) batch[i * 784 + p] = png.data[p * 4] / 255;
-  });
-  const { logits } = await runner.run({ image: { dims: [files.length, 1, 28, 28], data: batch } });
-  const correct = files.filter((f, i) => {
-    const row = Array.from(logits.data.subarray(i * 10, i * 10 + 10));
-    return row.indexOf(Math.max(...row)) === Number(f.split('_')[0]);
-  }).length;
-  expect((100 * correct) / files.length).toBeGreaterThan(float - 3);
+  expect(report.evaluation.images).toHaveLength(218);
+  // Both QDQ files: checked in the page's onnxruntime, then loaded here, they score exactly what the page shows.
+  const pre = presetConfig('zero1', { width: 28, height: 28, channels: 1 });
+  const scored = report.evaluation.images as string[];
+  const batch = new Float32Array(scored.length * 784);
+  scored.forEach((path, i) => batch.set(preprocessImage(PNG.sync.read(readFileSync(`public/demo/${path}`)), pre), i * 784));
+  let int4File = new Uint8Array();
+  for (const format of ['int8', 'int4']) {
+    const button = page.getByRole('button', { name: format === 'int8' ? 'Download int8 model (.onnx)' : 'Download int4 model (.onnx, opset 21)' });
+    const [modelDownload] = await Promise.all([page.waitForEvent('download'), button.click()]);
+    expect(modelDownload.suggestedFilename()).toBe(`model.w4a8.bitsplit-ecaq.${format}.onnx`);
+    await expect(page.getByTestId('export-check')).toContainText(`${format} file:`);
+    await expect(page.getByTestId('export-check')).toContainText('(matches)');
+    const bytes = new Uint8Array(readFileSync(await modelDownload.path()));
+    if (format === 'int4') int4File = bytes;
+    const model = decodeModel(bytes);
+    expect(Number(model.opsetImport[0].version)).toBe(format === 'int8' ? 13 : 21);
+    expect(model.metadataProps.find((p) => p.key === 'bitsplit.config')?.value).toMatch(/^#c=/);
+    const runner = await ModelRunner.create(bytes);
+    const { logits } = await runner.run({ image: { dims: [scored.length, 1, 28, 28], data: batch } });
+    const correct = scored.filter((path, i) => {
+      const row = Array.from(logits.data.subarray(i * 10, i * 10 + 10));
+      return row.indexOf(Math.max(...row)) === Number(path.split('/').pop()!.split('_')[0]);
+    }).length;
+    const fileTop1 = ((100 * correct) / scored.length).toFixed(2);
+    expect(fileTop1).toBe(top1Now.toFixed(2));
+    await expect(page.getByTestId('export-score')).toContainText(`top-1 ${fileTop1} %`);
+  }
+  await page.screenshot({ path: screenshotPath('downloads'), fullPage: true });
+
+  // The int4 file, opened in the studio: its layers are listed as quantized at their bits, not quantized again.
+  await dropFiles(page, '[data-testid=dropzone]', [{ name: 'model.int4.onnx', bytes: int4File }]);
+  await expect(page.getByTestId('model-name')).toHaveText('model.int4.onnx');
+  const stored = page.getByTestId('quantized-in-file').locator('tbody tr');
+  await expect(stored).toHaveCount(10);
+  await expect(stored.filter({ hasText: '/stages/stages.1/conv2/Conv' })).toHaveText(/Conv\[32 × 32 × 3 × 3\]2INT4$/);
+  await expect(stored.nth(0)).toContainText(/8\s*INT8/);
+  await expect(page.getByTestId('nothing-to-quantize')).toHaveText(/^All 10 quantizable layers are already quantized in this file \(8-bit INT8, 4-bit INT4, 2-bit INT4\)/);
+  await expect(page.getByRole('button', { name: 'Run' })).toBeDisabled();
+  await page.screenshot({ path: screenshotPath('reopened-int4'), fullPage: true });
 });
 
 test('cancel stops the run between steps and keeps the model, images and settings', async ({ page }) => {

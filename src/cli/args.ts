@@ -23,12 +23,14 @@ export interface CliOptions {
   backend: 'auto' | 'gpu' | 'cpu';
   firstLastBits: number;
   resize: 'shorter-side-crop' | 'stretch' | 'letterbox';
+  format: 'int8' | 'int4';
 }
 
 export const USAGE = `usage: bitsplit quantize MODEL.onnx --images DIR --wbits B --abits B|float --method rtn|mse|bitsplit
          [--ecaq] [--calib N] [--eval-images DIR] [--classes FILE] [--preset imagenet|minus1to1|zero1]
          [--seed S] [--input-size HxW] [--positions N] [--epochs N] [--batch N] [--backend auto|gpu|cpu]
-         [--first-last-bits B] [--resize shorter-side-crop|stretch|letterbox] --out OUT.onnx --report OUT.json`;
+         [--first-last-bits B] [--resize shorter-side-crop|stretch|letterbox] [--format int8|int4]
+         --out OUT.onnx --report OUT.json`;
 
 const bad = (message: string): never => {
   throw new StudioError('InvalidArgumentError', message);
@@ -53,6 +55,7 @@ export function parseCli(argv: string[]): CliOptions {
         classes: { type: 'string' }, preset: { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' },
         report: { type: 'string' }, 'input-size': { type: 'string' }, positions: { type: 'string' }, epochs: { type: 'string' },
         batch: { type: 'string' }, backend: { type: 'string' }, 'first-last-bits': { type: 'string' }, resize: { type: 'string' },
+        format: { type: 'string' },
       },
     });
   } catch (e) {
@@ -70,6 +73,8 @@ export function parseCli(argv: string[]): CliOptions {
   if (!['auto', 'gpu', 'cpu'].includes(backend)) bad(`--backend must be auto, gpu or cpu, got "${backend}".`);
   const resize = v.resize ?? 'shorter-side-crop';
   if (!['shorter-side-crop', 'stretch', 'letterbox'].includes(resize)) bad(`--resize must be shorter-side-crop, stretch or letterbox, got "${resize}".`);
+  const format = v.format ?? 'int8';
+  if (format !== 'int8' && format !== 'int4') bad(`--format must be int8 or int4, got "${format}".`);
   let inputSize: CliOptions['inputSize'];
   if (v['input-size'] !== undefined) {
     const m = /^(\d+)x(\d+)$/.exec(v['input-size']);
@@ -80,7 +85,7 @@ export function parseCli(argv: string[]): CliOptions {
     model,
     images: required('images'),
     wbits: integer('wbits', required('wbits'), 2, 8),
-    abits: abits === 'float' ? 'float' : integer('abits', abits, 2, 16),
+    abits: abits === 'float' ? 'float' : integer('abits', abits, 2, 8),
     method: method as Method,
     ecaq: Boolean(v.ecaq),
     calib: v.calib === undefined ? 256 : integer('calib', v.calib, 1, 1_000_000),
@@ -97,5 +102,6 @@ export function parseCli(argv: string[]): CliOptions {
     backend: backend as CliOptions['backend'],
     firstLastBits: v['first-last-bits'] === undefined ? 8 : integer('first-last-bits', v['first-last-bits'], 2, 8),
     resize: resize as CliOptions['resize'],
+    format: format as CliOptions['format'],
   };
 }

@@ -24,7 +24,7 @@ describe('bitsplit quantize', () => {
     const dir = mkdtempSync(join(tmpdir(), 'bitsplit-'));
     const args = ['quantize', demo('model.onnx'), '--images', demo('images'), '--wbits', '4', '--abits', '8', '--method', 'bitsplit',
       '--ecaq', '--calib', '16', '--positions', '60', '--eval-images', demo('images'), '--classes', demo('classes.txt'),
-      '--preset', 'zero1', '--seed', '5', '--out', join(dir, 'q.onnx'), '--report', join(dir, 'r.json'), '--backend', 'cpu'];
+      '--preset', 'zero1', '--seed', '5', '--out', join(dir, 'q.onnx'), '--report', join(dir, 'r.json'), '--backend', 'cpu', '--format', 'int4'];
     const { result: code } = await quiet(() => main(args));
     expect(code).toBe(0);
     const report = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8'));
@@ -40,7 +40,11 @@ describe('bitsplit quantize', () => {
 
     const bytes = new Uint8Array(readFileSync(join(dir, 'q.onnx')));
     const keys = decodeModel(bytes).metadataProps.map((p) => p.key);
-    expect(keys).toEqual(['bitsplit.config', 'bitsplit.version', 'bitsplit.source_sha256']);
+    expect(keys).toEqual(['bitsplit.layer_bits', 'bitsplit.config', 'bitsplit.version', 'bitsplit.source_sha256']);
+    expect(report.output).toMatchObject({ file: 'q.onnx', format: 'int4', bytes: bytes.byteLength, sourceBytes: readFileSync(demo('model.onnx')).byteLength });
+    expect(report.output.check.images).toBe(8);
+    expect(report.output.check.maxRelativeDifference).toBeLessThan(1e-4);
+    expect(bytes.byteLength / report.output.sourceBytes).toBeLessThan(0.35);
     const images = await loadImageFolder(demo('images'), presetConfig('zero1', { width: 28, height: 28, channels: 1 }), null, 10);
     const [quantized, float] = await Promise.all([ModelRunner.create(bytes), ModelRunner.create(new Uint8Array(readFileSync(demo('model.onnx'))))]);
     const metrics = new MetricsAccumulator();
@@ -51,6 +55,7 @@ describe('bitsplit quantize', () => {
     }
     expect(metrics.result().top1).toBeCloseTo(report.metrics.top1, 6);
     expect(metrics.result().agreement).toBeCloseTo(report.metrics.agreement, 6);
+    expect(report.output.metrics.top1).toBeCloseTo(report.metrics.top1, 6);
   });
 
   it.each([
@@ -58,6 +63,7 @@ describe('bitsplit quantize', () => {
     [['quantize', 'm.onnx', '--images', '.', '--wbits', '1', '--abits', '8', '--method', 'rtn', '--out', 'o', '--report', 'r'], 'bitsplit: --wbits must be an integer from 2 to 8, got "1".'],
     [['quantize', 'm.onnx', '--images', '.', '--wbits', '4', '--abits', '8', '--method', 'gptq', '--out', 'o', '--report', 'r'], 'bitsplit: --method must be rtn, mse or bitsplit, got "gptq".'],
     [['quantize', 'm.onnx', '--wbits', '4', '--abits', '8', '--method', 'rtn', '--out', 'o', '--report', 'r'], 'bitsplit: --images is required.'],
+    [['quantize', 'm.onnx', '--images', '.', '--wbits', '4', '--abits', '8', '--method', 'rtn', '--out', 'o', '--report', 'r', '--format', 'fp16'], 'bitsplit: --format must be int8 or int4, got "fp16".'],
     [['quantize', 'm.onnx', '--images', '.', '--wbits', '4', '--abits', '8', '--method', 'rtn', '--out', 'o', '--report', 'r', '--input-size', '224'], 'bitsplit: --input-size must look like 224x224 (height x width), got "224".'],
     [['quantize', demo('model.onnx'), '--images', demo('classes.txt/..'), '--wbits', '4', '--abits', '8', '--method', 'rtn', '--out', 'o', '--report', 'r', '--classes', 'nope.txt'], 'bitsplit: Cannot read the classes file "nope.txt".'],
   ])('bad input exits 2 with one line: %j', async (args, message) => {

@@ -3,11 +3,13 @@ import { basename } from 'node:path';
 import sharp from 'sharp';
 import { isStudioError, StudioError } from '../core/errors';
 import { parseClasses } from '../core/labels';
-import { readModelFile } from '../core/model-summary';
+import { nothingToQuantize, readModelFile } from '../core/model-summary';
 import { modelInputLayout, presetConfig } from '../core/preprocess';
 import { createNodeGpuContext } from '../gpu/node-gpu';
 import { runJob, type JobProgress } from '../pipeline/job';
-import { bakeQuantizedModel, buildReport } from '../pipeline/report';
+import { exportQuantizedModel, buildReport, simulatedQuantizedModel } from '../pipeline/report';
+import { scoreExport, verifyExport } from '../pipeline/verify-export';
+import { encodeSharedConfig, sharedConfigOf } from '../core/config-url';
 import { cpuBackend, gpuBackend, type SolverBackend } from '../pipeline/solver-backend';
 import { listImages, loadImageFolder } from './node-images';
 import { parseCli, USAGE, type CliOptions } from './args';
@@ -74,7 +76,10 @@ export async function main(argv: string[]): Promise<number> {
   let o: CliOptions;
   try {
     o = parseCli(argv);
-    const { graph, summary } = await readModelFile(new Uint8Array(readFile(o.model, 'the model')), basename(o.model));
+    const modelBytes = new Uint8Array(readFile(o.model, 'the model'));
+    const { graph, summary } = await readModelFile(modelBytes, basename(o.model));
+    const nothing = nothingToQuantize(summary);
+    if (nothing) throw new StudioError('UnsupportedModelError', nothing);
     const input = summary.inputs[0];
     if (!input) throw new StudioError('UnsupportedModelError', 'The model has no input.');
     const shape = await inputShape(input.dims, o);
@@ -88,11 +93,19 @@ export async function main(argv: string[]): Promise<number> {
       wbits: o.wbits, abits: o.abits, method: o.method, ecaq: o.ecaq, firstLastBits: o.firstLastBits, overrides: {},
       calibImages: o.calib, positionsPerImage: o.positions, maxEpochs: o.epochs, seed: o.seed, batchSize: o.batch,
     }, { backend, onProgress: progressPrinter() });
-    writeFileSync(o.out, bakeQuantizedModel(graph, summary.layers, result, summary.sha256));
-    writeFileSync(o.report, `${JSON.stringify(buildReport(summary, result), null, 2)}\n`);
+    const settings = { wbits: o.wbits, abits: o.abits, method: o.method, ecaq: o.ecaq, calibImages: o.calib, preset: o.preset, seed: o.seed };
+    const configLink = `#c=${encodeSharedConfig(sharedConfigOf({ name: summary.fileName, sha256: summary.sha256 }, settings))}`;
+    const bytes = exportQuantizedModel(graph, summary.layers, result, { format: o.format, sourceSha256: summary.sha256, configLink });
+    writeFileSync(o.out, bytes);
+    const check = await verifyExport(bytes, simulatedQuantizedModel(graph, summary.layers, result), calib, input.name);
+    // The written file's own figures in onnxruntime's default setup (integer kernels where it has them).
+    const metrics = evalSet ? await scoreExport(bytes, modelBytes, evalSet, input.name, graph.outputs[0].name) : null;
+    const output = { file: basename(o.out), format: o.format, bytes: bytes.byteLength, sourceBytes: summary.sizeBytes, check, metrics };
+    const report = { ...buildReport(summary, result), output };
+    writeFileSync(o.report, `${JSON.stringify(report, null, 2)}\n`);
     const m = result.metrics;
     const summaryLine = m ? (m.top1 !== undefined ? `top-1 ${m.top1.toFixed(2)} % (float ${m.top1Float!.toFixed(2)} %), ` : '') + `agreement ${m.agreement.toFixed(2)} %` : 'no evaluation images';
-    process.stdout.write(`${o.out}: ${summary.layers.length} layers, W${o.wbits}A${o.abits} ${o.method}${o.ecaq ? '+ECAQ' : ''} on ${backend.name}; ${summaryLine}; ${result.seconds.total.toFixed(1)} s\n`);
+    process.stdout.write(`${o.out} (${o.format}, ${(bytes.byteLength / 1024).toFixed(0)} KB, matches the simulation to ${check.maxRelativeDifference.toExponential(1)}): ${summary.layers.length} layers, W${o.wbits}A${o.abits} ${o.method}${o.ecaq ? '+ECAQ' : ''} on ${backend.name}; ${summaryLine}; ${result.seconds.total.toFixed(1)} s\n`);
     return 0;
   } catch (e) {
     if (isStudioError(e) && BAD_INPUT.has(e.name)) {

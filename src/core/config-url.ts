@@ -28,6 +28,13 @@ function fromBase64Url(text: string): Uint8Array {
   return Uint8Array.from(raw, (c) => c.charCodeAt(0));
 }
 
+/** The shared form of a model and the settings of a run: per-layer bits only where set. */
+export function sharedConfigOf(model: { name: string; sha256: string }, settings: SharedConfig['settings'] & { layerBits?: Record<string, number> }): SharedConfig {
+  const { layerBits, ...rest } = settings;
+  const s = { wbits: rest.wbits, abits: rest.abits, method: rest.method, ecaq: rest.ecaq, calibImages: rest.calibImages, preset: rest.preset, seed: rest.seed };
+  return { version: 1, model: { name: model.name, sha256: model.sha256 }, settings: s, ...(layerBits && Object.keys(layerBits).length ? { layerBits } : {}) };
+}
+
 export function encodeSharedConfig(c: SharedConfig): string {
   return toBase64Url(zlibSync(strToU8(JSON.stringify(c)), { level: 9 }));
 }
@@ -51,7 +58,7 @@ export function decodeSharedConfig(text: string): SharedConfig {
   const s = c.settings ?? fail('settings are missing');
   const int = (v: unknown, lo: number, hi: number) => Number.isInteger(v) && (v as number) >= lo && (v as number) <= hi;
   if (!int(s.wbits, 2, 8)) fail(`weight bits ${JSON.stringify(s.wbits)} are not 2 to 8`);
-  if (s.abits !== 'float' && !int(s.abits, 2, 16)) fail(`activation bits ${JSON.stringify(s.abits)} are not 2 to 16 or "float"`);
+  if (s.abits !== 'float' && !int(s.abits, 2, 8)) fail(`activation bits ${JSON.stringify(s.abits)} are not 2 to 8 or "float"`);
   if (!['rtn', 'mse', 'bitsplit'].includes(s.method)) fail(`method ${JSON.stringify(s.method)} is unknown`);
   if (typeof s.ecaq !== 'boolean') fail('error compensation must be true or false');
   if (!int(s.calibImages, 1, 1_000_000)) fail(`${JSON.stringify(s.calibImages)} calibration images`);

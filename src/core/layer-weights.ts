@@ -4,14 +4,13 @@ import type { LayerInfo } from './layers';
 import type { GraphView } from './onnx/graph';
 import { tensorToFloat32 } from './onnx/tensor';
 
-/** A layer's weight as the solver's M x N matrix, and the way back to the model's own layout. */
+/** A layer's weight as the solver's M x N matrix, and as the model stores it. */
 export interface LayerWeights {
   matrix: Float32Array;
   original: Float32Array;
-  toOriginal(matrix: ArrayLike<number>): Float32Array;
 }
 
-/** Gemm computes alpha * A * B: the solver quantizes alpha * B^T (as M x N) and the model gets it back / alpha. */
+/** Gemm computes alpha * A * B: the solver quantizes alpha * B^T (as M x N); layerCodes divides alpha out again. */
 export function layerWeights(graph: GraphView, layer: LayerInfo): LayerWeights {
   const t = graph.constantTensor(layer.weight);
   if (!t) throw new StudioError('UnsupportedModelError', `Layer "${layer.name}": its weight "${layer.weight}" is not a constant.`);
@@ -21,15 +20,46 @@ export function layerWeights(graph: GraphView, layer: LayerInfo): LayerWeights {
   const transposed = layer.op === 'MatMul' || (layer.op === 'Gemm' && !layer.gemm?.transB);
   const matrix = new Float32Array(m * n);
   for (let r = 0; r < m; r++) for (let k = 0; k < n; k++) matrix[r * n + k] = alpha * original[transposed ? k * m + r : r * n + k];
-  return {
-    matrix,
-    original,
-    toOriginal(w) {
-      const out = new Float32Array(m * n);
-      for (let r = 0; r < m; r++) for (let k = 0; k < n; k++) out[transposed ? k * m + r : r * n + k] = w[r * n + k] / alpha;
-      return out;
-    },
-  };
+  return { matrix, original };
+}
+
+/** A layer's codes in the model's own layout, with the per-output-channel scale a DequantizeLinear applies. */
+export interface LayerCodes {
+  codes: Int32Array;
+  scales: Float32Array;
+  /** The weight tensor's output-channel axis: 0 for Conv and Gemm with transB, 1 for Gemm and MatMul otherwise. */
+  axis: number;
+  /** codes * scale in float32: exactly what onnxruntime's DequantizeLinear computes, so the job simulates this. */
+  weights: Float32Array;
+}
+
+export function layerCodes(layer: LayerInfo, q: { m: number; n: number; codes: Int32Array; steps: ArrayLike<number> }): LayerCodes {
+  const { m, n } = layer;
+  if (q.m !== m || q.n !== n) throw new StudioError('InvalidArgumentError', `Layer "${layer.name}": codes are ${q.m} x ${q.n}, the layer is ${m} x ${n}.`);
+  const alpha = layer.gemm?.alpha ?? 1;
+  const transposed = layer.op === 'MatMul' || (layer.op === 'Gemm' && !layer.gemm?.transB);
+  // A zero row has step 0 and codes 0: any scale gives it back, and 1 keeps bias scales non-zero.
+  const scales = Float32Array.from({ length: m }, (_, r) => q.steps[r] / alpha || 1);
+  const codes = new Int32Array(m * n);
+  const weights = new Float32Array(m * n);
+  for (let r = 0; r < m; r++) {
+    for (let k = 0; k < n; k++) {
+      const at = transposed ? k * m + r : r * n + k;
+      codes[at] = q.codes[r * n + k];
+      weights[at] = codes[at] * scales[r];
+    }
+  }
+  return { codes, scales, axis: transposed ? 1 : 0, weights };
+}
+
+/**
+ * The bias as stored (Conv's B, Gemm's C) when a QDQ runtime quantizes it to int32: a float constant
+ * of one value per output channel. Otherwise null, and it stays float.
+ */
+export function storedBias(graph: GraphView, layer: LayerInfo): Float32Array | null {
+  const t = layer.bias ? graph.constantTensor(layer.bias) : null;
+  if (!t || t.dims.length !== 1 || t.dims[0] !== layer.m || !(t.values instanceof Float32Array)) return null;
+  return t.values;
 }
 
 /** Per output channel, what to subtract from the layer's output to get X W^T alone (bias, or beta * C). */

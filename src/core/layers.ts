@@ -1,7 +1,8 @@
 import type { NodeProto } from 'onnx-buf';
 import type { ConvAttributes } from './conv-geometry';
 import { attrFloat, attrInt, attrInts, attrString, type GraphView } from './onnx/graph';
-import { elementCount } from './onnx/tensor';
+import { LAYER_BITS_KEY } from './onnx/qdq-writer';
+import { DataType, dataTypeName, elementCount, type HostTensor } from './onnx/tensor';
 
 export type LayerOp = 'Conv' | 'Gemm' | 'MatMul';
 
@@ -34,9 +35,35 @@ export interface SkippedNode {
   reason: string;
 }
 
+/** A layer whose weight the file already stores as integers behind a DequantizeLinear (a QDQ model). */
+export interface QuantizedInFile {
+  name: string;
+  op: string;
+  weightShape: number[];
+  bits: number;
+  /** The integer type of the stored weight, e.g. INT8 or INT4. */
+  storage: string;
+}
+
 export interface LayerInventory {
   layers: LayerInfo[];
   skipped: SkippedNode[];
+  quantized: QuantizedInFile[];
+}
+
+/** The bits a QDQ weight uses: the studio's own record, else the smallest signed grid holding its codes. */
+function storedBits(graph: GraphView, layerName: string, codes: HostTensor): number {
+  const recorded = graph.model.metadataProps.find((p) => p.key === LAYER_BITS_KEY)?.value;
+  try {
+    const bits = recorded ? (JSON.parse(recorded) as Record<string, unknown>)[layerName] : undefined;
+    if (typeof bits === 'number' && Number.isInteger(bits) && bits >= 2 && bits <= 8) return bits;
+  } catch {
+    // A damaged record: fall back to the codes themselves.
+  }
+  if (codes.dataType === DataType.UINT8 || codes.dataType === DataType.UINT4) return codes.dataType === DataType.UINT8 ? 8 : 4;
+  let max = 0;
+  for (const v of codes.values) max = Math.max(max, Math.abs(Number(v)));
+  return Math.min(8, Math.max(2, Math.ceil(Math.log2(max + 1)) + 1));
 }
 
 const nodeName = (node: NodeProto, i: number) => node.name || `${node.opType}_${i}`;
@@ -65,6 +92,7 @@ function convAttributes(node: NodeProto, kernelDims: number[]): ConvAttributes |
 export function findLayers(graph: GraphView): LayerInventory {
   const layers: LayerInfo[] = [];
   const skipped: SkippedNode[] = [];
+  const quantized: QuantizedInFile[] = [];
   graph.nodes.forEach((node, i) => {
     if (node.domain !== '' && node.domain !== 'ai.onnx') return;
     if (node.opType !== 'Conv' && node.opType !== 'Gemm' && node.opType !== 'MatMul') return;
@@ -72,6 +100,11 @@ export function findLayers(graph: GraphView): LayerInventory {
     const skip = (reason: string) => skipped.push({ name, op: node.opType, reason });
     const weight = node.input[1];
     const source = graph.constants.get(weight);
+    const dq = graph.producers.get(weight);
+    const stored = dq?.opType === 'DequantizeLinear' ? graph.constantTensor(dq.input[0]) : null;
+    if (stored && stored.dataType !== DataType.FLOAT) {
+      return void quantized.push({ name, op: node.opType, weightShape: stored.dims, bits: storedBits(graph, name, stored), storage: dataTypeName(stored.dataType) });
+    }
     if (!source) return skip(`its weight "${weight}" is computed at run time, not a constant`);
     const shape = source.tensor.dims.map(Number);
     const base = {
@@ -97,5 +130,5 @@ export function findLayers(graph: GraphView): LayerInventory {
       layers.push({ ...base, op: 'MatMul', m: shape[1], n: shape[0], groups: 1 });
     }
   });
-  return { layers, skipped };
+  return { layers, skipped, quantized };
 }

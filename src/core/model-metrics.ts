@@ -74,3 +74,14 @@ function softmax(v: ArrayLike<number>): Float64Array {
   const sum = e.reduce((a, b) => a + b, 0);
   return e.map((x) => x / sum);
 }
+
+/** Largest |a - b| over the largest |b|: the relative difference an exported model keeps under 1e-4 against the simulation. */
+export function relativeDifference(a: Float32Array, b: Float32Array): number {
+  let diff = 0;
+  let scale = 0;
+  for (let i = 0; i < a.length; i++) {
+    diff = Math.max(diff, Math.abs(a[i] - b[i]));
+    scale = Math.max(scale, Math.abs(b[i]));
+  }
+  return diff / (scale || 1);
+}

@@ -1,4 +1,4 @@
-import { findLayers, type LayerInfo, type SkippedNode } from './layers';
+import { findLayers, type LayerInfo, type QuantizedInFile, type SkippedNode } from './layers';
 import { GraphView, type ValueShape } from './onnx/graph';
 import { decodeModel } from './onnx/model-io';
 
@@ -17,6 +17,8 @@ export interface ModelSummary {
   opCounts: Record<string, number>;
   layers: LayerInfo[];
   skipped: SkippedNode[];
+  /** Layers the file already stores quantized (a QDQ export): shown, never quantized again. */
+  quantizedInFile: QuantizedInFile[];
   totalParams: number;
   quantizableParams: number;
 }
@@ -27,13 +29,14 @@ export async function sha256Hex(bytes: Uint8Array): Promise<string> {
 }
 
 export function summarizeGraph(graph: GraphView, fileName: string, sizeBytes: number, sha256: string): ModelSummary {
-  const { layers, skipped } = findLayers(graph);
+  const { layers, skipped, quantized } = findLayers(graph);
   let totalParams = 0;
   for (const { tensor } of graph.constants.values()) {
     if (tensor.dataType === 1 || tensor.dataType === 10 || tensor.dataType === 11) {
       totalParams += tensor.dims.reduce((a, b) => a * Number(b), 1);
     }
   }
+  for (const q of quantized) totalParams += q.weightShape.reduce((a, b) => a * b, 1);
   const model = graph.model;
   return {
     fileName,
@@ -49,9 +52,20 @@ export function summarizeGraph(graph: GraphView, fileName: string, sizeBytes: nu
     opCounts: graph.opCounts(),
     layers,
     skipped,
+    quantizedInFile: quantized,
     totalParams,
     quantizableParams: layers.reduce((a, l) => a + l.params, 0),
   };
+}
+
+/** Why a run has nothing to do, or null when there are layers to quantize. */
+export function nothingToQuantize(s: Pick<ModelSummary, 'layers' | 'quantizedInFile'>): string | null {
+  if (s.layers.length > 0) return null;
+  if (s.quantizedInFile.length > 0) {
+    const bits = [...new Set(s.quantizedInFile.map((q) => `${q.bits}-bit ${q.storage}`))].join(', ');
+    return `All ${s.quantizedInFile.length} quantizable layers are already quantized in this file (${bits}): there is nothing left to quantize. Open the float model to quantize it differently.`;
+  }
+  return 'This model has no Conv, Gemm or MatMul with a constant weight: there is nothing to quantize.';
 }
 
 /** Decodes a model file and summarises it; throws the decoder's typed errors unchanged. */

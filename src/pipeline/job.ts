@@ -1,11 +1,12 @@
 import { convOutputSize } from '../core/conv-geometry';
 import { StudioError } from '../core/errors';
-import { layerBias, layerGeometry, layerWeights, targetsWithoutBias } from '../core/layer-weights';
+import { layerBias, layerCodes, layerGeometry, layerWeights, storedBias, targetsWithoutBias } from '../core/layer-weights';
+import { quantizeBias, type QuantizedBias } from '../core/quant/bias';
 import type { LayerInfo } from '../core/layers';
 import { MetricsAccumulator, type ModelMetrics } from '../core/model-metrics';
 import type { GraphView } from '../core/onnx/graph';
 import { activationLevels, fitActivationScaleReference } from '../core/quant/activation-scale';
-import { dequantize } from '../core/quant/grid';
+import { dequantize, type QuantizedWeights } from '../core/quant/grid';
 import { codeHistogram, outputError, weightMse } from '../core/quant/metrics';
 import { planLayers, reusableLayers, type LayerPlan, type PlanConfig } from '../core/quant/plan';
 import { seededRandom } from '../core/random';
@@ -71,8 +72,11 @@ export interface JobResult {
   layers: LayerRecord[];
   metrics: ModelMetrics | null;
   seconds: Record<string, number>;
-  /** Final weights (model layout) and activation quantizers: what export writes. */
+  /** Final weights (model layout, exactly codes x scale in float32), their codes, and activation quantizers: what export writes. */
   weights: Map<number, Float32Array>;
+  codes: Map<number, QuantizedWeights>;
+  /** Biases rounded to int32 codes (as float values), for layers whose input and weight are quantized. */
+  biases: Map<number, QuantizedBias>;
   quantizers: Simulator['quantizers'];
 }
 
@@ -115,6 +119,7 @@ export async function runJob(graph: GraphView, layers: LayerInfo[], calib: Image
   const progress = makeProgress(deps, plans.length, calibCount);
   seconds.prepare = (performance.now() - started) / 1000;
   const records: LayerRecord[] = [];
+  const codes = new Map<number, QuantizedWeights>();
 
   try {
     const solveStart = performance.now();
@@ -128,6 +133,9 @@ export async function runJob(graph: GraphView, layers: LayerInfo[], calib: Image
       const earlier = previous?.layers[plan.layer.index];
       if (reuse.has(plan.layer.index) && previous && earlier && !earlier.skipped) {
         sim.weights.set(plan.layer.index, previous.weights.get(plan.layer.index)!);
+        codes.set(plan.layer.index, previous.codes.get(plan.layer.index)!);
+        const bias = previous.biases.get(plan.layer.index);
+        if (bias && config.ecaq) sim.biases.set(plan.layer.index, bias);
         const q = plan.input && previous.quantizers.get(plan.input.tensor);
         if (plan.input && q && config.ecaq) sim.quantizers.set(plan.input.tensor, q);
         records.push({ ...earlier, reused: true, seconds: 0 });
@@ -161,7 +169,9 @@ export async function runJob(graph: GraphView, layers: LayerInfo[], calib: Image
         const { problem, yy } = await acc.statistics();
         const deq = dequantize(solved.weights);
         const totalEnergy = Array.from(yy).reduce((a, b) => a + b, 0) || 1;
-        sim.weights.set(layer.index, weights.toOriginal(deq));
+        sim.weights.set(layer.index, layerCodes(layer, solved.weights).weights);
+        codes.set(layer.index, solved.weights);
+        if (config.ecaq) roundBias(plan);
         const after = outputError(problem, yy, deq);
         records.push({
           name: layer.name, op: layer.op, params: layer.params, wbits: plan.bits, method: plan.method, skipped: false,
@@ -184,7 +194,11 @@ export async function runJob(graph: GraphView, layers: LayerInfo[], calib: Image
 
     if (!config.ecaq) {
       const t = performance.now();
-      for (const plan of plans) if (plan.input && !plan.skip) await fitQuantizer(plan, 'quantized');
+      for (const plan of plans) {
+        if (!plan.input || plan.skip) continue;
+        await fitQuantizer(plan, 'quantized');
+        roundBias(plan);
+      }
       for (const r of records) {
         const plan = plans.find((p) => p.layer.name === r.name)!;
         if (plan.input) r.activation = { ...plan.input, scale: sim.quantizers.get(plan.input.tensor)?.scale[0] ?? 0 };
@@ -200,9 +214,18 @@ export async function runJob(graph: GraphView, layers: LayerInfo[], calib: Image
     }
     seconds.total = (performance.now() - started) / 1000;
     progress('done', null, calibCount);
-    return { config, backend: deps.backend.name, layers: records, metrics, seconds, weights: new Map(sim.weights), quantizers: new Map(sim.quantizers) };
+    return { config, backend: deps.backend.name, layers: records, metrics, seconds, weights: new Map(sim.weights), codes, biases: new Map(sim.biases), quantizers: new Map(sim.quantizers) };
   } finally {
     await sim.release();
+  }
+
+  /** Once a layer's input and weight are quantized, its bias is what a QDQ runtime makes of it: int32 codes. */
+  function roundBias(plan: LayerPlan) {
+    const q = plan.input && sim.quantizers.get(plan.input.tensor);
+    const bias = storedBias(graph, plan.layer);
+    const weights = codes.get(plan.layer.index);
+    if (!q || !bias || !weights) return;
+    sim.biases.set(plan.layer.index, quantizeBias(bias, q.scale[0], layerCodes(plan.layer, weights).scales));
   }
 
   /** Fits a layer's input quantizer on seeded samples of what the current model feeds it. */

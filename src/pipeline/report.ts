@@ -1,15 +1,14 @@
-import { create } from '@bufbuild/protobuf';
-import { StringStringEntryProtoSchema } from 'onnx-buf';
+import { layerCodes, layerWeights } from '../core/layer-weights';
 import type { LayerInfo } from '../core/layers';
 import type { ModelSummary } from '../core/model-summary';
 import type { GraphView } from '../core/onnx/graph';
 import { encodeModel } from '../core/onnx/model-io';
+import { writeQdqModel, type ExportFormat } from '../core/onnx/qdq-writer';
 import { buildSimulationModel } from '../core/onnx/sim-graph';
 import { planLayers } from '../core/quant/plan';
-import { layerWeights } from '../core/layer-weights';
 import type { JobResult } from './job';
 
-export const STUDIO_VERSION = '0.1.0';
+export const STUDIO_VERSION = '0.2.0';
 
 /** The JSON report: config, per-layer records, model metrics and seconds per stage. */
 export function buildReport(summary: ModelSummary, result: JobResult) {
@@ -25,19 +24,36 @@ export function buildReport(summary: ModelSummary, result: JobResult) {
   };
 }
 
+export interface ExportOptions {
+  format: ExportFormat;
+  /** The source model's SHA-256 and the run's configuration as a share link (`#c=...`). */
+  sourceSha256: string;
+  configLink: string;
+}
+
+/** The QDQ model (int8, or int4 where a layer has at most 4 bits) with the run's codes and scales. */
+export function exportQuantizedModel(graph: GraphView, layers: LayerInfo[], result: JobResult, o: ExportOptions): Uint8Array {
+  const quantized = layers.flatMap((layer) => {
+    const q = result.codes.get(layer.index);
+    return q ? [{ layer, bits: q.bits, codes: layerCodes(layer, q), bias: result.biases.get(layer.index) }] : [];
+  });
+  const activations = planLayers(graph, layers, result.config).sites.flatMap((site) => {
+    const value = result.quantizers.get(site.tensor);
+    return value ? [{ site, value }] : [];
+  });
+  const model = writeQdqModel(graph, layers, quantized, activations, {
+    format: o.format,
+    metadata: { 'bitsplit.config': o.configLink, 'bitsplit.version': STUDIO_VERSION, 'bitsplit.source_sha256': o.sourceSha256 },
+  });
+  return encodeModel(model);
+}
+
 /**
- * The quantized model as a float graph onnxruntime runs anywhere: dequantized weights and, before each
- * quantized layer, the same fake quantizer the job simulated (Div, Round, Clip, Mul). It is the very
- * graph the studio evaluated. The QDQ int8/int4 writer is the export issue's.
+ * The same run as a float graph with the fake quantizers (Div, Round, Clip, Mul) the job evaluated:
+ * the reference an exported model is checked against.
  */
-export function bakeQuantizedModel(graph: GraphView, layers: LayerInfo[], result: JobResult, sha256: string): Uint8Array {
+export function simulatedQuantizedModel(graph: GraphView, layers: LayerInfo[], result: JobResult): Uint8Array {
   const { sites } = planLayers(graph, layers, result.config);
   const weights = new Map(layers.map((l) => [l.index, result.weights.get(l.index) ?? layerWeights(graph, l).original]));
-  const model = buildSimulationModel(graph, layers, sites, { live: false, weights, quantizers: result.quantizers });
-  model.metadataProps.push(
-    create(StringStringEntryProtoSchema, { key: 'bitsplit.config', value: JSON.stringify(result.config) }),
-    create(StringStringEntryProtoSchema, { key: 'bitsplit.version', value: STUDIO_VERSION }),
-    create(StringStringEntryProtoSchema, { key: 'bitsplit.source_sha256', value: sha256 }),
-  );
-  return encodeModel(model);
+  return encodeModel(buildSimulationModel(graph, layers, sites, { live: false, weights, biases: result.biases, quantizers: result.quantizers }));
 }

@@ -1,7 +1,9 @@
 import type { LayerInfo } from '../core/layers';
 import type { GraphView } from '../core/onnx/graph';
 import { encodeModel } from '../core/onnx/model-io';
-import { buildSimulationModel, weightInputName, type QuantizerSite, type QuantizerValue } from '../core/onnx/sim-graph';
+import { biasInputName, buildSimulationModel, weightInputName, type QuantizerSite, type QuantizerValue } from '../core/onnx/sim-graph';
+import { storedBias } from '../core/layer-weights';
+import type { QuantizedBias } from '../core/quant/bias';
 import { ModelRunner, type Feeds, type Outputs } from '../runtime/ort';
 
 /**
@@ -11,12 +13,15 @@ import { ModelRunner, type Feeds, type Outputs } from '../runtime/ort';
 export class Simulator {
   readonly quantizers = new Map<string, QuantizerValue & { on: boolean }>();
   readonly weights = new Map<number, Float32Array>();
+  /** Int32-rounded biases (as their float values) of layers whose input and weight are quantized. */
+  readonly biases = new Map<number, QuantizedBias>();
 
   private constructor(
     private readonly runner: ModelRunner,
     private readonly inputName: string,
     private readonly layers: LayerInfo[],
     private readonly floatWeights: Map<number, Float32Array>,
+    private readonly floatBiases: Map<number, Float32Array>,
     private readonly sites: QuantizerSite[],
   ) {}
 
@@ -24,7 +29,11 @@ export class Simulator {
     const probes = [...new Set(layers.flatMap((l) => [l.input, l.output]))];
     const model = buildSimulationModel(graph, layers, sites, { live: true, probes });
     const runner = await ModelRunner.create(encodeModel(model));
-    return new Simulator(runner, graph.inputs[0].name, layers, floatWeights, sites);
+    const floatBiases = new Map(layers.flatMap((l) => {
+      const b = storedBias(graph, l);
+      return b ? [[l.index, b] as const] : [];
+    }));
+    return new Simulator(runner, graph.inputs[0].name, layers, floatWeights, floatBiases, sites);
   }
 
   /** Runs a batch: 'float' is the original model; 'quantized' uses the weights and quantizers set so far. */
@@ -33,6 +42,8 @@ export class Simulator {
     for (const layer of this.layers) {
       const w = (mode === 'quantized' && this.weights.get(layer.index)) || this.floatWeights.get(layer.index)!;
       feeds[weightInputName(layer)] = { dims: layer.weightShape, data: w };
+      const b = (mode === 'quantized' && this.biases.get(layer.index)?.values) || this.floatBiases.get(layer.index);
+      if (b) feeds[biasInputName(layer)] = { dims: [layer.m], data: b };
     }
     for (const site of this.sites) {
       const q = this.quantizers.get(site.tensor);

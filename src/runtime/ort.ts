@@ -19,9 +19,13 @@ export function configureRuntime(options: RuntimeOptions): void {
 export class ModelRunner {
   private constructor(private readonly session: ort.InferenceSession) {}
 
-  static async create(bytes: Uint8Array): Promise<ModelRunner> {
+  /**
+   * `optimization: 'disabled'` runs the graph exactly as written; onnxruntime's default ('all') may fold
+   * BatchNormalization into constant weights and run QDQ patterns with integer kernels, which round differently.
+   */
+  static async create(bytes: Uint8Array, options: { optimization?: 'disabled' | 'all' } = {}): Promise<ModelRunner> {
     try {
-      return new ModelRunner(await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'], logSeverityLevel: 3 }));
+      return new ModelRunner(await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'], logSeverityLevel: 3, graphOptimizationLevel: options.optimization ?? 'all' }));
     } catch (e) {
       throw new StudioError('OnnxFormatError', `onnxruntime could not load the model: ${e instanceof Error ? e.message : String(e)}`);
     }

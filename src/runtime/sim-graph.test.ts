@@ -22,7 +22,7 @@ async function quantizeAt(opset: number): Promise<number[]> {
   }));
   const { layers } = findLayers(graph);
   const out = 'bitsplit.q.x.out';
-  const model = buildSimulationModel(graph, layers, [{ tensor: 'x', scaleShape: [] }], { live: true, probes: [out] });
+  const model = buildSimulationModel(graph, layers, [{ tensor: 'x', scaleShape: [], readers: ['mm'] }], { live: true, probes: [out] });
   const runner = await ModelRunner.create(encodeModel(model));
   const scalar = (v: number) => ({ dims: [], data: Float32Array.of(v) });
   const result = await runner.run({

@@ -1,6 +1,6 @@
 import * as Comlink from 'comlink';
 import type { StateCreator } from 'zustand';
-import type { ImagesSummary, JobProgress, RunSettings, RunSummary } from '../worker/studio.worker';
+import type { ExportedModel, ExportFormat, ImagesSummary, JobProgress, RunSettings, RunSummary } from '../worker/studio.worker';
 import { describeError, studioWorker } from './bridge';
 import type { StudioState } from './store';
 
@@ -25,8 +25,10 @@ export interface JobSlice {
   loadDemoImages: () => Promise<void>;
   run: () => Promise<void>;
   cancel: () => void;
-  /** The last run's files, named after the model; null (with the error shown) if there is none. */
-  exportFiles: () => Promise<{ model: { name: string; bytes: Uint8Array }; report: { name: string; text: string } } | null>;
+  /** What the last download was checked against: its format, size and onnxruntime's agreement with the simulation. */
+  lastExport: ({ format: ExportFormat; bytes: number } & Omit<ExportedModel, 'bytes'>) | null;
+  /** The last run's model or report, named after the model; null (with the error shown) if there is none. */
+  exportFile: (what: ExportFormat | 'report') => Promise<{ name: string; data: Uint8Array | string } | null>;
 }
 
 export const createJobSlice: StateCreator<StudioState, [], [], JobSlice> = (set, get) => ({
@@ -69,7 +71,7 @@ export const createJobSlice: StateCreator<StudioState, [], [], JobSlice> = (set,
     set({ running: true, progress: null, error: null });
     try {
       const result = await studioWorker().runJob(get().settings, Comlink.proxy((progress: JobProgress) => set({ progress })));
-      set({ result, runs: [...get().runs, result] });
+      set({ result, runs: [...get().runs, result], lastExport: null });
     } catch (e) {
       set({ error: describeError(e) });
     } finally {
@@ -77,12 +79,15 @@ export const createJobSlice: StateCreator<StudioState, [], [], JobSlice> = (set,
     }
   },
   cancel: () => void studioWorker().cancelJob(),
-  exportFiles: async () => {
+  lastExport: null,
+  exportFile: async (what) => {
     try {
-      const { wbits, abits, method, ecaq } = get().settings;
+      const { wbits, abits, method, ecaq } = get().result?.settings ?? get().settings;
       const stem = `${(get().model?.fileName ?? 'model').replace(/^Demo: .*\((.*)\)$/, '$1').replace(/\.onnx$/i, '')}.w${wbits}a${abits}.${method}${ecaq ? '-ecaq' : ''}`;
-      const [bytes, text] = await Promise.all([studioWorker().exportModel(), studioWorker().exportReport()]);
-      return { model: { name: `${stem}.onnx`, bytes }, report: { name: `${stem}.report.json`, text } };
+      if (what === 'report') return { name: `${stem}.report.json`, data: await studioWorker().exportReport() };
+      const { bytes, check, metrics } = await studioWorker().exportModel(what);
+      set({ lastExport: { format: what, bytes: bytes.byteLength, check, metrics } });
+      return { name: `${stem}.${what}.onnx`, data: bytes };
     } catch (e) {
       set({ error: describeError(e) });
       return null;

@@ -1,4 +1,4 @@
-import { decodeSharedConfig, encodeSharedConfig, type SharedConfig } from '../core/config-url';
+import { decodeSharedConfig, encodeSharedConfig, sharedConfigOf, type SharedConfig } from '../core/config-url';
 import { describeError } from './bridge';
 import { useStudio } from './store';
 
@@ -39,11 +39,7 @@ export function syncLinkWithState(): () => void {
   let last = '';
   const write = (s: ReturnType<typeof useStudio.getState>) => {
     if (!s.model) return;
-    const { layerBits, ...settings } = s.settings;
-    const text = encodeSharedConfig({
-      version: 1, model: { name: s.model.fileName, sha256: s.model.sha256 }, settings,
-      ...(layerBits && Object.keys(layerBits).length ? { layerBits } : {}),
-    });
+    const text = encodeSharedConfig(sharedConfigOf({ name: s.model.fileName, sha256: s.model.sha256 }, s.settings));
     if (text === last) return;
     last = text;
     history.replaceState(null, '', `#${KEY}=${text}`);

@@ -7,6 +7,7 @@ import { createJobSlice, type JobSlice } from './job-slice';
 export * from './job-slice';
 
 export type { ModelSummary, GpuStatus };
+export { nothingToQuantize } from '../core/model-summary';
 export type { LayerInfo } from '../core/layers';
 
 export const DEMO_MODEL = { url: `${import.meta.env.BASE_URL}demo/model.onnx`, name: 'Demo: Fashion-MNIST ResNet (model.onnx)' };

@@ -33,7 +33,7 @@ export function App() {
             <RunPanel />
             <ResultsPanel />
             <RunsTable />
-            <LayerTable layers={model.layers} skipped={model.skipped} />
+            <LayerTable model={model} />
             <Charts />
           </>
         ) : (

@@ -1,5 +1,5 @@
 import { useMemo, useState } from 'react';
-import { useStudio, type LayerInfo, type ModelSummary, type RunSummary } from '../state/store';
+import { nothingToQuantize, useStudio, type LayerInfo, type ModelSummary, type RunSummary } from '../state/store';
 import { formatInt } from './format';
 
 type Row = LayerInfo & { record?: RunSummary['layers'][number] };
@@ -68,7 +68,8 @@ const RESULT_COLUMNS: Column[] = [
 
 const WITH_RESULTS = [...COLUMNS.slice(0, 5), ...RESULT_COLUMNS, ...COLUMNS.slice(5)];
 
-export function LayerTable({ layers, skipped }: { layers: LayerInfo[]; skipped: ModelSummary['skipped'] }) {
+export function LayerTable({ model }: { model: ModelSummary }) {
+  const { layers, skipped } = model;
   const [sort, setSort] = useState<{ key: string; descending: boolean }>({ key: 'index', descending: false });
   const result = useStudio((s) => s.result);
   const selected = useStudio((s) => s.selectedLayer);
@@ -93,7 +94,7 @@ export function LayerTable({ layers, skipped }: { layers: LayerInfo[]; skipped: 
     <section className="panel" aria-labelledby="layers-title">
       <h2 id="layers-title">Quantizable layers</h2>
       {layers.length === 0 ? (
-        <p>This model has no Conv, Gemm or MatMul with a constant weight: there is nothing to quantize.</p>
+        <p data-testid="nothing-to-quantize">{nothingToQuantize(model)}</p>
       ) : (
         <div className="table-scroll">
           <table className="layers" data-testid="layer-table">

@@ -60,6 +60,36 @@ export function ModelPanel({ model }: { model: ModelSummary }) {
           <dd>{ops.map(([op, n]) => `${op} ×${n}`).join(' · ')}</dd>
         </div>
       </dl>
+      {model.quantizedInFile.length > 0 && (
+        <>
+          <h3>Already quantized in this file</h3>
+          <p className="hint">
+            {model.quantizedInFile.length} layer(s) store integer weights behind a DequantizeLinear; the studio shows them and does not quantize them again.
+          </p>
+          <table className="layers" data-testid="quantized-in-file">
+            <thead>
+              <tr>
+                <th scope="col">Layer</th>
+                <th scope="col">Op</th>
+                <th scope="col">Weight</th>
+                <th scope="col" className="num">Bits</th>
+                <th scope="col">Stored as</th>
+              </tr>
+            </thead>
+            <tbody>
+              {model.quantizedInFile.map((q) => (
+                <tr key={q.name}>
+                  <td>{q.name}</td>
+                  <td>{q.op}</td>
+                  <td>{formatShape(q.weightShape)}</td>
+                  <td className="num">{q.bits}</td>
+                  <td>{q.storage}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </>
+      )}
     </section>
   );
 }

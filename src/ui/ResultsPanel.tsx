@@ -1,4 +1,6 @@
-import { useStudio } from '../state/store';
+import { useState } from 'react';
+import { useStudio, type StudioState } from '../state/store';
+import { formatBytes } from './format';
 
 function save(name: string, data: BlobPart, type: string) {
   const url = URL.createObjectURL(new Blob([data], { type }));
@@ -11,13 +13,16 @@ function save(name: string, data: BlobPart, type: string) {
 
 export function ResultsPanel() {
   const result = useStudio((s) => s.result);
-  const exportFiles = useStudio((s) => s.exportFiles);
+  const exportFile = useStudio((s) => s.exportFile);
+  const lastExport = useStudio((s) => s.lastExport);
+  const model = useStudio((s) => s.model);
+  const [exporting, setExporting] = useState(false);
   if (!result) return null;
-  const download = async (which: 'model' | 'report') => {
-    const files = await exportFiles();
-    if (!files) return;
-    if (which === 'model') save(files.model.name, files.model.bytes as Uint8Array<ArrayBuffer>, 'application/octet-stream');
-    else save(files.report.name, files.report.text, 'application/json');
+  const download = async (what: 'int8' | 'int4' | 'report') => {
+    setExporting(true);
+    const file = await exportFile(what).finally(() => setExporting(false));
+    if (!file) return;
+    save(file.name, file.data as Uint8Array<ArrayBuffer> | string, what === 'report' ? 'application/json' : 'application/octet-stream');
   };
   const m = result.metrics;
   const s = result.settings;
@@ -39,15 +44,40 @@ export function ResultsPanel() {
         <div><dt>Time</dt><dd>{result.seconds.total?.toFixed(1)} s</dd></div>
       </dl>
       <div className="run-row">
-        <button type="button" onClick={() => void download('model')}>Download model (.onnx)</button>
-        <button type="button" className="secondary" onClick={() => void download('report')}>Download report (.json)</button>
-        <span className="hint">The model holds the dequantized weights and the activation quantizers the studio simulated; int8/int4 QDQ export is not built yet.</span>
+        <button type="button" disabled={exporting} onClick={() => void download('int8')}>Download int8 model (.onnx)</button>
+        <button type="button" disabled={exporting} onClick={() => void download('int4')}>Download int4 model (.onnx, opset 21)</button>
+        <button type="button" className="secondary" disabled={exporting} onClick={() => void download('report')}>Download report (.json)</button>
+        <span className="hint">
+          QDQ ONNX that onnxruntime runs: integer weights with per-channel scales, activation QuantizeLinear/DequantizeLinear pairs.
+          In the int4 file, layers of at most 4 bits are stored as int4.
+        </span>
       </div>
+      {lastExport && <ExportNote exported={lastExport} sourceBytes={model?.sizeBytes ?? 0} shownTop1={m?.top1} />}
       {m && (
         <p className="hint" data-testid="scored-on">
           Scored on {m.images} images{result.scoredOnCalibration ? ', the calibration images included (add more images to score on unseen ones)' : ' not used for calibration'}.
         </p>
       )}
     </section>
+  );
+}
+
+function ExportNote({ exported: e, sourceBytes, shownTop1 }: { exported: NonNullable<StudioState['lastExport']>; sourceBytes: number; shownTop1?: number }) {
+  const matches = e.check.maxRelativeDifference <= 1e-4;
+  const top1 = e.metrics.top1;
+  return (
+    <div className="hint" data-testid="export-check">
+      <p>
+        {e.format} file: {formatBytes(e.bytes)}
+        {sourceBytes ? ` (${((100 * e.bytes) / sourceBytes).toFixed(1)} % of the float file)` : ''}. Checked in onnxruntime on {e.check.images} calibration
+        images: largest relative difference from the studio&apos;s simulation {e.check.maxRelativeDifference.toExponential(1)}
+        {matches ? ' (matches)' : ' (more than 1e-4: please report this model)'}; {e.check.maxRelativeDifferenceOptimized.toExponential(1)} with
+        onnxruntime&apos;s default optimizations, whose integer kernels round on their own.
+      </p>
+      <p data-testid="export-score">
+        This file in onnxruntime scores {top1 !== undefined ? `top-1 ${top1.toFixed(2)} %, ` : ''}agreement with float {e.metrics.agreement.toFixed(2)} % on the{' '}
+        {e.metrics.images} scored images{top1 !== undefined && shownTop1 !== undefined && top1.toFixed(2) !== shownTop1.toFixed(2) ? ` (the run showed ${shownTop1.toFixed(2)} %)` : ''}.
+      </p>
+    </div>
   );
 }

@@ -76,7 +76,7 @@ export function RunPanel() {
         {running ? (
           <button type="button" onClick={cancel}>Cancel</button>
         ) : (
-          <button type="button" onClick={() => void run()} disabled={!model || !images || imagesLoading}>Run</button>
+          <button type="button" onClick={() => void run()} disabled={!model || model.layers.length === 0 || !images || imagesLoading}>Run</button>
         )}
         {progress && running && (
           <div className="progress" role="progressbar" aria-label="Quantization progress" aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(fraction * 100)}>

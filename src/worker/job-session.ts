@@ -1,12 +1,16 @@
 import { StudioError } from '../core/errors';
 import { labelFromPath, parseClasses } from '../core/labels';
-import type { ModelSummary } from '../core/model-summary';
+import { nothingToQuantize, type ModelSummary } from '../core/model-summary';
 import type { GraphView } from '../core/onnx/graph';
 import { modelInputLayout, preprocessImage, presetConfig, type RgbaImage } from '../core/preprocess';
 import type { GpuContext } from '../gpu/device';
 import type { ImageSet } from '../pipeline/images';
 import { DEFAULT_JOB, runJob, type JobConfig, type JobProgress, type JobResult, type LayerRecord } from '../pipeline/job';
-import { bakeQuantizedModel, buildReport } from '../pipeline/report';
+import { exportQuantizedModel, buildReport, simulatedQuantizedModel } from '../pipeline/report';
+import { scoreExport, verifyExport, type ExportCheck } from '../pipeline/verify-export';
+import { encodeModel } from '../core/onnx/model-io';
+import { encodeSharedConfig, sharedConfigOf } from '../core/config-url';
+import type { ExportFormat } from '../core/onnx/qdq-writer';
 import { cpuBackend, gpuBackend } from '../pipeline/solver-backend';
 import type { ModelMetrics } from '../core/model-metrics';
 import { seededRandom } from '../core/random';
@@ -33,6 +37,13 @@ export interface RunSettings {
   layerBits?: Record<string, number>;
 }
 
+/** A downloaded file, checked against the simulation, and its own metrics in onnxruntime's default setup. */
+export interface ExportedModel {
+  bytes: Uint8Array;
+  check: ExportCheck;
+  metrics: ModelMetrics;
+}
+
 export interface RunSummary {
   settings: RunSettings;
   backend: string;
@@ -50,7 +61,7 @@ export class JobSession {
   private controller: AbortController | null = null;
   private source = '';
   private ignored: string[] = [];
-  private last: { graph: GraphView; model: ModelSummary; result: JobResult } | null = null;
+  private last: { graph: GraphView; model: ModelSummary; result: JobResult; settings: RunSettings; calib: ImageSet; scored: ImageSet; scoredImages: string[] } | null = null;
 
   async setImages(files: { path: string; blob: Blob }[], source: string): Promise<ImagesSummary> {
     const classFile = files.find((f) => /(^|\/)classes\.txt$/.test(f.path));
@@ -80,15 +91,25 @@ export class JobSession {
     return { count: this.images.length, labelled, ignored: this.ignored, source: this.source };
   }
 
-  /** The last run's model: dequantized weights and fake quantizers, as the studio simulated it. */
-  exportModel(): Uint8Array {
+  /**
+   * The last run's model in QDQ form (its metadata carries the run's share link and the source's SHA-256),
+   * checked in onnxruntime against the studio's simulation before it is handed out.
+   */
+  async exportModel(format: ExportFormat): Promise<ExportedModel> {
     if (!this.last) throw new StudioError('InvalidArgumentError', 'Run a quantization first; there is nothing to download yet.');
-    return bakeQuantizedModel(this.last.graph, this.last.model.layers, this.last.result, this.last.model.sha256);
+    const { graph, model, result, settings, calib, scored } = this.last;
+    const configLink = `#c=${encodeSharedConfig(sharedConfigOf({ name: model.fileName, sha256: model.sha256 }, settings))}`;
+    const bytes = exportQuantizedModel(graph, model.layers, result, { format, sourceSha256: model.sha256, configLink });
+    const input = graph.inputs[0].name;
+    const check = await verifyExport(bytes, simulatedQuantizedModel(graph, model.layers, result), calib, input);
+    const metrics = await scoreExport(bytes, encodeModel(graph.model), scored, input, graph.outputs[0].name);
+    return { bytes, check, metrics };
   }
 
   exportReport(): string {
     if (!this.last) throw new StudioError('InvalidArgumentError', 'Run a quantization first; there is nothing to download yet.');
-    return `${JSON.stringify(buildReport(this.last.model, this.last.result), null, 2)}\n`;
+    const report = { ...buildReport(this.last.model, this.last.result), evaluation: { images: this.last.scoredImages } };
+    return `${JSON.stringify(report, null, 2)}\n`;
   }
 
   forget(): void {
@@ -100,6 +121,8 @@ export class JobSession {
   }
 
   async run(graph: GraphView, model: ModelSummary, settings: RunSettings, gpu: GpuContext | null, onProgress: (p: JobProgress) => void): Promise<RunSummary> {
+    const nothing = nothingToQuantize(model);
+    if (nothing) throw new StudioError('InvalidArgumentError', nothing);
     if (this.images.length === 0) throw new StudioError('InvalidArgumentError', 'Add calibration images first (a folder of JPEG, PNG or WebP files).');
     const layout = modelInputLayout(model.inputs[0]?.dims ?? []);
     const size = { height: layout.height ?? this.images[0].pixels.height, width: layout.width ?? this.images[0].pixels.width };
@@ -122,7 +145,8 @@ export class JobSession {
         ...DEFAULT_JOB, overrides: Object.fromEntries(Object.entries(settings.layerBits ?? {}).map(([name, bits]) => [name, { bits }])), wbits: settings.wbits, abits: settings.abits, method: settings.method, ecaq: settings.ecaq,
         calibImages: settings.calibImages, seed: settings.seed, positionsPerImage: 128,
       }, { backend, onProgress, signal: this.controller.signal, previous: this.last?.graph === graph ? this.last.result : undefined });
-      this.last = { graph, model, result };
+      const scoredIds = calibCount < tensors.length ? order.slice(calibCount) : order;
+      this.last = { graph, model, result, settings, calib, scored, scoredImages: scoredIds.map((i) => this.images[i].path) };
       return { settings, backend: result.backend, layers: result.layers, metrics: result.metrics, seconds: result.seconds, scoredOnCalibration: calibCount >= tensors.length };
     } finally {
       this.controller = null;

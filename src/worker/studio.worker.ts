@@ -6,9 +6,10 @@ import { createGpuContext, type AdapterSummary, type GpuContext } from '../gpu/d
 import { runGpuSelfTest, type SelfTestResult } from '../pipeline/gpu-self-test';
 import type { JobProgress } from '../pipeline/job';
 import { configureRuntime } from '../runtime/ort';
-import { JobSession, type ImagesSummary, type RunSettings, type RunSummary } from './job-session';
+import type { ExportFormat } from '../core/onnx/qdq-writer';
+import { JobSession, type ExportedModel, type ImagesSummary, type RunSettings, type RunSummary } from './job-session';
 
-export type { ImagesSummary, RunSettings, RunSummary, JobProgress };
+export type { ExportedModel, ExportFormat, ImagesSummary, RunSettings, RunSummary, JobProgress };
 
 // One wasm thread: the job's own work runs beside it in this worker.
 configureRuntime({ threads: 1 });
@@ -62,9 +63,9 @@ const api = {
     return session.run(current.graph, current.summary, settings, ctx, onProgress);
   },
 
-  exportModel(): Uint8Array {
-    const bytes = session.exportModel();
-    return Comlink.transfer(bytes, [bytes.buffer]);
+  async exportModel(format: ExportFormat): Promise<ExportedModel> {
+    const exported = await session.exportModel(format);
+    return Comlink.transfer(exported, [exported.bytes.buffer]);
   },
 
   exportReport(): string {

@@ -1,6 +1,7 @@
 import { clone } from '@bufbuild/protobuf';
 import { ModelProtoSchema, type ModelProto, type TensorProto } from 'onnx-buf';
 import { StudioError } from '../errors';
+import { storedBias } from '../layer-weights';
 import type { LayerInfo } from '../layers';
 import { makeNode, makeValueInfo } from './builder';
 import { topologicalOrder, type GraphView } from './graph';
@@ -11,6 +12,8 @@ export interface QuantizerSite {
   tensor: string;
   /** Shape the scale broadcasts with, e.g. [1, C, 1, 1] for an NCHW conv input. */
   scaleShape: number[];
+  /** The layers (by name) that read the quantized tensor; other readers keep the float one. */
+  readers: string[];
 }
 
 export interface QuantizerValue {
@@ -20,6 +23,7 @@ export interface QuantizerValue {
 }
 
 export const weightInputName = (layer: LayerInfo) => `bitsplit.w.${layer.index}`;
+export const biasInputName = (layer: LayerInfo) => `bitsplit.b.${layer.index}`;
 const q = (site: QuantizerSite, what: string) => `bitsplit.q.${site.tensor}.${what}`;
 
 /**
@@ -33,7 +37,9 @@ export function buildSimulationModel(
   graph: GraphView,
   layers: LayerInfo[],
   sites: QuantizerSite[],
-  o: { live: true; probes: string[] } | { live: false; weights: Map<number, Float32Array>; quantizers: Map<string, QuantizerValue> },
+  o:
+    | { live: true; probes: string[] }
+    | { live: false; weights: Map<number, Float32Array>; biases: Map<number, { values: Float32Array }>; quantizers: Map<string, QuantizerValue> },
 ): ModelProto {
   if (graph.opset < 8) {
     throw new StudioError('UnsupportedModelError', `The model uses ONNX opset ${graph.opset}; the studio needs opset 8 or later (broadcasting Min and Max). Convert it with onnx.version_converter.`);
@@ -41,7 +47,7 @@ export function buildSimulationModel(
   const model = clone(ModelProtoSchema, graph.model);
   const g = model.graph!;
   const initializers: TensorProto[] = [];
-  const quantized = new Map<string, string>();
+  const quantized = new Map<string, { out: string; readers: string[] }>();
   for (const site of sites) {
     const ins = [q(site, 'scale'), q(site, 'qmin'), q(site, 'qmax'), q(site, 'on')];
     if (o.live) {
@@ -69,14 +75,21 @@ export function buildSimulationModel(
       makeNode('Mul', [q(site, 'delta'), ins[3]], [q(site, 'gated')]),
       makeNode('Add', [t, q(site, 'gated')], [out]),
     );
-    quantized.set(t, out);
+    quantized.set(t, { out, readers: site.readers });
   }
   const byName = new Map(layers.map((l) => [l.name, l]));
   g.node.forEach((node, i) => {
     const layer = byName.get(node.name || `${node.opType}_${i}`);
     if (!layer || node.output[0] !== layer.output) return;
     const site = quantized.get(node.input[0]);
-    if (site) node.input[0] = site;
+    if (site?.readers.includes(layer.name)) node.input[0] = site.out;
+    // Biases are inputs too: a QDQ runtime rounds them to int32 once the layer's input and weight are quantized.
+    const bias = storedBias(graph, layer);
+    if (bias) {
+      node.input[2] = biasInputName(layer);
+      if (o.live) g.input.push(makeValueInfo(node.input[2], [layer.m]));
+      else initializers.push(makeTensor(node.input[2], [layer.m], DataType.FLOAT, o.biases.get(layer.index)?.values ?? bias));
+    }
     const name = weightInputName(layer);
     node.input[1] = name;
     if (o.live) g.input.push(makeValueInfo(name, layer.weightShape));
@@ -86,18 +99,26 @@ export function buildSimulationModel(
       initializers.push(makeTensor(name, layer.weightShape, DataType.FLOAT, w));
     }
   });
-  // The original weights are read by nothing now (unless shared with another node): drop them.
-  const used = new Set(g.node.flatMap((n) => n.input));
-  g.initializer = g.initializer.filter((t) => used.has(t.name) || g.input.some((i) => i.name === t.name));
-  g.node = g.node.filter((n) => n.opType !== 'Constant' || n.output.some((out) => used.has(out) || g.output.some((o) => o.name === out)));
-  g.input = g.input.filter((i) => used.has(i.name) || !graph.constants.has(i.name));
   g.initializer.push(...initializers);
   if (o.live) {
     const existing = new Set(g.output.map((v) => v.name));
     for (const probe of o.probes) if (!existing.has(probe)) g.output.push(makeValueInfo(probe, null, DataType.FLOAT));
   }
-  // Nodes were appended after their consumers: restore a topological order for strict readers.
-  return sortNodes(model);
+  return tidyGraph(model, graph);
+}
+
+/**
+ * After rewiring: drops the constants nothing reads any more (the replaced weights, unless shared)
+ * and restores a topological order, since new nodes were appended after their consumers.
+ */
+export function tidyGraph(model: ModelProto, original: GraphView): ModelProto {
+  const g = model.graph!;
+  const used = new Set([...g.node.flatMap((n) => n.input), ...g.output.map((o) => o.name)]);
+  g.initializer = g.initializer.filter((t) => used.has(t.name) || g.input.some((i) => i.name === t.name));
+  g.node = g.node.filter((n) => n.opType !== 'Constant' || n.output.some((out) => used.has(out)));
+  g.input = g.input.filter((i) => used.has(i.name) || !original.constants.has(i.name));
+  g.node = topologicalOrder(g.node, new Set([...g.input.map((i) => i.name), ...g.initializer.map((t) => t.name)]));
+  return model;
 }
 
 /**
@@ -129,10 +150,4 @@ function roundHalfEven(opset: number, x: string, out: string, name: (what: strin
     makeNode('Mul', [name('tie'), name('odd')], [name('down')]),
     makeNode('Sub', [name('f'), name('down')], [out]),
   ];
-}
-
-function sortNodes(model: ModelProto): ModelProto {
-  const g = model.graph!;
-  g.node = topologicalOrder(g.node, new Set([...g.input.map((i) => i.name), ...g.initializer.map((t) => t.name)]));
-  return model;
 }

@@ -65,6 +65,9 @@ export function readTensor(t: TensorProto): HostTensor {
       return { ...base, values: raw ? new Uint8Array(rawView(raw, 1, count, t.name)) : Uint8Array.from(fromInt32Field(t, count)) };
     case DataType.INT32:
       return { ...base, values: raw ? new Int32Array(rawView(raw, 4, count, t.name)) : fromInt32Field(t, count) };
+    case DataType.INT4:
+    case DataType.UINT4:
+      return { ...base, values: unpackNibbles(t, count, t.dataType === DataType.INT4) };
     case DataType.INT64:
       if (raw) return { ...base, values: new BigInt64Array(rawView(raw, 8, count, t.name)) };
       if (t.int64Data.length !== count) throw lengthError(t, t.int64Data.length, count);
@@ -73,9 +76,31 @@ export function readTensor(t: TensorProto): HostTensor {
       throw new StudioError(
         'UnsupportedTensorError',
         `Tensor "${t.name}" has data type ${dataTypeName(t.dataType)}, which the studio cannot read ` +
-          `(it reads FLOAT, FLOAT16, DOUBLE, INT8, UINT8, INT32 and INT64).`,
+          `(it reads FLOAT, FLOAT16, DOUBLE, INT4, UINT4, INT8, UINT8, INT32 and INT64).`,
       );
   }
+}
+
+/** INT4/UINT4: two values a byte, low nibble first (raw_data, or int32_data holding the bytes). */
+function unpackNibbles(t: TensorProto, count: number, signed: boolean): Int8Array | Uint8Array {
+  const bytes = Math.ceil(count / 2);
+  const packed = t.rawData.byteLength > 0 ? t.rawData : Uint8Array.from(t.int32Data);
+  if (packed.byteLength !== bytes) {
+    throw new StudioError('UnsupportedTensorError', `Tensor "${t.name}" holds ${packed.byteLength} bytes of 4-bit data but its shape needs ${bytes}.`);
+  }
+  const out = signed ? new Int8Array(count) : new Uint8Array(count);
+  for (let i = 0; i < count; i++) {
+    const nibble = (packed[i >> 1] >> ((i & 1) * 4)) & 0xf;
+    out[i] = signed && nibble > 7 ? nibble - 16 : nibble;
+  }
+  return out;
+}
+
+/** Packs 4-bit values two a byte, low nibble first, as ONNX stores INT4 and UINT4. */
+export function packNibbles(values: ArrayLike<number>): Uint8Array<ArrayBuffer> {
+  const out = new Uint8Array(Math.ceil(values.length / 2));
+  for (let i = 0; i < values.length; i++) out[i >> 1] |= (values[i] & 0xf) << ((i & 1) * 4);
+  return out;
 }
 
 /** The tensor's values as float32, whatever its stored type (weights arrive as float16 too). */
@@ -107,6 +132,13 @@ function copyBytes(values: TensorValues): Uint8Array<ArrayBuffer> {
 
 /** Builds a TensorProto with little-endian `raw_data`, the layout onnxruntime reads fastest. */
 export function makeTensor(name: string, dims: readonly number[], dataType: DataType, values: TensorValues): TensorProto {
+  if (dataType === DataType.INT4 || dataType === DataType.UINT4) {
+    const [lo, hi] = dataType === DataType.INT4 ? [-8, 7] : [0, 15];
+    if (values.length !== elementCount(dims) || values.some((v) => Number(v) < lo || Number(v) > hi || !Number.isInteger(Number(v)))) {
+      throw new StudioError('InvalidArgumentError', `Tensor "${name}": ${dataTypeName(dataType)} takes ${elementCount(dims)} integers from ${lo} to ${hi}.`);
+    }
+    return create(TensorProtoSchema, { name, dims: dims.map(BigInt), dataType, rawData: packNibbles(Array.from(values, Number)) });
+  }
   const size = BYTES[dataType];
   if (size === undefined) {
     throw new StudioError('UnsupportedTensorError', `makeTensor cannot write ${dataTypeName(dataType)} tensors.`);

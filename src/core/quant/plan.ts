@@ -71,7 +71,9 @@ export function planLayers(graph: GraphView, layers: LayerInfo[], c: PlanConfig)
     let input: InputQuantizer | null = null;
     if (!o.skip && c.abits !== 'float' && !modelInputs.has(layer.input)) {
       input = { tensor: layer.input, bits: layer.index === last ? Math.max(c.abits, c.firstLastBits) : c.abits, signed: !isNonNegative(graph, layer.input) };
-      sites.set(layer.input, { tensor: layer.input, scaleShape: [] });
+      const site = sites.get(layer.input) ?? { tensor: layer.input, scaleShape: [], readers: [] };
+      site.readers.push(layer.name);
+      sites.set(layer.input, site);
     }
     return { layer, bits, method: o.method ?? c.method, skip: Boolean(o.skip), input };
   });

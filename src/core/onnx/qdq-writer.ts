@@ -1,0 +1,135 @@
+import { clone, create } from '@bufbuild/protobuf';
+import { ModelProtoSchema, StringStringEntryProtoSchema, type ModelProto, type NodeProto, type TensorProto } from 'onnx-buf';
+import { StudioError } from '../errors';
+import type { LayerCodes } from '../layer-weights';
+import type { LayerInfo } from '../layers';
+import type { QuantizedBias } from '../quant/bias';
+import { makeNode } from './builder';
+import type { GraphView } from './graph';
+import { upgradeOpset } from './opset-upgrade';
+import { tidyGraph, type QuantizerSite, type QuantizerValue } from './sim-graph';
+import { DataType, makeTensor } from './tensor';
+
+export type ExportFormat = 'int8' | 'int4';
+
+export interface QdqLayer {
+  layer: LayerInfo;
+  bits: number;
+  codes: LayerCodes;
+  /** Int32 bias codes with scale = input scale x weight scale, when the layer's input is quantized too. */
+  bias?: QuantizedBias;
+}
+
+export interface QdqOptions {
+  format: ExportFormat;
+  /** Written as the model's metadata_props, after the per-layer bits. */
+  metadata: Record<string, string>;
+}
+
+/** Metadata key holding { layer name: weight bits }: how the studio recognises its own exports. */
+export const LAYER_BITS_KEY = 'bitsplit.layer_bits';
+
+/**
+ * The quantized model in onnxruntime's QDQ form: each quantized weight an int8 (or int4) initializer
+ * with per-output-channel scales and a DequantizeLinear; each quantized activation a
+ * QuantizeLinear -> DequantizeLinear pair in front of the layers that read it, the same layers the
+ * studio's simulation quantizes. Names follow onnxruntime's quantizer. Nothing else in the graph changes,
+ * except ops that must be rewritten to reach the opset the format needs (13, or 21 for int4).
+ */
+export function writeQdqModel(
+  graph: GraphView,
+  allLayers: LayerInfo[],
+  layers: QdqLayer[],
+  activations: { site: QuantizerSite; value: QuantizerValue }[],
+  o: QdqOptions,
+): ModelProto {
+  const model = clone(ModelProtoSchema, graph.model);
+  const int4 = (l: QdqLayer) => o.format === 'int4' && l.bits <= 4;
+  upgradeOpset(model, layers.some(int4) ? 21 : 13);
+  const g = model.graph!;
+  const names = new Set([...g.initializer.map((t) => t.name), ...g.input.map((i) => i.name), ...g.node.flatMap((n) => [...n.input, ...n.output])]);
+  const unique = (base: string) => {
+    let name = base;
+    for (let i = 1; names.has(name); i++) name = `${base}_${i}`;
+    names.add(name);
+    return name;
+  };
+  const initializers: TensorProto[] = [];
+  const byOutput = new Map(g.node.map((n) => [n.output[0], n]));
+  const readers = (tensor: string) => g.node.filter((n) => n.input.includes(tensor)).length;
+
+  /** A DequantizeLinear in front of `node`'s input `slot`, named like onnxruntime's quantizer names it. */
+  const dequantizeConstant = (node: NodeProto, slot: number, inputs: TensorProto[], axis: number) => {
+    const t = node.input[slot];
+    initializers.push(...inputs);
+    // The dequantized tensor keeps the float one's name, unless something else reads the float one too.
+    const output = readers(t) === 1 ? t : unique(`${t}_DequantizeLinear_Output`);
+    g.node.push(makeNode('DequantizeLinear', inputs.map((i) => i.name), [output], { axis }, unique(`${t}_DequantizeLinear`)));
+    if (output === t) {
+      g.initializer = g.initializer.filter((i) => i.name !== t);
+      g.node = g.node.filter((n) => !(n.opType === 'Constant' && n.output[0] === t));
+      g.input = g.input.filter((i) => i.name !== t);
+    } else node.input[slot] = output;
+  };
+
+  for (const { layer, bits, codes, bias } of layers) {
+    const node = byOutput.get(layer.output);
+    if (!node || node.input[1] !== layer.weight) throw new StudioError('InvalidArgumentError', `Layer "${layer.name}" is not in this model.`);
+    if (bits > 8) throw new StudioError('InvalidArgumentError', `Layer "${layer.name}": ${bits}-bit weights do not fit int8.`);
+    const type = int4({ layer, bits, codes }) ? DataType.INT4 : DataType.INT8;
+    const w = layer.weight;
+    dequantizeConstant(node, 1, [
+      makeTensor(unique(`${w}_quantized`), layer.weightShape, type, Int8Array.from(codes.codes)),
+      makeTensor(unique(`${w}_scale`), [layer.m], DataType.FLOAT, codes.scales),
+      makeTensor(unique(`${w}_zero_point`), [layer.m], type, new Int8Array(layer.m)),
+    ], codes.axis);
+    if (bias) {
+      const b = node.input[2];
+      dequantizeConstant(node, 2, [makeTensor(unique(`${b}_quantized`), [layer.m], DataType.INT32, bias.codes), makeTensor(unique(`${b}_scale`), [layer.m], DataType.FLOAT, bias.scales)], 0);
+    }
+  }
+
+  const nodeOf = new Map(allLayers.map((l) => [l.name, byOutput.get(l.output)]));
+  for (const { site, value: v } of activations) {
+    const tensor = site.tensor;
+    const signed = v.qmin < 0;
+    const type = signed ? DataType.INT8 : DataType.UINT8;
+    const [lo, hi] = signed ? [-128, 127] : [0, 255];
+    if (v.qmin < lo || v.qmax > hi || v.scale.length !== 1) {
+      throw new StudioError('InvalidArgumentError', `Activation "${tensor}": range [${v.qmin}, ${v.qmax}] with ${v.scale.length} scale(s) does not fit 8 bits per tensor.`);
+    }
+    const s = v.scale[0];
+    const scale = unique(`${tensor}_scale`);
+    const zero = unique(`${tensor}_zero_point`);
+    initializers.push(makeTensor(scale, [], DataType.FLOAT, Float32Array.of(s)), makeTensor(zero, [], type, signed ? new Int8Array(1) : new Uint8Array(1)));
+    let input = tensor;
+    // Fewer than 8 bits: clip to the grid first, so QuantizeLinear's saturation is the grid's.
+    if (v.qmin > lo || v.qmax < hi) {
+      const min = unique(`${tensor}_clip_min`);
+      const max = unique(`${tensor}_clip_max`);
+      initializers.push(makeTensor(min, [], DataType.FLOAT, Float32Array.of(v.qmin * s)), makeTensor(max, [], DataType.FLOAT, Float32Array.of(v.qmax * s)));
+      input = unique(`${tensor}_Clip_Output`);
+      g.node.push(makeNode('Clip', [tensor, min, max], [input], {}, unique(`${tensor}_Clip`)));
+    }
+    const quantized = unique(`${tensor}_QuantizeLinear_Output`);
+    const dequantized = unique(`${tensor}_DequantizeLinear_Output`);
+    g.node.push(
+      makeNode('QuantizeLinear', [input, scale, zero], [quantized], {}, unique(`${tensor}_QuantizeLinear`)),
+      makeNode('DequantizeLinear', [quantized, scale, zero], [dequantized], {}, unique(`${tensor}_DequantizeLinear`)),
+    );
+    // The same readers the simulation quantizes.
+    for (const reader of site.readers) {
+      const n = nodeOf.get(reader);
+      if (n?.input[0] === tensor) n.input[0] = dequantized;
+    }
+  }
+
+  g.initializer.push(...initializers);
+  const bits = Object.fromEntries(layers.map((l) => [l.layer.name, l.bits]));
+  const metadata = { [LAYER_BITS_KEY]: JSON.stringify(bits), ...o.metadata };
+  model.metadataProps = [
+    ...model.metadataProps.filter((p) => !(p.key in metadata)),
+    ...Object.entries(metadata).map(([key, value]) => create(StringStringEntryProtoSchema, { key, value })),
+  ];
+  return tidyGraph(model, graph);
+}

@@ -1,0 +1,159 @@
+import { describe, expect, it } from 'vitest';
+import { mixedLayersModel } from '../core/fixtures';
+import { layerCodes } from '../core/layer-weights';
+import { findLayers } from '../core/layers';
+import { makeModel, makeNode, makeValueInfo } from '../core/onnx/builder';
+import { GraphView } from '../core/onnx/graph';
+import { decodeModel, encodeModel } from '../core/onnx/model-io';
+import { upgradeOpset } from '../core/onnx/opset-upgrade';
+import { writeQdqModel, type ExportFormat, type QdqLayer } from '../core/onnx/qdq-writer';
+import { storedBias } from '../core/layer-weights';
+import { quantizeBias } from '../core/quant/bias';
+import { buildSimulationModel, type QuantizerValue } from '../core/onnx/sim-graph';
+import { DataType, makeTensor, readTensor } from '../core/onnx/tensor';
+import { qmaxOf } from '../core/quant/grid';
+import { randomArray, seededRandom } from '../core/random';
+import { ModelRunner, type Feeds } from '../runtime/ort';
+import { relativeDifference } from '../core/model-metrics';
+
+async function runOnce(bytes: Uint8Array, feeds: Feeds): Promise<Float32Array> {
+  const runner = await ModelRunner.create(bytes);
+  try {
+    return Object.values(await runner.run(feeds))[0].data;
+  } finally {
+    await runner.release();
+  }
+}
+
+/** Random codes for every layer of the mixed fixture at the given bits, with per-row steps. */
+function randomCodes(graph: GraphView, bits: number[]) {
+  const { layers } = findLayers(graph);
+  const random = seededRandom(11);
+  return layers.map((layer, i): QdqLayer => {
+    const q = qmaxOf(bits[i]);
+    const codes = Int32Array.from({ length: layer.m * layer.n }, () => Math.round((random() * 2 - 1) * q));
+    const steps = Float64Array.from({ length: layer.m }, () => 0.01 + random() * 0.05);
+    return { layer, bits: bits[i], codes: layerCodes(layer, { m: layer.m, n: layer.n, codes, steps }) };
+  });
+}
+
+describe('QDQ export', () => {
+  const graph = new GraphView(mixedLayersModel());
+  const layers = findLayers(graph).layers;
+  // Unsigned 4-bit after the ReLU (needs a Clip in front of QuantizeLinear), unsigned 8-bit and signed 6-bit later.
+  const quantizers = new Map<string, QuantizerValue>([
+    ['r1', { scale: Float32Array.of(0.05), qmin: 0, qmax: 15 }],
+    ['flat', { scale: Float32Array.of(0.01), qmin: 0, qmax: 255 }],
+    ['fc', { scale: Float32Array.of(0.02), qmin: -31, qmax: 31 }],
+  ]);
+  const readers: Record<string, string> = { r1: 'depthwise', flat: 'fc', fc: 'proj' };
+  const sites = [...quantizers.keys()].map((tensor) => ({ tensor, scaleShape: [], readers: [readers[tensor]] }));
+  const activations = sites.map((site) => ({ site, value: quantizers.get(site.tensor)! }));
+  const quantized = randomCodes(graph, [8, 3, 4, 6]);
+  // fc reads a quantized input: its bias becomes int32 codes of scale input scale x weight scale.
+  const fc = quantized[2];
+  fc.bias = quantizeBias(storedBias(graph, fc.layer)!, 0.01, fc.codes.scales);
+  const simulation = encodeModel(
+    buildSimulationModel(graph, layers, sites, {
+      live: false, weights: new Map(quantized.map((q) => [q.layer.index, q.codes.weights])), biases: new Map([[fc.layer.index, fc.bias]]), quantizers,
+    }),
+  );
+  const feeds = { image: { dims: [4, 3, 9, 11], data: randomArray(4 * 3 * 9 * 11, 5, 2) } };
+
+  it.each<[ExportFormat, number, string[]]>([
+    ['int8', 13, ['INT8', 'INT8', 'INT8', 'INT8']],
+    ['int4', 21, ['INT8', 'INT4', 'INT4', 'INT8']],
+  ])('%s: onnxruntime runs it and matches the simulation within 1e-4', async (format, opset, storage) => {
+    const model = writeQdqModel(graph, layers, quantized, activations, { format, metadata: { 'bitsplit.version': 'test' } });
+    const bytes = encodeModel(model);
+    expect(Number(model.opsetImport[0].version)).toBe(opset);
+    const [qdq, sim] = await Promise.all([runOnce(bytes, feeds), runOnce(simulation, feeds)]);
+    expect(relativeDifference(qdq, sim)).toBeLessThan(1e-4);
+
+    // Reopened, the file shows its layers as quantized at their bits, and nothing left to quantize.
+    const reopened = findLayers(new GraphView(decodeModel(bytes)));
+    expect(reopened.layers).toEqual([]);
+    expect(reopened.quantized.map((q) => [q.name, q.bits, q.storage])).toEqual(layers.map((l, i) => [l.name, quantized[i].bits, storage[i]]));
+  });
+
+  it('names, axes, zero points and metadata follow onnxruntime’s quantizer; the Constant weight node is gone', () => {
+    const model = writeQdqModel(graph, layers, quantized, activations, { format: 'int4', metadata: { 'bitsplit.source_sha256': 'abc' } });
+    const g = model.graph!;
+    const node = (name: string) => g.node.find((n) => n.name === name)!;
+    const axis = (name: string) => Number(node(name).attribute.find((a) => a.name === 'axis')!.i);
+    expect([axis('conv1.weight_DequantizeLinear'), axis('dw.weight_DequantizeLinear'), axis('fc.weight_DequantizeLinear'), axis('proj.weight_DequantizeLinear')]).toEqual([0, 0, 0, 1]);
+    expect(node('dw.weight_DequantizeLinear').output).toEqual(['dw.weight']);
+    expect(g.node.some((n) => n.opType === 'Constant')).toBe(false);
+    expect(g.initializer.some((t) => t.name === 'conv1.weight')).toBe(false);
+    const init = (name: string) => {
+      const t = readTensor(g.initializer.find((i) => i.name === name)!);
+      return { dataType: t.dataType, values: Array.from(t.values as Int32Array, Number) };
+    };
+    expect(init('dw.weight_zero_point').values).toEqual(new Array(8).fill(0));
+    expect(init('proj.weight_quantized').values).toEqual(Array.from(quantized[3].codes.codes));
+    expect(init('dw.weight_quantized').values).toEqual(Array.from(quantized[1].codes.codes));
+    expect(init('fc.bias_quantized')).toEqual({ dataType: DataType.INT32, values: Array.from(fc.bias!.codes) });
+    expect(node('fc.bias_DequantizeLinear').input).toEqual(['fc.bias_quantized', 'fc.bias_scale']);
+    expect(node('r1_QuantizeLinear').input).toEqual(['r1_Clip_Output', 'r1_scale', 'r1_zero_point']);
+    expect(init('r1_zero_point').dataType).toBe(DataType.UINT8);
+    expect(init('fc_zero_point').dataType).toBe(DataType.INT8);
+    expect(g.node.some((n) => n.name === 'flat_Clip')).toBe(false);
+    expect(node('depthwise').input[0]).toBe('r1_DequantizeLinear_Output');
+    // A layer reading a float input keeps its float bias.
+    expect(init('conv1.bias').dataType).toBe(DataType.FLOAT);
+    expect(model.metadataProps.map((p) => p.key)).toEqual(['bitsplit.layer_bits', 'bitsplit.source_sha256']);
+    expect(JSON.parse(model.metadataProps[0].value)).toEqual({ conv1: 8, depthwise: 3, fc: 4, proj: 6 });
+  });
+
+  it('int4 file with no layer at 4 bits or fewer stays at opset 13 and int8', () => {
+    const model = writeQdqModel(graph, layers, randomCodes(graph, [8, 5, 6, 8]), activations, { format: 'int4', metadata: {} });
+    expect(Number(model.opsetImport[0].version)).toBe(13);
+    expect(model.graph!.initializer.filter((t) => t.dataType === DataType.INT4)).toEqual([]);
+  });
+});
+
+describe('opset upgrade for export', () => {
+  /** An opset-9 graph with every op whose form changed by opset 13 or 21, as old exporters wrote them. */
+  function oldModel() {
+    return makeModel({
+      opset: 9,
+      inputs: [makeValueInfo('x', [2, 3, 4, 6])],
+      outputs: [makeValueInfo('y', null)],
+      nodes: [
+        makeNode('Clip', ['x'], ['c'], { min: { float: -0.5 }, max: { float: 1.5 } }),
+        makeNode('Slice', ['c'], ['s'], { starts: [0, 1], ends: [2, 6], axes: [0, 3] }),
+        makeNode('Pad', ['s'], ['p'], { pads: [0, 0, 1, 0, 0, 0, 0, 2], value: { float: 0.25 } }),
+        makeNode('ReduceMean', ['p'], ['m'], { axes: [2], keepdims: 1 }),
+        makeNode('Squeeze', ['m'], ['sq'], { axes: [2] }),
+        makeNode('Unsqueeze', ['sq'], ['u'], { axes: [1] }),
+        makeNode('ReduceSum', ['u'], ['rs'], { axes: [1], keepdims: 0 }),
+        makeNode('Softmax', ['rs'], ['sm'], { axis: 1 }),
+        makeNode('Split', ['sm'], ['a', 'b'], { axis: 2, split: [2, 5] }),
+        makeNode('Concat', ['b', 'a'], ['y'], { axis: 2 }),
+      ],
+    });
+  }
+
+  it.each([13, 21])('carries an opset-9 graph to opset %i with identical outputs', async (target) => {
+    const before = encodeModel(oldModel());
+    const upgraded = oldModel();
+    upgradeOpset(upgraded, target);
+    expect(Number(upgraded.opsetImport[0].version)).toBe(target);
+    const feeds = { x: { dims: [2, 3, 4, 6], data: randomArray(144, 3, 2) } };
+    const [a, b] = await Promise.all([runOnce(before, feeds), runOnce(encodeModel(upgraded), feeds)]);
+    expect(Array.from(b)).toEqual(Array.from(a));
+  });
+
+  it('refuses an op it cannot carry over, by name, with what to do', () => {
+    const model = makeModel({
+      opset: 9,
+      inputs: [makeValueInfo('x', [1, 1, 2, 2])],
+      outputs: [makeValueInfo('y', null)],
+      initializers: [makeTensor('scales', [4], DataType.FLOAT, Float32Array.of(1, 1, 2, 2))],
+      nodes: [makeNode('Upsample', ['x', 'scales'], ['y'], { mode: 'nearest' })],
+    });
+    expect(() => upgradeOpset(model, 13)).toThrow(
+      'Export needs ONNX opset 13 and the model is opset 9; it uses Upsample (no rule to carry it from opset 9 to 13). Convert the model to opset 13 first (onnx.version_converter), then quantize it again.',
+    );
+  });
+});
