@@ -27,7 +27,7 @@ test('runs the demo at W4A8 with Bit-Split and error compensation: errors fill t
   await expect(rows).toHaveCount(10);
   // Every quantized layer shows its bits and an output error in scientific notation.
   const cells = await rows.nth(1).locator('td').allTextContents();
-  expect(cells).toContain('bitsplit');
+  await expect(page.getByLabel('Method of /stages/stages.0/conv1/Conv')).toHaveValue('bitsplit');
   await expect(page.getByLabel('Bits of /stages/stages.0/conv1/Conv')).toHaveValue('4');
   expect(cells.filter((c) => /^\d\.\d\de-\d$/.test(c)).length).toBe(2);
   const [rtn, bitsplit] = cells.filter((c) => /^\d\.\d\de-\d$/.test(c)).map(Number);
@@ -37,6 +37,10 @@ test('runs the demo at W4A8 with Bit-Split and error compensation: errors fill t
   await expect(page.getByTestId('runs-table')).toContainText('W4A8 bitsplit + EC');
   // Charts: the per-layer errors, and for a selected layer its codes and its solver's progress.
   await expect(page.getByRole('figure', { name: 'Relative output error per layer' }).locator('.recharts-line')).toHaveCount(2);
+  // The strip: one cell per layer, coloured by its error; a click selects the layer.
+  const strip = page.getByTestId('layer-strip').getByRole('button');
+  await expect(strip).toHaveCount(10);
+  await expect(strip.nth(7)).toHaveAttribute('aria-label', /^\/stages\/stages\.2\/conv2\/Conv: 4 bits, relative output error \d\.\d\de-\d$/);
   await rows.nth(7).click();
   await expect(page.getByRole('figure', { name: 'Weight code histogram' })).toContainText('/stages/stages.2/conv2/Conv (4 bits)');
   await expect(page.getByRole('figure', { name: 'Weight code histogram' }).locator('.recharts-bar-rectangle')).toHaveCount(15);
@@ -44,7 +48,7 @@ test('runs the demo at W4A8 with Bit-Split and error compensation: errors fill t
   await page.screenshot({ path: screenshotPath('run-result'), fullPage: true });
 
   // One layer to 2 bits, run again: that row changes, the layers its change cannot reach are reused.
-  const errorOf = async (row: number) => Number((await rows.nth(row).locator('td').nth(8).textContent()) ?? 'NaN');
+  const errorOf = async (row: number) => Number((await rows.nth(row).locator('td').nth(9).textContent()) ?? 'NaN');
   const before = await errorOf(4);
   await page.getByLabel('Bits of /stages/stages.1/conv2/Conv').selectOption('2');
   await expect(page).toHaveURL(/#c=/);
@@ -52,7 +56,7 @@ test('runs the demo at W4A8 with Bit-Split and error compensation: errors fill t
   await expect(page.getByTestId('runs-table').locator('tbody tr')).toHaveCount(2, { timeout: 240_000 });
   await expect(page.getByLabel('Bits of /stages/stages.1/conv2/Conv')).toHaveValue('2');
   expect(await errorOf(4)).toBeGreaterThan(before);
-  const time = async (row: number) => (await rows.nth(row).locator('td').nth(11).textContent())?.trim();
+  const time = async (row: number) => (await rows.nth(row).locator('td').nth(12).textContent())?.trim();
   for (const row of [0, 1, 2, 3, 5]) expect(await time(row)).toBe('reused');
   for (const row of [4, 6, 7, 8, 9]) expect(await time(row)).toMatch(/^\d+\.\d\d$/);
   await page.screenshot({ path: screenshotPath('rerun-one-layer'), fullPage: true });

@@ -1,5 +1,7 @@
 import { expect, test } from '@playwright/test';
-import { readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { mixedLayersModel } from '../src/core/fixtures';
 import { encodeModel } from '../src/core/onnx/model-io';
 import { dropFiles, screenshotPath } from './helpers';
@@ -63,4 +65,73 @@ test('the file picker opens a model, and the table sorts by a column', async ({ 
   await expect(rows(page).first()).toContainText('proj');
   await page.getByRole('button', { name: /Parameters/ }).click();
   await expect(rows(page).first()).toContainText('conv1');
+});
+
+test('the preprocessing preview shows the images as the model sees them, and follows the preset', async ({ page }) => {
+  await expect(page.getByTestId('images-summary')).toContainText('250 images');
+  const preview = page.getByTestId('preprocess-preview');
+  await expect(preview.getByRole('img')).toHaveCount(4);
+  await expect(preview).toContainText('28 × 28');
+  await expect(page.getByTestId('preview-ranges')).toHaveText(/^0\.00 … 1\.00$/);
+  await page.getByLabel('Preprocessing').selectOption('imagenet');
+  await expect(page.getByLabel('Mean')).toHaveValue('0.485, 0.456, 0.406');
+  await expect(page.getByTestId('preview-ranges')).toHaveText(/^-2\.\d\d … 2\.\d\d$/);
+  await page.getByLabel('Std').fill('0, 1, 1');
+  await expect(page.getByText('three numbers above 0')).toBeVisible();
+  await page.screenshot({ path: screenshotPath('preprocess-preview'), fullPage: true });
+});
+
+test('every control has a name, the keyboard reaches the table, and text has at least 4.5:1 contrast', async ({ page }) => {
+  await expect(page.getByTestId('images-summary')).toContainText('250 images');
+  const unnamed = await page.evaluate(() =>
+    [...document.querySelectorAll('button, input, select')].filter((el) => {
+      const e = el as HTMLInputElement;
+      if (e.type === 'hidden' || e.hidden) return false;
+      const labelled = e.labels && e.labels.length > 0;
+      return !labelled && !e.getAttribute('aria-label') && !(e.textContent ?? '').trim();
+    }).map((el) => el.outerHTML.slice(0, 80)),
+  );
+  expect(unnamed).toEqual([]);
+  const low = await page.evaluate(() => {
+    const rgb = (c: string) => (c.match(/[\d.]+/g) ?? []).map(Number);
+    const lum = ([r, g, b]: number[]) => {
+      const f = (v: number) => ((v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4);
+      return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+    };
+    const background = (el: Element | null): number[] => {
+      for (; el; el = el.parentElement) {
+        const c = rgb(getComputedStyle(el).backgroundColor);
+        if (c.length >= 3 && (c.length < 4 || c[3] > 0.5)) return c.slice(0, 3);
+      }
+      return [255, 255, 255];
+    };
+    const bad: string[] = [];
+    for (const el of document.querySelectorAll('body *')) {
+      const own = [...el.childNodes].some((n) => n.nodeType === 3 && (n.textContent ?? '').trim());
+      if (!own || (el as HTMLElement).offsetParent === null) continue;
+      const [a, b] = [lum(rgb(getComputedStyle(el).color)), lum(background(el))];
+      const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+      if (ratio < 4.5) bad.push(`${(el.textContent ?? '').trim().slice(0, 30)}: ${ratio.toFixed(2)}`);
+    }
+    return bad;
+  });
+  expect(low).toEqual([]);
+  // Table rows are in the tab order; Enter on one selects it.
+  await rows(page).nth(2).focus();
+  await page.keyboard.press('Enter');
+  await expect(rows(page).nth(2)).toHaveAttribute('aria-selected', 'true');
+});
+
+test('an image folder labels images by their sub-folder names through classes.txt, and ignores other files', async ({ page }) => {
+  const dir = mkdtempSync(join(tmpdir(), 'bitsplit-folder-'));
+  mkdirSync(join(dir, 'Trouser'));
+  mkdirSync(join(dir, 'Bag'));
+  copyFileSync('public/demo/classes.txt', join(dir, 'classes.txt'));
+  copyFileSync('public/demo/images/1_00002.png', join(dir, 'Trouser', 'a.png'));
+  copyFileSync('public/demo/images/1_00003.png', join(dir, 'Trouser', 'b.png'));
+  copyFileSync('public/demo/images/8_00018.png', join(dir, 'Bag', 'c.png'));
+  writeFileSync(join(dir, 'notes.md'), 'not an image');
+  await expect(page.getByTestId('images-summary')).toContainText('250 images');
+  await page.getByLabel('Image folder').setInputFiles(dir);
+  await expect(page.getByTestId('images-summary')).toContainText('3 images (3 labelled)');
 });

@@ -9,7 +9,7 @@ import { createNodeGpuContext } from '../gpu/node-gpu';
 import { runJob, type JobProgress } from '../pipeline/job';
 import { exportQuantizedModel, buildReport, simulatedQuantizedModel } from '../pipeline/report';
 import { scoreExport, verifyExport } from '../pipeline/verify-export';
-import { encodeSharedConfig, sharedConfigOf } from '../core/config-url';
+import { configLink, DEFAULT_SETTINGS, type StudioSettings } from '../core/config-url';
 import { cpuBackend, gpuBackend, type SolverBackend } from '../pipeline/solver-backend';
 import { listImages, loadImageFolder } from './node-images';
 import { parseCli, USAGE, type CliOptions } from './args';
@@ -93,9 +93,13 @@ export async function main(argv: string[]): Promise<number> {
       wbits: o.wbits, abits: o.abits, method: o.method, ecaq: o.ecaq, firstLastBits: o.firstLastBits, overrides: {},
       calibImages: o.calib, positionsPerImage: o.positions, maxEpochs: o.epochs, seed: o.seed, batchSize: o.batch,
     }, { backend, onProgress: progressPrinter() });
-    const settings = { wbits: o.wbits, abits: o.abits, method: o.method, ecaq: o.ecaq, calibImages: o.calib, preset: o.preset, seed: o.seed };
-    const configLink = `#c=${encodeSharedConfig(sharedConfigOf({ name: summary.fileName, sha256: summary.sha256 }, settings))}`;
-    const bytes = exportQuantizedModel(graph, summary.layers, result, { format: o.format, sourceSha256: summary.sha256, configLink });
+    const settings: StudioSettings = {
+      ...DEFAULT_SETTINGS, wbits: o.wbits, abits: o.abits, method: o.method, ecaq: o.ecaq, calibImages: o.calib, seed: o.seed,
+      firstLastBits: o.firstLastBits, epochs: o.epochs, positions: o.positions ?? DEFAULT_SETTINGS.positions,
+      preset: o.preset, resize: pre.resize, colorOrder: pre.colorOrder, mean: pre.mean, std: pre.std,
+    };
+    const link = configLink({ name: summary.fileName, sha256: summary.sha256 }, settings);
+    const bytes = exportQuantizedModel(graph, summary.layers, result, { format: o.format, sourceSha256: summary.sha256, configLink: link });
     writeFileSync(o.out, bytes);
     const check = await verifyExport(bytes, simulatedQuantizedModel(graph, summary.layers, result), calib, input.name);
     // The written file's own figures in onnxruntime's default setup (integer kernels where it has them).

@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { decodeSharedConfig, encodeSharedConfig, type SharedConfig } from './config-url';
+import { DEFAULT_SETTINGS, decodeSharedConfig, encodeSharedConfig, type SharedConfig } from './config-url';
 
 const config: SharedConfig = {
   version: 1,
   model: { name: 'model.onnx', sha256: 'a'.repeat(64) },
-  settings: { wbits: 3, abits: 8, method: 'bitsplit', ecaq: true, calibImages: 64, preset: 'zero1', seed: 7 },
-  layerBits: { '/fc/Gemm': 6 },
+  settings: {
+    ...DEFAULT_SETTINGS, wbits: 3, abits: 8, calibImages: 64, preset: 'zero1', mean: [0, 0, 0], std: [1, 1, 1], seed: 7, firstLastBits: 6,
+    epochs: 20, positions: 64, resize: 'letterbox', colorOrder: 'BGR', layers: { '/fc/Gemm': { bits: 6 }, conv1: { method: 'rtn', skip: true } },
+  },
 };
 
 describe('shared configuration in the URL', () => {
@@ -22,7 +24,20 @@ describe('shared configuration in the URL', () => {
     const badSha = encodeSharedConfig({ ...config, model: { name: 'x', sha256: 'zz' } });
     expect(() => decodeSharedConfig(badSha)).toThrowError(/model name or SHA-256 is missing/);
     expect(() => decodeSharedConfig('A'.repeat(9000))).toThrowError(/more than 8192/);
-    const badLayer = encodeSharedConfig({ ...config, layerBits: { conv: 1 } });
+    const badLayer = encodeSharedConfig({ ...config, settings: { ...config.settings, layers: { conv: { bits: 1 } } } });
     expect(() => decodeSharedConfig(badLayer)).toThrowError(/layer "conv" has 1 bits/);
+    const badStd = encodeSharedConfig({ ...config, settings: { ...config.settings, std: [1, 0, 1] } });
+    expect(() => decodeSharedConfig(badStd)).toThrowError('The link\'s configuration cannot be used: the std is not three positive numbers. The studio keeps its defaults.');
+    const badMethod = encodeSharedConfig({ ...config, settings: { ...config.settings, layers: { fc: { method: 'gptq' as 'rtn' } } } });
+    expect(() => decodeSharedConfig(badMethod)).toThrowError(/layer "fc" has method "gptq"/);
+  });
+
+  it('reads links of the first format: missing settings get defaults, per-layer bits move to the layer table', () => {
+    const old = { version: 1, model: config.model, settings: { wbits: 2, abits: 'float', method: 'mse', ecaq: false, calibImages: 16, preset: 'minus1to1', seed: 1 }, layerBits: { fc: 8 } };
+    const decoded = decodeSharedConfig(encodeSharedConfig(old as unknown as SharedConfig));
+    expect(decoded.settings).toEqual({
+      ...DEFAULT_SETTINGS, wbits: 2, abits: 'float', method: 'mse', ecaq: false, calibImages: 16, preset: 'minus1to1', seed: 1,
+      mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5], layers: { fc: { bits: 8 } },
+    });
   });
 });

@@ -1,12 +1,14 @@
 import * as Comlink from 'comlink';
 import type { StateCreator } from 'zustand';
-import type { ExportedModel, ExportFormat, ImagesSummary, JobProgress, RunSettings, RunSummary } from '../worker/studio.worker';
+import { DEFAULT_SETTINGS, type LayerSetting } from '../core/config-url';
+import { PRESETS } from '../core/preprocess';
+import type { ExportedModel, ExportFormat, ImagesSummary, JobProgress, PreprocessPreview, RunSettings, RunSummary } from '../worker/studio.worker';
 import { describeError, studioWorker } from './bridge';
 import type { StudioState } from './store';
 
-export type { ImagesSummary, JobProgress, RunSettings, RunSummary };
+export type { ImagesSummary, JobProgress, LayerSetting, PreprocessPreview, RunSettings, RunSummary };
 
-export const DEFAULT_SETTINGS: RunSettings = { wbits: 4, abits: 8, method: 'bitsplit', ecaq: true, calibImages: 64, preset: 'imagenet', seed: 0 };
+export { DEFAULT_SETTINGS };
 
 export interface JobSlice {
   settings: RunSettings;
@@ -20,7 +22,12 @@ export interface JobSlice {
   selectedLayer: string | null;
   selectLayer: (name: string | null) => void;
   setSetting: <K extends keyof RunSettings>(key: K, value: RunSettings[K]) => void;
-  setLayerBits: (layer: string, bits: number) => void;
+  /** One layer's bits, method or skip; undefined drops that choice back to the default. */
+  setLayer: (layer: string, change: LayerSetting) => void;
+  /** A few images as the model will see them with the current preprocessing. */
+  previewImages: (count: number) => Promise<PreprocessPreview | null>;
+  /** The preset's mean and std replace the fields. */
+  setPreset: (preset: string) => void;
   addImages: (files: File[]) => Promise<void>;
   loadDemoImages: () => Promise<void>;
   run: () => Promise<void>;
@@ -42,7 +49,25 @@ export const createJobSlice: StateCreator<StudioState, [], [], JobSlice> = (set,
   selectedLayer: null,
   selectLayer: (name) => set({ selectedLayer: name }),
   setSetting: (key, value) => set({ settings: { ...get().settings, [key]: value } }),
-  setLayerBits: (layer, bits) => set({ settings: { ...get().settings, layerBits: { ...get().settings.layerBits, [layer]: bits } } }),
+  setLayer: (layer, change) => {
+    const layers = { ...get().settings.layers };
+    const merged = Object.fromEntries(Object.entries({ ...layers[layer], ...change }).filter(([, v]) => v !== undefined));
+    if (Object.keys(merged).length > 0) layers[layer] = merged;
+    else delete layers[layer];
+    set({ settings: { ...get().settings, layers } });
+  },
+  previewImages: async (count) => {
+    try {
+      return await studioWorker().previewImages(get().settings, count);
+    } catch (e) {
+      set({ error: describeError(e) });
+      return null;
+    }
+  },
+  setPreset: (preset) => {
+    const p = PRESETS[preset as keyof typeof PRESETS];
+    if (p) set({ settings: { ...get().settings, preset, mean: [...p.mean], std: [...p.std] } });
+  },
   addImages: async (files) => {
     set({ imagesLoading: true });
     try {
@@ -60,7 +85,8 @@ export const createJobSlice: StateCreator<StudioState, [], [], JobSlice> = (set,
       const base = new URL(`${import.meta.env.BASE_URL}demo/`, location.href).href;
       const names: string[] = await (await fetch(new URL('images.json', base))).json();
       const paths = [...names.map((n) => `images/${n}`), 'classes.txt'];
-      set({ images: await studioWorker().loadImagesFromUrl(base, paths, 'the demo\'s 250 test images'), settings: { ...get().settings, preset: 'zero1' } });
+      set({ images: await studioWorker().loadImagesFromUrl(base, paths, 'the demo\'s 250 test images') });
+      get().setPreset('zero1');
     } catch (e) {
       set({ error: describeError(e) });
     } finally {

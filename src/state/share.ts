@@ -14,7 +14,7 @@ export function applyLink(): SharedConfig | null {
   if (!text) return null;
   try {
     const shared = decodeSharedConfig(text);
-    useStudio.setState({ settings: { ...shared.settings, layerBits: shared.layerBits ?? {} } });
+    useStudio.setState({ settings: shared.settings });
     return shared;
   } catch (e) {
     useStudio.setState({ error: describeError(e) });

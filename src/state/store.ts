@@ -8,6 +8,7 @@ export * from './job-slice';
 
 export type { ModelSummary, GpuStatus };
 export { nothingToQuantize } from '../core/model-summary';
+export { plannedBits } from '../core/quant/plan';
 export type { LayerInfo } from '../core/layers';
 
 export const DEMO_MODEL = { url: `${import.meta.env.BASE_URL}demo/model.onnx`, name: 'Demo: Fashion-MNIST ResNet (model.onnx)' };
@@ -40,7 +41,7 @@ const createModelSlice: StateCreator<StudioState, [], [], ModelSlice> = (set) =>
     set({ loading: label, error: null });
     try {
       const model = await work();
-      set((s) => ({ model, loading: null, result: null, progress: null, runs: [], selectedLayer: null, settings: { ...s.settings, layerBits: {} } }));
+      set((s) => ({ model, loading: null, result: null, progress: null, runs: [], selectedLayer: null, settings: { ...s.settings, layers: {} } }));
     } catch (e) {
       set({ loading: null, error: describeError(e) });
     }

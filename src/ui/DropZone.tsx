@@ -2,12 +2,33 @@ import { useRef, useState, type DragEvent, type ReactNode } from 'react';
 
 import { useStudio } from '../state/store';
 
+/** Every file under dropped entries, with its path inside the drop (sub-folder names are labels). */
+async function filesOf(entries: FileSystemEntry[]): Promise<File[]> {
+  const out: File[] = [];
+  const walk = async (entry: FileSystemEntry): Promise<void> => {
+    if (entry.isFile) {
+      const file = await new Promise<File>((resolve, reject) => (entry as FileSystemFileEntry).file(resolve, reject));
+      out.push(Object.defineProperty(file, 'webkitRelativePath', { value: entry.fullPath.replace(/^\//, '') }));
+      return;
+    }
+    const reader = (entry as FileSystemDirectoryEntry).createReader();
+    // readEntries hands out a directory in chunks until it returns none.
+    for (;;) {
+      const chunk = await new Promise<FileSystemEntry[]>((resolve, reject) => reader.readEntries(resolve, reject));
+      if (chunk.length === 0) break;
+      for (const child of chunk) await walk(child);
+    }
+  };
+  for (const entry of entries) await walk(entry);
+  return out;
+}
+
 /** Loads the first .onnx file of a drop or a pick; says plainly when there is none. */
 function useTakeFiles() {
   const loadFile = useStudio((s) => s.loadFile);
   const addImages = useStudio((s) => s.addImages);
   const reportError = useStudio((s) => s.reportError);
-  return (files: FileList | null) => {
+  return (files: FileList | File[] | null) => {
     const list = Array.from(files ?? []);
     const model = list.find((f) => f.name.toLowerCase().endsWith('.onnx'));
     const images = list.filter((f) => /\.(png|jpe?g|webp)$/i.test(f.name) || f.name === 'classes.txt');
@@ -34,7 +55,9 @@ export function DropZone({ children }: { children: ReactNode }) {
   const onDrop = (e: DragEvent) => {
     e.preventDefault();
     setOver(false);
-    take(e.dataTransfer.files);
+    const entries = Array.from(e.dataTransfer.items ?? [], (item) => item.webkitGetAsEntry?.()).filter((x): x is FileSystemEntry => Boolean(x));
+    if (entries.some((entry) => entry.isDirectory)) void filesOf(entries).then(take);
+    else take(e.dataTransfer.files);
   };
 
   return (
@@ -51,7 +74,7 @@ export function DropZone({ children }: { children: ReactNode }) {
       {children}
       {over && (
         <div className="drop-overlay" aria-hidden="true">
-          Drop the model to open it
+          Drop a model, images or a folder of images
         </div>
       )}
     </div>

@@ -1,6 +1,7 @@
 import { useMemo, useState } from 'react';
-import { nothingToQuantize, useStudio, type LayerInfo, type ModelSummary, type RunSummary } from '../state/store';
+import { nothingToQuantize, plannedBits, useStudio, type LayerInfo, type LayerSetting, type ModelSummary, type RunSummary } from '../state/store';
 import { formatInt } from './format';
+import { LayerStrip } from './LayerStrip';
 
 type Row = LayerInfo & { record?: RunSummary['layers'][number] };
 type Column = {
@@ -28,9 +29,14 @@ const COLUMNS: Column[] = [
   { key: 'input', label: 'Input tensor', value: (l) => l.input },
 ];
 
-const RESULT_COLUMNS: Column[] = [
+/** Editable per layer: they show the plan before a run. */
+const CHOICE_COLUMNS: Column[] = [
   { key: 'bits', label: 'Bits', value: (l) => l.record?.wbits ?? '', numeric: true },
   { key: 'method', label: 'Method', value: (l) => l.record?.method ?? '' },
+  { key: 'skip', label: 'Skip', value: (l) => (l.record?.skipped ? 'yes' : ''), title: 'Keep this layer in float' },
+];
+
+const RESULT_COLUMNS: Column[] = [
   {
     key: 'errRtn',
     label: 'Error (RTN)',
@@ -66,7 +72,9 @@ const RESULT_COLUMNS: Column[] = [
   },
 ];
 
-const WITH_RESULTS = [...COLUMNS.slice(0, 5), ...RESULT_COLUMNS, ...COLUMNS.slice(5)];
+const PLAN = [...COLUMNS.slice(0, 5), ...CHOICE_COLUMNS, ...COLUMNS.slice(5)];
+const WITH_RESULTS = [...COLUMNS.slice(0, 5), ...CHOICE_COLUMNS, ...RESULT_COLUMNS, ...COLUMNS.slice(5)];
+const METHODS = [['bitsplit', 'Bit-Split'], ['mse', 'MSE scale'], ['rtn', 'RTN']] as const;
 
 export function LayerTable({ model }: { model: ModelSummary }) {
   const { layers, skipped } = model;
@@ -74,10 +82,11 @@ export function LayerTable({ model }: { model: ModelSummary }) {
   const result = useStudio((s) => s.result);
   const selected = useStudio((s) => s.selectedLayer);
   const selectLayer = useStudio((s) => s.selectLayer);
-  const layerBits = useStudio((s) => s.settings.layerBits);
-  const setLayerBits = useStudio((s) => s.setLayerBits);
+  const settings = useStudio((s) => s.settings);
+  const setLayer = useStudio((s) => s.setLayer);
   const running = useStudio((s) => s.running);
-  const columns = result ? WITH_RESULTS : COLUMNS;
+  const columns = result ? WITH_RESULTS : PLAN;
+  const bitsOf = useMemo(() => plannedBits(layers, { ...settings, overrides: settings.layers }), [layers, settings]);
   const rows = useMemo(() => {
     const byName = new Map(result?.layers.map((r) => [r.name, r]));
     const all: Row[] = layers.map((l) => ({ ...l, record: byName.get(l.name) }));
@@ -93,6 +102,7 @@ export function LayerTable({ model }: { model: ModelSummary }) {
   return (
     <section className="panel" aria-labelledby="layers-title">
       <h2 id="layers-title">Quantizable layers</h2>
+      <LayerStrip model={model} />
       {layers.length === 0 ? (
         <p data-testid="nothing-to-quantize">{nothingToQuantize(model)}</p>
       ) : (
@@ -134,21 +144,32 @@ export function LayerTable({ model }: { model: ModelSummary }) {
                 >
                   {columns.map((c) => {
                     const v = c.value(l);
-                    if (c.key === 'bits' && l.record && !l.record.skipped) {
+                    const choice = settings.layers[l.name] ?? {};
+                    if (c.key === 'bits') {
                       return (
                         <td key={c.key} className="num" onClick={(e) => e.stopPropagation()}>
-                          <select
-                            aria-label={`Bits of ${l.name}`}
-                            value={layerBits?.[l.name] ?? l.record.wbits}
-                            disabled={running}
-                            onChange={(e) => setLayerBits(l.name, Number(e.target.value))}
-                          >
-                            {[2, 3, 4, 5, 6, 7, 8].map((b) => (
-                              <option key={b} value={b}>
-                                {b}
-                              </option>
-                            ))}
+                          <select aria-label={`Bits of ${l.name}`} value={bitsOf.get(l.index)} disabled={running || choice.skip}
+                            onChange={(e) => setLayer(l.name, { bits: Number(e.target.value) })}>
+                            {[2, 3, 4, 5, 6, 7, 8].map((b) => <option key={b} value={b}>{b}</option>)}
                           </select>
+                        </td>
+                      );
+                    }
+                    if (c.key === 'method') {
+                      return (
+                        <td key={c.key} onClick={(e) => e.stopPropagation()}>
+                          <select aria-label={`Method of ${l.name}`} value={choice.method ?? settings.method} disabled={running || choice.skip}
+                            onChange={(e) => setLayer(l.name, { method: e.target.value === settings.method ? undefined : (e.target.value as LayerSetting['method']) })}>
+                            {METHODS.map(([value, label]) => <option key={value} value={value}>{label}</option>)}
+                          </select>
+                        </td>
+                      );
+                    }
+                    if (c.key === 'skip') {
+                      return (
+                        <td key={c.key} onClick={(e) => e.stopPropagation()}>
+                          <input type="checkbox" aria-label={`Keep ${l.name} in float`} checked={Boolean(choice.skip)} disabled={running}
+                            onChange={(e) => setLayer(l.name, { skip: e.target.checked || undefined })} />
                         </td>
                       );
                     }

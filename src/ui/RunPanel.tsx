@@ -1,5 +1,6 @@
 import { useRef } from 'react';
 import { useStudio, type RunSettings } from '../state/store';
+import { PreprocessSettings } from './PreprocessSettings';
 
 const WBITS = [2, 3, 4, 5, 6, 7, 8];
 const ABITS = ['float', 4, 5, 6, 7, 8] as const;
@@ -38,7 +39,7 @@ export function RunPanel() {
         </label>
         <label>
           Method
-          <select value={settings.method} onChange={(e) => set('method')(e.target.value as RunSettings['method'])} disabled={running}>
+          <select aria-label="Method" value={settings.method} onChange={(e) => set('method')(e.target.value as RunSettings['method'])} disabled={running}>
             <option value="bitsplit">Bit-Split</option>
             <option value="mse">MSE scale</option>
             <option value="rtn">Round to nearest</option>
@@ -53,18 +54,26 @@ export function RunPanel() {
           <input type="number" min={1} max={100000} value={settings.calibImages} onChange={(e) => set('calibImages')(Math.max(1, Number(e.target.value) || 1))} disabled={running} />
         </label>
         <label>
-          Preprocessing
-          <select value={settings.preset} onChange={(e) => set('preset')(e.target.value)} disabled={running}>
-            <option value="imagenet">imagenet (mean/std)</option>
-            <option value="minus1to1">[-1, 1]</option>
-            <option value="zero1">[0, 1]</option>
-          </select>
-        </label>
-        <label>
           Seed
           <input type="number" min={0} value={settings.seed} onChange={(e) => set('seed')(Math.max(0, Math.floor(Number(e.target.value) || 0)))} disabled={running} />
         </label>
+        <label>
+          First/last layers
+          <select value={settings.firstLastBits} onChange={(e) => set('firstLastBits')(Number(e.target.value))} disabled={running}
+            title="Weight bits of the first and last quantized layers; the paper keeps them at 8">
+            {WBITS.map((b) => <option key={b} value={b}>{b} bits{b === 8 ? ' (paper)' : ''}</option>)}
+          </select>
+        </label>
+        <label>
+          Epochs (max.)
+          <input type="number" min={0} max={10000} value={settings.epochs} onChange={(e) => set('epochs')(Math.min(10000, Math.max(0, Math.floor(Number(e.target.value) || 0))))} disabled={running} />
+        </label>
+        <label>
+          Positions per image
+          <input type="number" min={1} max={1000000} value={settings.positions} onChange={(e) => set('positions')(Math.max(1, Math.floor(Number(e.target.value) || 1)))} disabled={running} />
+        </label>
       </div>
+      <PreprocessSettings />
       <p className="images" data-testid="images-summary">
         {imagesLoading ? 'Reading images…' : images ? `${images.count} images (${images.labelled} labelled) from ${images.source}` : 'No images yet: drop a folder of images, or add them.'}
         {' '}

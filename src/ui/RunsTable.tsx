@@ -47,9 +47,9 @@ export function RunsTable() {
                   <td>
                     W{s.wbits}A{s.abits} {s.method}
                     {s.ecaq ? ' + EC' : ''} · {s.calibImages} images · seed {s.seed}
-                    {Object.keys(s.layerBits ?? {}).length > 0 &&
-                      ` · ${Object.entries(s.layerBits ?? {})
-                        .map(([name, bits]) => `${name.split('/').filter(Boolean).slice(-2, -1)[0] ?? name}: ${bits} bits`)
+                    {Object.keys(s.layers).length > 0 &&
+                      ` · ${Object.entries(s.layers)
+                        .map(([name, o]) => `${name.split('/').filter(Boolean).slice(-2, -1)[0] ?? name}: ${[o.skip ? 'float' : '', o.bits ? `${o.bits} bits` : '', o.method ?? ''].filter(Boolean).join(' ')}`)
                         .join(', ')}`}
                   </td>
                   <td className="num">{r.metrics?.top1 !== undefined ? `${r.metrics.top1.toFixed(2)} %` : '—'}</td>

@@ -2,14 +2,14 @@ import { StudioError } from '../core/errors';
 import { labelFromPath, parseClasses } from '../core/labels';
 import { nothingToQuantize, type ModelSummary } from '../core/model-summary';
 import type { GraphView } from '../core/onnx/graph';
-import { modelInputLayout, preprocessImage, presetConfig, type RgbaImage } from '../core/preprocess';
+import { modelInputLayout, preprocessImage, presetConfig, type PreprocessConfig, type RgbaImage } from '../core/preprocess';
 import type { GpuContext } from '../gpu/device';
 import type { ImageSet } from '../pipeline/images';
-import { DEFAULT_JOB, runJob, type JobConfig, type JobProgress, type JobResult, type LayerRecord } from '../pipeline/job';
+import { DEFAULT_JOB, runJob, type JobProgress, type JobResult, type LayerRecord } from '../pipeline/job';
 import { exportQuantizedModel, buildReport, simulatedQuantizedModel } from '../pipeline/report';
 import { scoreExport, verifyExport, type ExportCheck } from '../pipeline/verify-export';
 import { encodeModel } from '../core/onnx/model-io';
-import { encodeSharedConfig, sharedConfigOf } from '../core/config-url';
+import { configLink, type StudioSettings } from '../core/config-url';
 import type { ExportFormat } from '../core/onnx/qdq-writer';
 import { cpuBackend, gpuBackend } from '../pipeline/solver-backend';
 import type { ModelMetrics } from '../core/model-metrics';
@@ -25,16 +25,14 @@ export interface ImagesSummary {
   source: string;
 }
 
-export interface RunSettings {
-  wbits: number;
-  abits: number | 'float';
-  method: JobConfig['method'];
-  ecaq: boolean;
-  calibImages: number;
-  preset: string;
-  seed: number;
-  /** Per-layer weight bits where the user changed them. */
-  layerBits?: Record<string, number>;
+export type RunSettings = StudioSettings;
+
+export interface PreprocessPreview {
+  width: number;
+  height: number;
+  images: Uint8ClampedArray[];
+  /** Per channel, in the model's order. */
+  ranges: { min: number; max: number }[];
 }
 
 /** A downloaded file, checked against the simulation, and its own metrics in onnxruntime's default setup. */
@@ -98,8 +96,8 @@ export class JobSession {
   async exportModel(format: ExportFormat): Promise<ExportedModel> {
     if (!this.last) throw new StudioError('InvalidArgumentError', 'Run a quantization first; there is nothing to download yet.');
     const { graph, model, result, settings, calib, scored } = this.last;
-    const configLink = `#c=${encodeSharedConfig(sharedConfigOf({ name: model.fileName, sha256: model.sha256 }, settings))}`;
-    const bytes = exportQuantizedModel(graph, model.layers, result, { format, sourceSha256: model.sha256, configLink });
+    const link = configLink({ name: model.fileName, sha256: model.sha256 }, settings);
+    const bytes = exportQuantizedModel(graph, model.layers, result, { format, sourceSha256: model.sha256, configLink: link });
     const input = graph.inputs[0].name;
     const check = await verifyExport(bytes, simulatedQuantizedModel(graph, model.layers, result), calib, input);
     const metrics = await scoreExport(bytes, encodeModel(graph.model), scored, input, graph.outputs[0].name);
@@ -110,6 +108,45 @@ export class JobSession {
     if (!this.last) throw new StudioError('InvalidArgumentError', 'Run a quantization first; there is nothing to download yet.');
     const report = { ...buildReport(this.last.model, this.last.result), evaluation: { images: this.last.scoredImages } };
     return `${JSON.stringify(report, null, 2)}\n`;
+  }
+
+  /** The model's input size (the first image's where it is dynamic) with the settings' preprocessing. */
+  private preprocessing(model: ModelSummary, settings: RunSettings): PreprocessConfig {
+    const layout = modelInputLayout(model.inputs[0]?.dims ?? []);
+    const size = { height: layout.height ?? this.images[0].pixels.height, width: layout.width ?? this.images[0].pixels.width };
+    return presetConfig(settings.preset, { ...size, channels: layout.channels }, {
+      layout: layout.layout, resize: settings.resize, colorOrder: settings.colorOrder, mean: settings.mean, std: settings.std,
+    });
+  }
+
+  /**
+   * A few images as the model will see them, values 0..1 shown black to white (outside clipped), with
+   * each channel's range: a wrong preset shows as a washed-out or saturated picture and odd ranges.
+   */
+  preview(model: ModelSummary, settings: RunSettings, count: number): PreprocessPreview {
+    if (this.images.length === 0) return { width: 0, height: 0, images: [], ranges: [] };
+    const c = this.preprocessing(model, settings);
+    const plane = c.width * c.height;
+    const ranges = Array.from({ length: c.channels }, () => ({ min: Infinity, max: -Infinity }));
+    const images = this.images.slice(0, count).map(({ pixels }) => {
+      const t = preprocessImage(pixels, c);
+      const rgba = new Uint8ClampedArray(plane * 4);
+      for (let p = 0; p < plane; p++) {
+        for (let ch = 0; ch < 3; ch++) {
+          const k = Math.min(ch, c.channels - 1);
+          // Shown in RGB whatever order the model reads.
+          const src = c.channels === 3 && c.colorOrder === 'BGR' ? 2 - k : k;
+          const v = c.layout === 'NCHW' ? t[src * plane + p] : t[p * c.channels + src];
+          rgba[p * 4 + ch] = v * 255;
+          const r = ranges[src];
+          if (v < r.min) r.min = v;
+          if (v > r.max) r.max = v;
+        }
+        rgba[p * 4 + 3] = 255;
+      }
+      return rgba;
+    });
+    return { width: c.width, height: c.height, images, ranges };
   }
 
   forget(): void {
@@ -124,13 +161,11 @@ export class JobSession {
     const nothing = nothingToQuantize(model);
     if (nothing) throw new StudioError('InvalidArgumentError', nothing);
     if (this.images.length === 0) throw new StudioError('InvalidArgumentError', 'Add calibration images first (a folder of JPEG, PNG or WebP files).');
-    const layout = modelInputLayout(model.inputs[0]?.dims ?? []);
-    const size = { height: layout.height ?? this.images[0].pixels.height, width: layout.width ?? this.images[0].pixels.width };
-    const config = presetConfig(settings.preset, { ...size, channels: layout.channels }, { layout: layout.layout });
+    const config = this.preprocessing(model, settings);
     const tensors = this.images.map((i) => preprocessImage(i.pixels, config));
     const classes = Number(model.outputs[0]?.dims.at(-1)) || 1_000_000;
     const labels = this.images.map((i) => labelFromPath(i.path, this.classes, classes));
-    const dims = layout.layout === 'NCHW' ? [layout.channels, size.height, size.width] : [size.height, size.width, layout.channels];
+    const dims = config.layout === 'NCHW' ? [config.channels, config.height, config.width] : [config.height, config.width, config.channels];
     // Calibrate on a seeded random subset (files often come sorted by class) and score on the rest;
     // with no image left over, score on all of them.
     const order = shuffled(tensors.length, settings.seed);
@@ -142,8 +177,8 @@ export class JobSession {
     const backend = gpu && !gpu.adapterSummary.isFallback ? gpuBackend(gpu) : cpuBackend;
     try {
       const result = await runJob(graph, model.layers, calib, scored, {
-        ...DEFAULT_JOB, overrides: Object.fromEntries(Object.entries(settings.layerBits ?? {}).map(([name, bits]) => [name, { bits }])), wbits: settings.wbits, abits: settings.abits, method: settings.method, ecaq: settings.ecaq,
-        calibImages: settings.calibImages, seed: settings.seed, positionsPerImage: 128,
+        ...DEFAULT_JOB, overrides: settings.layers, wbits: settings.wbits, abits: settings.abits, method: settings.method, ecaq: settings.ecaq,
+        calibImages: settings.calibImages, seed: settings.seed, positionsPerImage: settings.positions, maxEpochs: settings.epochs, firstLastBits: settings.firstLastBits,
       }, { backend, onProgress, signal: this.controller.signal, previous: this.last?.graph === graph ? this.last.result : undefined });
       const scoredIds = calibCount < tensors.length ? order.slice(calibCount) : order;
       this.last = { graph, model, result, settings, calib, scored, scoredImages: scoredIds.map((i) => this.images[i].path) };

@@ -7,9 +7,9 @@ import { runGpuSelfTest, type SelfTestResult } from '../pipeline/gpu-self-test';
 import type { JobProgress } from '../pipeline/job';
 import { configureRuntime } from '../runtime/ort';
 import type { ExportFormat } from '../core/onnx/qdq-writer';
-import { JobSession, type ExportedModel, type ImagesSummary, type RunSettings, type RunSummary } from './job-session';
+import { JobSession, type ExportedModel, type ImagesSummary, type PreprocessPreview, type RunSettings, type RunSummary } from './job-session';
 
-export type { ExportedModel, ExportFormat, ImagesSummary, RunSettings, RunSummary, JobProgress };
+export type { ExportedModel, ExportFormat, ImagesSummary, PreprocessPreview, RunSettings, RunSummary, JobProgress };
 
 // One wasm thread: the job's own work runs beside it in this worker.
 configureRuntime({ threads: 1 });
@@ -66,6 +66,11 @@ const api = {
   async exportModel(format: ExportFormat): Promise<ExportedModel> {
     const exported = await session.exportModel(format);
     return Comlink.transfer(exported, [exported.bytes.buffer]);
+  },
+
+  previewImages(settings: RunSettings, count: number): PreprocessPreview {
+    if (!current) return { width: 0, height: 0, images: [], ranges: [] };
+    return session.preview(current.summary, settings, count);
   },
 
   exportReport(): string {

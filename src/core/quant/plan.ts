@@ -58,16 +58,22 @@ export function isNonNegative(graph: GraphView, tensor: string, depth = 0): bool
  * layers (and the last one's input) at `firstLastBits`; per-layer overrides win. The model's own
  * inputs stay float, and so do all activations with abits = 'float'.
  */
+/** The weight bits of each layer (by index): the override, else the first/last rule, else the default. */
+export function plannedBits(layers: readonly { index: number; name: string }[], c: Pick<PlanConfig, 'wbits' | 'firstLastBits' | 'overrides'>): Map<number, number> {
+  const active = layers.filter((l) => !c.overrides[l.name]?.skip);
+  const edges = new Set([active[0]?.index, active.at(-1)?.index]);
+  return new Map(layers.map((l) => [l.index, c.overrides[l.name]?.bits ?? (edges.has(l.index) ? c.firstLastBits : c.wbits)]));
+}
+
 export function planLayers(graph: GraphView, layers: LayerInfo[], c: PlanConfig): { plans: LayerPlan[]; sites: QuantizerSite[] } {
   const active = layers.filter((l) => !c.overrides[l.name]?.skip);
-  const first = active[0]?.index;
   const last = active.at(-1)?.index;
+  const bitsOf = plannedBits(layers, c);
   const modelInputs = new Set(graph.inputs.map((i) => i.name));
   const sites = new Map<string, QuantizerSite>();
   const plans = layers.map((layer): LayerPlan => {
     const o = c.overrides[layer.name] ?? {};
-    const edge = layer.index === first || layer.index === last;
-    const bits = o.bits ?? (edge ? c.firstLastBits : c.wbits);
+    const bits = bitsOf.get(layer.index)!;
     let input: InputQuantizer | null = null;
     if (!o.skip && c.abits !== 'float' && !modelInputs.has(layer.input)) {
       input = { tensor: layer.input, bits: layer.index === last ? Math.max(c.abits, c.firstLastBits) : c.abits, signed: !isNonNegative(graph, layer.input) };

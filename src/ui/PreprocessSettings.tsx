@@ -1,0 +1,101 @@
+import { useEffect, useRef, useState } from 'react';
+import { useStudio, type PreprocessPreview, type RunSettings } from '../state/store';
+
+const PREVIEW_COUNT = 4;
+
+/** Three numbers, comma-separated; null while the text is not that yet. */
+function parseTriple(text: string, positive: boolean): number[] | null {
+  const parts = text.split(',').map((p) => Number(p.trim()));
+  return parts.length === 3 && parts.every((v) => Number.isFinite(v) && (!positive || v > 0)) ? parts : null;
+}
+
+function TripleField({ label, value, positive, disabled, onChange }: { label: string; value: number[]; positive: boolean; disabled: boolean; onChange: (v: number[]) => void }) {
+  const [text, setText] = useState(value.join(', '));
+  useEffect(() => setText(value.join(', ')), [value]);
+  const valid = parseTriple(text, positive) !== null;
+  return (
+    <label>
+      {label}
+      <input type="text" value={text} disabled={disabled} aria-invalid={!valid}
+        onChange={(e) => {
+          setText(e.target.value);
+          const v = parseTriple(e.target.value, positive);
+          if (v) onChange(v);
+        }} />
+      {!valid && <span className="field-error">three numbers{positive ? ' above 0' : ''}, e.g. 0.5, 0.5, 0.5</span>}
+    </label>
+  );
+}
+
+function PreviewImage({ width, height, rgba, index }: { width: number; height: number; rgba: Uint8ClampedArray; index: number }) {
+  const canvas = useRef<HTMLCanvasElement>(null);
+  useEffect(() => {
+    canvas.current?.getContext('2d')?.putImageData(new ImageData(new Uint8ClampedArray(rgba), width, height), 0, 0);
+  }, [rgba, width, height]);
+  return <canvas ref={canvas} width={width} height={height} className="preview-image" aria-label={`Preprocessed image ${index + 1}`} role="img" />;
+}
+
+/** Preset plus its fields, and the first images as the model will see them. */
+export function PreprocessSettings() {
+  const settings = useStudio((s) => s.settings);
+  const setSetting = useStudio((s) => s.setSetting);
+  const setPreset = useStudio((s) => s.setPreset);
+  const previewImages = useStudio((s) => s.previewImages);
+  const images = useStudio((s) => s.images);
+  const model = useStudio((s) => s.model);
+  const running = useStudio((s) => s.running);
+  const [preview, setPreview] = useState<PreprocessPreview | null>(null);
+  const { preset, resize, colorOrder, mean, std } = settings;
+  useEffect(() => {
+    let current = true;
+    if (images && model) void previewImages(PREVIEW_COUNT).then((p) => current && setPreview(p));
+    return () => {
+      current = false;
+    };
+  }, [images, model, preset, resize, colorOrder, mean, std, previewImages]);
+  const set = <K extends keyof RunSettings>(key: K) => (value: RunSettings[K]) => setSetting(key, value);
+
+  return (
+    <fieldset className="preprocess">
+      <legend>Preprocessing</legend>
+      <div className="settings">
+        <label>
+          Preset
+          <select aria-label="Preprocessing" value={preset} onChange={(e) => setPreset(e.target.value)} disabled={running}>
+            <option value="imagenet">imagenet (mean/std)</option>
+            <option value="minus1to1">[-1, 1]</option>
+            <option value="zero1">[0, 1]</option>
+          </select>
+        </label>
+        <label>
+          Resize
+          <select value={resize} onChange={(e) => set('resize')(e.target.value as RunSettings['resize'])} disabled={running}>
+            <option value="shorter-side-crop">shorter side, centre crop</option>
+            <option value="stretch">stretch</option>
+            <option value="letterbox">letterbox</option>
+          </select>
+        </label>
+        <label>
+          Colour order
+          <select value={colorOrder} onChange={(e) => set('colorOrder')(e.target.value as RunSettings['colorOrder'])} disabled={running}>
+            <option value="RGB">RGB</option>
+            <option value="BGR">BGR</option>
+          </select>
+        </label>
+        <TripleField label="Mean" value={mean} positive={false} disabled={running} onChange={set('mean')} />
+        <TripleField label="Std" value={std} positive disabled={running} onChange={set('std')} />
+      </div>
+      {preview && preview.images.length > 0 && (
+        <figure className="preview" data-testid="preprocess-preview">
+          <div className="preview-row">
+            {preview.images.map((rgba, i) => <PreviewImage key={i} index={i} width={preview.width} height={preview.height} rgba={rgba} />)}
+          </div>
+          <figcaption>
+            As the model sees them ({preview.width} × {preview.height}; 0 black, 1 white, beyond clipped). Value range per channel:{' '}
+            <span data-testid="preview-ranges">{preview.ranges.map((r) => `${r.min.toFixed(2)} … ${r.max.toFixed(2)}`).join(' · ')}</span>
+          </figcaption>
+        </figure>
+      )}
+    </fieldset>
+  );
+}
