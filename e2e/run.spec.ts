@@ -8,6 +8,9 @@ import { dropFiles, screenshotPath } from './helpers';
 
 test('runs the demo at W4A8 with Bit-Split and error compensation: errors fill the table, accuracy appears', async ({ page }) => {
   test.setTimeout(300_000);
+  // Privacy: nothing the page or its worker fetches may leave the page's origin.
+  const requested: string[] = [];
+  page.on('request', (r) => requested.push(r.url()));
   await page.goto('/');
   await expect(page.getByTestId('images-summary')).toContainText('250 images (250 labelled)');
   await expect(page.getByLabel('Preprocessing')).toHaveValue('zero1');
@@ -97,6 +100,9 @@ test('runs the demo at W4A8 with Bit-Split and error compensation: errors fill t
     await expect(page.getByTestId('export-score')).toContainText(`top-1 ${fileTop1} %`);
   }
   await page.screenshot({ path: screenshotPath('downloads'), fullPage: true });
+  const origin = new URL(page.url()).origin;
+  expect(requested.length).toBeGreaterThan(250);
+  expect(requested.filter((u) => !u.startsWith(`${origin}/`) && !u.startsWith('blob:') && !u.startsWith('data:'))).toEqual([]);
 
   // The int4 file, opened in the studio: its layers are listed as quantized at their bits, not quantized again.
   await dropFiles(page, '[data-testid=dropzone]', [{ name: 'model.int4.onnx', bytes: int4File }]);
