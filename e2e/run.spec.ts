@@ -11,7 +11,12 @@ test('runs the demo at W4A8 with Bit-Split and error compensation: errors fill t
   // Privacy: nothing the page or its worker fetches may leave the page's origin.
   const requested: string[] = [];
   page.on('request', (r) => requested.push(r.url()));
-  await page.goto('/');
+  const violations: string[] = [];
+  page.on('console', (m) => /Content Security Policy/i.test(m.text()) && violations.push(m.text()));
+  const response = await page.goto('/');
+  // The production build sends a Content-Security-Policy (header from the server, and a meta tag in the page).
+  expect(response?.headers()['content-security-policy']).toContain("default-src 'self'");
+  await expect(page.locator('meta[http-equiv="Content-Security-Policy"]')).toHaveAttribute('content', /script-src 'self' 'wasm-unsafe-eval'/);
   await expect(page.getByTestId('images-summary')).toContainText('250 images (250 labelled)');
   await expect(page.getByLabel('Preprocessing')).toHaveValue('zero1');
   await page.getByLabel('Weight bits').selectOption('4');
@@ -103,6 +108,7 @@ test('runs the demo at W4A8 with Bit-Split and error compensation: errors fill t
   const origin = new URL(page.url()).origin;
   expect(requested.length).toBeGreaterThan(250);
   expect(requested.filter((u) => !u.startsWith(`${origin}/`) && !u.startsWith('blob:') && !u.startsWith('data:'))).toEqual([]);
+  expect(violations).toEqual([]);
 
   // The int4 file, opened in the studio: its layers are listed as quantized at their bits, not quantized again.
   await dropFiles(page, '[data-testid=dropzone]', [{ name: 'model.int4.onnx', bytes: int4File }]);
