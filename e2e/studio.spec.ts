@@ -122,7 +122,7 @@ test('every control has a name, the keyboard reaches the table, and text has at 
   await expect(rows(page).nth(2)).toHaveAttribute('aria-selected', 'true');
 });
 
-test('an image folder labels images by their sub-folder names through classes.txt, and ignores other files', async ({ page }) => {
+test('an image folder labels images by their sub-folder names through classes.txt, ignores other files, and names folders that match no class', async ({ page }) => {
   const dir = mkdtempSync(join(tmpdir(), 'bitsplit-folder-'));
   mkdirSync(join(dir, 'Trouser'));
   mkdirSync(join(dir, 'Bag'));
@@ -130,8 +130,13 @@ test('an image folder labels images by their sub-folder names through classes.tx
   copyFileSync('public/demo/images/1_00002.png', join(dir, 'Trouser', 'a.png'));
   copyFileSync('public/demo/images/1_00003.png', join(dir, 'Trouser', 'b.png'));
   copyFileSync('public/demo/images/8_00018.png', join(dir, 'Bag', 'c.png'));
+  mkdirSync(join(dir, 'Trousers'));
+  copyFileSync('public/demo/images/1_00002.png', join(dir, 'Trousers', 'd.png'));
   writeFileSync(join(dir, 'notes.md'), 'not an image');
   await expect(page.getByTestId('images-summary')).toContainText('250 images');
   await page.getByLabel('Image folder').setInputFiles(dir);
-  await expect(page.getByTestId('images-summary')).toContainText('3 images (3 labelled)');
+  await expect(page.getByTestId('images-summary')).toContainText('4 images (3 labelled)');
+  await expect(page.getByTestId('unmatched-labels')).toHaveText(
+    ' Folder name(s) "Trousers" match no class in classes.txt: those images count as unlabelled. Rename the folder(s) to a class name.',
+  );
 });

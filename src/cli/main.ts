@@ -14,7 +14,7 @@ import { cpuBackend, gpuBackend, type SolverBackend } from '../pipeline/solver-b
 import { listImages, loadImageFolder } from './node-images';
 import { parseCli, USAGE, type CliOptions } from './args';
 
-const BAD_INPUT = new Set(['InvalidArgumentError', 'OnnxFormatError', 'ExternalDataError', 'UnsupportedModelError', 'UnsupportedTensorError']);
+const BAD_INPUT = new Set(['InvalidArgumentError', 'OnnxFormatError', 'ExternalDataError', 'UnsupportedModelError', 'UnsupportedTensorError', 'DeviceLimitError']);
 
 function readFile(path: string, what: string): Buffer {
   try {

@@ -9,6 +9,7 @@ export type StudioErrorKind =
   | 'GpuUnavailableError'
   | 'GpuKernelError'
   | 'GpuDeviceLostError'
+  | 'DeviceLimitError'
   | 'InvalidArgumentError'
   | 'UnsupportedModelError'
   | 'CancelledError';

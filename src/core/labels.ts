@@ -28,3 +28,23 @@ export function labelFromPath(path: string, classes: string[] | null, numClasses
   }
   return null;
 }
+
+/** Folder names that look like class names but are not in the classes file: a typo costs the labels. */
+export function unmatchedFolders(paths: string[], classes: string[] | null): string[] {
+  if (!classes) return [];
+  const out = new Set<string>();
+  for (const path of paths) {
+    const parts = path.split(/[\\/]/).filter(Boolean);
+    const folder = parts.length > 1 ? parts.at(-2)! : null;
+    if (folder && !/^\d+$/.test(folder) && !classes.includes(folder) && labelFromPathOrNull(path, classes) === null) out.add(folder);
+  }
+  return [...out].sort();
+}
+
+function labelFromPathOrNull(path: string, classes: string[]): number | null {
+  try {
+    return labelFromPath(path, classes, Number.MAX_SAFE_INTEGER);
+  } catch {
+    return null;
+  }
+}

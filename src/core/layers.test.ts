@@ -23,6 +23,16 @@ describe('layer inventory', () => {
     expect(layers[2].gemm).toEqual({ transA: false, transB: true, alpha: 0.5, beta: 1 });
   });
 
+  it('skips a layer whose weight holds NaN or infinity, with the count; an all-zero weight is an ordinary layer', () => {
+    const model = mixedLayersModel();
+    const init = (name: string) => model.graph!.initializer.find((t) => t.name === name)!;
+    init('fc.weight').rawData = new Uint8Array(Float32Array.from({ length: 48 }, (_, i) => (i === 3 ? NaN : i === 7 ? -Infinity : 0.1)).buffer);
+    init('proj.weight').rawData = new Uint8Array(24 * 4);
+    const { layers, skipped } = findLayers(new GraphView(model));
+    expect(skipped).toEqual([{ name: 'fc', op: 'Gemm', reason: 'its weight "fc.weight" holds 2 NaN or infinite value(s); fix the model, this layer stays as it is' }]);
+    expect(layers.map((l) => l.name)).toEqual(['conv1', 'depthwise', 'proj']);
+  });
+
   it('skips a MatMul whose operands are both computed, and says why', () => {
     const model = makeModel({
       inputs: [makeValueInfo('a', [2, 3]), makeValueInfo('b', [3, 2])],

@@ -88,6 +88,20 @@ function convAttributes(node: NodeProto, kernelDims: number[]): ConvAttributes |
   };
 }
 
+/** How many of a float constant's values are NaN or infinite (0 for integer tensors and unreadable ones). */
+function nonFiniteCount(graph: GraphView, name: string): number {
+  try {
+    const values = graph.constantTensor(name)?.values;
+    if (!(values instanceof Float32Array || values instanceof Float64Array)) return 0;
+    let bad = 0;
+    for (const v of values) if (!Number.isFinite(v)) bad++;
+    return bad;
+  } catch {
+    // An unreadable tensor is reported when the job reads it, with the reader's own message.
+    return 0;
+  }
+}
+
 /** Lists every Conv, Gemm and MatMul whose weight is a constant, in topological order. */
 export function findLayers(graph: GraphView): LayerInventory {
   const layers: LayerInfo[] = [];
@@ -106,6 +120,8 @@ export function findLayers(graph: GraphView): LayerInventory {
       return void quantized.push({ name, op: node.opType, weightShape: stored.dims, bits: storedBits(graph, name, stored), storage: dataTypeName(stored.dataType) });
     }
     if (!source) return skip(`its weight "${weight}" is computed at run time, not a constant`);
+    const bad = nonFiniteCount(graph, weight);
+    if (bad > 0) return skip(`its weight "${weight}" holds ${bad} NaN or infinite value(s); fix the model, this layer stays as it is`);
     const shape = source.tensor.dims.map(Number);
     const base = {
       index: layers.length, name, weight, weightShape: shape, weightSource: source.from,

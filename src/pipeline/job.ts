@@ -110,6 +110,7 @@ export async function runJob(graph: GraphView, layers: LayerInfo[], calib: Image
   const reuse = previous
     ? reusableLayers(graph, planLayers(graph, layers, previous.config).plans, plans, sameGlobals(previous.config, config))
     : new Set<number>();
+  for (const plan of plans) if (!plan.skip) deps.backend.assertFits?.(plan.layer);
   const floatWeights = new Map(layers.map((l) => [l.index, layerWeights(graph, l).original]));
   const sim = await Simulator.create(graph, layers, sites, floatWeights);
   const calibCount = Math.min(config.calibImages, calib.count);

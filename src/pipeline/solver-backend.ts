@@ -7,6 +7,8 @@ import { convGramReference, crossGramReference } from '../core/reference/conv-gr
 import { batchPositions } from '../core/sampling';
 import { solveLayerOnGpu } from '../gpu/bit-split-solver';
 import type { GpuContext } from '../gpu/device';
+import { StudioError } from '../core/errors';
+import type { LayerInfo } from '../core/layers';
 import { LayerStatistics, type InputGeometry } from '../gpu/layer-statistics';
 import { PipelineCache } from '../gpu/pipelines';
 
@@ -42,29 +44,62 @@ export interface LayerAccumulator {
 
 export interface SolverBackend {
   readonly name: 'webgpu' | 'cpu';
+  /** Refuses a layer whose buffers the device cannot hold, before anything is allocated. */
+  assertFits?(layer: Pick<LayerInfo, 'name' | 'm' | 'n' | 'groups'>): void;
   begin(geometry: InputGeometry, rows: number, sampling: { positionsPerImage?: number; seed: number }): LayerAccumulator;
+}
+
+/**
+ * A lost device makes pending work fail with whatever the browser throws (an AbortError on a readback,
+ * say); the loss itself is reported a moment later. Say what really happened.
+ */
+async function onDevice<T>(ctx: GpuContext, work: () => Promise<T>): Promise<T> {
+  ctx.assertAlive();
+  try {
+    return await work();
+  } catch (e) {
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    ctx.assertAlive();
+    throw e;
+  }
 }
 
 export function gpuBackend(ctx: GpuContext): SolverBackend {
   const pipelines = new PipelineCache(ctx.device);
   return {
     name: 'webgpu',
+    assertFits(layer) {
+      const { maxStorageBufferBindingSize: binding, maxBufferSize: buffer } = ctx.adapterSummary;
+      const limit = Math.min(binding, buffer);
+      const mib = (b: number) => `${(b / 2 ** 20).toFixed(1)} MiB`;
+      const needs = [
+        [`a ${layer.n} x ${layer.n} Gram matrix per group x ${layer.groups}`, layer.groups * layer.n * layer.n * 4],
+        [`a ${layer.m} x ${layer.n} cross-correlation`, layer.m * layer.n * 4],
+      ] as const;
+      for (const [what, bytes] of needs) {
+        if (bytes > limit) {
+          throw new StudioError('DeviceLimitError', `Layer "${layer.name}" needs ${what} (${mib(bytes)}), more than this GPU holds in one buffer ` +
+            `(${mib(limit)}: maxStorageBufferBindingSize ${mib(binding)}, maxBufferSize ${mib(buffer)}). Nothing was allocated; skip this layer or use a GPU with larger buffers.`);
+        }
+      }
+    },
     begin(geometry, rows, sampling) {
+      ctx.assertAlive();
       const stats = new LayerStatistics(ctx, geometry, { rows, ...sampling }, { pipelines });
       const n = stats.n;
       return {
-        add: (input, batch, target) => stats.add(input, batch, target),
-        async statistics() {
+        add: (input, batch, target) => onDevice(ctx, () => stats.add(input, batch, target)),
+        statistics: () => onDevice(ctx, async () => {
           const a = await stats.readGram();
           const { c, yy } = await stats.readCross();
           return { problem: { a, c, m: rows, n, groups: geometry.groups }, yy };
-        },
-        async solve(weights, bits, method, maxEpochs = DEFAULT_MAX_EPOCHS) {
+        }),
+        solve: (weights, bits, method, maxEpochs = DEFAULT_MAX_EPOCHS) => onDevice(ctx, async () => {
           const r = await solveLayerOnGpu(ctx, { weights, m: rows, n, groups: geometry.groups, a: stats.gram.total, c: stats.cross!.total },
             { bits, method, maxEpochs }, pipelines);
           const objective = method === 'bitsplit' ? objectivePerEpoch(r.history, r.epochs, maxEpochs) : [];
           return { weights: r, epochs: Math.max(0, ...r.epochs), flips: r.flips.reduce((a, b) => a + b, 0), objective };
-        },
+        }),
         destroy: () => stats.destroy(),
       };
     },

@@ -8,6 +8,8 @@ const TITLES: Record<string, string> = {
   UnsupportedModelError: 'Model not supported',
   NoModelFile: 'Nothing to open',
   ModelMismatch: 'A different model',
+  GpuDeviceLostError: 'The GPU stopped',
+  DeviceLimitError: 'Too large for this GPU',
 };
 
 export function ErrorBanner() {

@@ -76,6 +76,12 @@ export function RunPanel() {
       <PreprocessSettings />
       <p className="images" data-testid="images-summary">
         {imagesLoading ? 'Reading images…' : images ? `${images.count} images (${images.labelled} labelled) from ${images.source}` : 'No images yet: drop a folder of images, or add them.'}
+        {images && images.unmatched.length > 0 && (
+          <span className="field-error" data-testid="unmatched-labels">
+            {' '}
+            Folder name(s) {images.unmatched.map((f) => `"${f}"`).join(', ')} match no class in classes.txt: those images count as unlabelled. Rename the folder(s) to a class name.
+          </span>
+        )}
         {' '}
         <button type="button" className="secondary" onClick={() => folder.current?.click()} disabled={running}>Add image folder…</button>
         <input ref={folder} type="file" hidden multiple aria-label="Image folder" {...{ webkitdirectory: '' }}

@@ -1,5 +1,5 @@
 import { StudioError } from '../core/errors';
-import { labelFromPath, parseClasses } from '../core/labels';
+import { labelFromPath, parseClasses, unmatchedFolders } from '../core/labels';
 import { nothingToQuantize, type ModelSummary } from '../core/model-summary';
 import type { GraphView } from '../core/onnx/graph';
 import { modelInputLayout, preprocessImage, presetConfig, type PreprocessConfig, type RgbaImage } from '../core/preprocess';
@@ -23,6 +23,8 @@ export interface ImagesSummary {
   labelled: number;
   ignored: string[];
   source: string;
+  /** Sub-folders whose names match no class of the classes file: their images are unlabelled. */
+  unmatched: string[];
 }
 
 export type RunSettings = StudioSettings;
@@ -86,7 +88,8 @@ export class JobSession {
         // A label beyond the model's classes counts as none here; the run reports it.
       }
     }
-    return { count: this.images.length, labelled, ignored: this.ignored, source: this.source };
+    const unmatched = unmatchedFolders(this.images.map((i) => i.path), this.classes);
+    return { count: this.images.length, labelled, ignored: this.ignored, source: this.source, unmatched };
   }
 
   /**
