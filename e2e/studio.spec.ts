@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mixedLayersModel } from '../src/core/fixtures';
 import { encodeModel } from '../src/core/onnx/model-io';
+import { makeValueInfo } from '../src/core/onnx/builder';
 import { dropFiles, screenshotPath } from './helpers';
 
 const demoLayerCount = 10;
@@ -71,7 +72,7 @@ test('the preprocessing preview shows the images as the model sees them, and fol
   await expect(page.getByTestId('images-summary')).toContainText('250 images');
   const preview = page.getByTestId('preprocess-preview');
   await expect(preview.getByRole('img')).toHaveCount(4);
-  await expect(preview).toContainText('28 × 28');
+  await expect(preview).toContainText('28 × 28, height × width');
   await expect(page.getByTestId('preview-ranges')).toHaveText(/^0\.00 … 1\.00$/);
   await page.getByLabel('Preprocessing').selectOption('imagenet');
   await expect(page.getByLabel('Mean')).toHaveValue('0.485, 0.456, 0.406');
@@ -139,4 +140,18 @@ test('an image folder labels images by their sub-folder names through classes.tx
   await expect(page.getByTestId('unmatched-labels')).toHaveText(
     ' Folder name(s) "Trousers" match no class in classes.txt: those images count as unlabelled. Rename the folder(s) to a class name.',
   );
+});
+
+test('a model whose input size is open asks for one, and the preview follows it', async ({ page }) => {
+  await expect(page.getByTestId('images-summary')).toContainText('250 images');
+  const model = mixedLayersModel();
+  model.graph!.input[0] = makeValueInfo('image', ['batch', 3, 'height', 'width']);
+  await dropFiles(page, '[data-testid=dropzone]', [{ name: 'dynamic.onnx', bytes: encodeModel(model) }]);
+  await expect(page.getByTestId('model-name')).toHaveText('dynamic.onnx');
+  await expect(page.getByTestId('dynamic-input')).toHaveText("This model's input size is open: the first image's size is used until you set one.");
+  await expect(page.getByTestId('preprocess-preview')).toContainText('28 × 28, height × width');
+  await page.getByLabel('Input height').fill('20');
+  await page.getByLabel('Input width').fill('24');
+  await expect(page.getByTestId('dynamic-input')).toHaveText("This model's input size is open: images are resized to 20 × 24.");
+  await expect(page.getByTestId('preprocess-preview')).toContainText('20 × 24, height × width');
 });

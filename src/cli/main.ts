@@ -97,6 +97,7 @@ export async function main(argv: string[]): Promise<number> {
       ...DEFAULT_SETTINGS, wbits: o.wbits, abits: o.abits, method: o.method, ecaq: o.ecaq, calibImages: o.calib, seed: o.seed,
       firstLastBits: o.firstLastBits, epochs: o.epochs, positions: o.positions ?? DEFAULT_SETTINGS.positions,
       preset: o.preset, resize: pre.resize, colorOrder: pre.colorOrder, mean: pre.mean, std: pre.std,
+      inputSize: o.inputSize ? [o.inputSize.height, o.inputSize.width] : null,
     };
     const link = configLink({ name: summary.fileName, sha256: summary.sha256 }, settings);
     const bytes = exportQuantizedModel(graph, summary.layers, result, { format: o.format, sourceSha256: summary.sha256, configLink: link });

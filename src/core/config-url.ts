@@ -31,13 +31,15 @@ export interface StudioSettings {
   colorOrder: 'RGB' | 'BGR';
   mean: number[];
   std: number[];
+  /** Height and width fed to a model whose input size is dynamic; null: the first image's own size. */
+  inputSize: [number, number] | null;
   /** Per-layer choices where they differ from the defaults, by layer name. */
   layers: Record<string, LayerSetting>;
 }
 
 export const DEFAULT_SETTINGS: StudioSettings = {
   wbits: 4, abits: 8, method: 'bitsplit', ecaq: true, calibImages: 64, seed: 0, firstLastBits: 8, epochs: 100, positions: 128,
-  preset: 'imagenet', resize: 'shorter-side-crop', colorOrder: 'RGB', mean: [...PRESETS.imagenet.mean], std: [...PRESETS.imagenet.std], layers: {},
+  preset: 'imagenet', resize: 'shorter-side-crop', colorOrder: 'RGB', mean: [...PRESETS.imagenet.mean], std: [...PRESETS.imagenet.std], inputSize: null, layers: {},
 };
 
 /** Everything a colleague needs to reproduce a run, apart from the model file itself. */
@@ -108,6 +110,9 @@ export function decodeSharedConfig(text: string): SharedConfig {
   if (s.colorOrder !== 'RGB' && s.colorOrder !== 'BGR') fail(`colour order ${JSON.stringify(s.colorOrder)} is not RGB or BGR`);
   if (!Array.isArray(s.mean) || s.mean.length !== 3 || !s.mean.every((v) => finite(v, false))) fail('the mean is not three numbers');
   if (!Array.isArray(s.std) || s.std.length !== 3 || !s.std.every((v) => finite(v, true))) fail('the std is not three positive numbers');
+  if (s.inputSize !== null && !(Array.isArray(s.inputSize) && s.inputSize.length === 2 && s.inputSize.every((v) => int(v, 1, 8192)))) {
+    fail(`input size ${JSON.stringify(s.inputSize)} is not [height, width] from 1 to 8192`);
+  }
   if (typeof s.layers !== 'object' || s.layers === null || Array.isArray(s.layers)) fail('the per-layer settings are not a table');
   for (const [layer, o] of Object.entries(s.layers)) {
     if (typeof o !== 'object' || o === null) fail(`layer "${layer}" has no settings`);

@@ -1,6 +1,7 @@
 import { findLayers, type LayerInfo, type QuantizedInFile, type SkippedNode } from './layers';
 import { GraphView, type ValueShape } from './onnx/graph';
 import { decodeModel } from './onnx/model-io';
+import { modelInputLayout } from './preprocess';
 
 /** What the UI shows of a model: small, serialisable, no tensors. */
 export interface ModelSummary {
@@ -56,6 +57,16 @@ export function summarizeGraph(graph: GraphView, fileName: string, sizeBytes: nu
     totalParams,
     quantizableParams: layers.reduce((a, l) => a + l.params, 0),
   };
+}
+
+/** Whether the model leaves its input's height or width open (the user then picks the size). */
+export function inputSizeIsDynamic(s: Pick<ModelSummary, 'inputs'>): boolean {
+  try {
+    const l = modelInputLayout(s.inputs[0]?.dims ?? []);
+    return l.height === null || l.width === null;
+  } catch {
+    return false;
+  }
 }
 
 /** Why a run has nothing to do, or null when there are layers to quantize. */

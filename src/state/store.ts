@@ -7,7 +7,7 @@ import { createJobSlice, type JobSlice } from './job-slice';
 export * from './job-slice';
 
 export type { ModelSummary, GpuStatus };
-export { nothingToQuantize } from '../core/model-summary';
+export { inputSizeIsDynamic, nothingToQuantize } from '../core/model-summary';
 export { plannedBits } from '../core/quant/plan';
 export type { LayerInfo } from '../core/layers';
 

@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
-import { useStudio, type PreprocessPreview, type RunSettings } from '../state/store';
+import { inputSizeIsDynamic, useStudio, type PreprocessPreview, type RunSettings } from '../state/store';
 
 const PREVIEW_COUNT = 4;
 
@@ -45,14 +45,20 @@ export function PreprocessSettings() {
   const model = useStudio((s) => s.model);
   const running = useStudio((s) => s.running);
   const [preview, setPreview] = useState<PreprocessPreview | null>(null);
-  const { preset, resize, colorOrder, mean, std } = settings;
+  const { preset, resize, colorOrder, mean, std, inputSize } = settings;
+  const dynamic = model !== null && inputSizeIsDynamic(model);
   useEffect(() => {
     let current = true;
     if (images && model) void previewImages(PREVIEW_COUNT).then((p) => current && setPreview(p));
     return () => {
       current = false;
     };
-  }, [images, model, preset, resize, colorOrder, mean, std, previewImages]);
+  }, [images, model, preset, resize, colorOrder, mean, std, inputSize, previewImages]);
+  const setSize = (axis: 0 | 1, text: string) => {
+    const v = Math.floor(Number(text));
+    if (!text) return setSetting('inputSize', null);
+    if (v >= 1 && v <= 8192) setSetting('inputSize', axis === 0 ? [v, inputSize?.[1] ?? preview?.width ?? v] : [inputSize?.[0] ?? preview?.height ?? v, v]);
+  };
   const set = <K extends keyof RunSettings>(key: K) => (value: RunSettings[K]) => setSetting(key, value);
 
   return (
@@ -84,14 +90,33 @@ export function PreprocessSettings() {
         </label>
         <TripleField label="Mean" value={mean} positive={false} disabled={running} onChange={set('mean')} />
         <TripleField label="Std" value={std} positive disabled={running} onChange={set('std')} />
+        {dynamic && (
+          <>
+            <label>
+              Input height
+              <input type="number" min={1} max={8192} value={inputSize?.[0] ?? ''} placeholder={preview ? String(preview.height) : 'from the images'}
+                disabled={running} onChange={(e) => setSize(0, e.target.value)} />
+            </label>
+            <label>
+              Input width
+              <input type="number" min={1} max={8192} value={inputSize?.[1] ?? ''} placeholder={preview ? String(preview.width) : 'from the images'}
+                disabled={running} onChange={(e) => setSize(1, e.target.value)} />
+            </label>
+          </>
+        )}
       </div>
+      {dynamic && (
+        <p className="hint" data-testid="dynamic-input">
+          This model&apos;s input size is open: {inputSize ? `images are resized to ${inputSize[0]} × ${inputSize[1]}` : 'the first image\'s size is used until you set one'}.
+        </p>
+      )}
       {preview && preview.images.length > 0 && (
         <figure className="preview" data-testid="preprocess-preview">
           <div className="preview-row">
             {preview.images.map((rgba, i) => <PreviewImage key={i} index={i} width={preview.width} height={preview.height} rgba={rgba} />)}
           </div>
           <figcaption>
-            As the model sees them ({preview.width} × {preview.height}; 0 black, 1 white, beyond clipped). Value range per channel:{' '}
+            As the model sees them ({preview.height} × {preview.width}, height × width; 0 black, 1 white, beyond clipped). Value range per channel:{' '}
             <span data-testid="preview-ranges">{preview.ranges.map((r) => `${r.min.toFixed(2)} … ${r.max.toFixed(2)}`).join(' · ')}</span>
           </figcaption>
         </figure>

@@ -116,7 +116,8 @@ export class JobSession {
   /** The model's input size (the first image's where it is dynamic) with the settings' preprocessing. */
   private preprocessing(model: ModelSummary, settings: RunSettings): PreprocessConfig {
     const layout = modelInputLayout(model.inputs[0]?.dims ?? []);
-    const size = { height: layout.height ?? this.images[0].pixels.height, width: layout.width ?? this.images[0].pixels.width };
+    const [h, w] = settings.inputSize ?? [this.images[0].pixels.height, this.images[0].pixels.width];
+    const size = { height: layout.height ?? h, width: layout.width ?? w };
     return presetConfig(settings.preset, { ...size, channels: layout.channels }, {
       layout: layout.layout, resize: settings.resize, colorOrder: settings.colorOrder, mean: settings.mean, std: settings.std,
     });
