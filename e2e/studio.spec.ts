@@ -2,6 +2,7 @@ import { expect, test } from '@playwright/test';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import sharp from 'sharp';
 import { mixedLayersModel } from '../src/core/fixtures';
 import { encodeModel } from '../src/core/onnx/model-io';
 import { makeValueInfo } from '../src/core/onnx/builder';
@@ -154,4 +155,37 @@ test('a model whose input size is open asks for one, and the preview follows it'
   await page.getByLabel('Input width').fill('24');
   await expect(page.getByTestId('dynamic-input')).toHaveText("This model's input size is open: images are resized to 20 × 24.");
   await expect(page.getByTestId('preprocess-preview')).toContainText('20 × 24, height × width');
+});
+
+test('greyscale, CMYK and odd-sized images load, a damaged one is named and skipped, EXIF rotation is applied', async ({ page }) => {
+  await expect(page.getByTestId('images-summary')).toContainText('250 images');
+  const dir = mkdtempSync(join(tmpdir(), 'bitsplit-formats-'));
+  const raw = (w: number, h: number, channels: 1 | 3, f: (x: number, y: number) => number) =>
+    sharp(Buffer.from(Array.from({ length: w * h * channels }, (_, i) => f(Math.floor(i / channels) % w, Math.floor(i / channels / w)))), { raw: { width: w, height: h, channels } });
+  await raw(31, 17, 1, (x) => x * 8).png().toFile(join(dir, 'grey.png'));
+  await raw(45, 29, 3, (x, y) => (x + y) * 3).toColourspace('cmyk').jpeg().toFile(join(dir, 'cmyk.jpg'));
+  await raw(7, 93, 3, (x) => x * 30).webp().toFile(join(dir, 'narrow.webp'));
+  writeFileSync(join(dir, 'damaged.png'), readFileSync('public/demo/images/1_00002.png').subarray(0, 60));
+  await page.getByLabel('Image folder').setInputFiles(dir);
+  await expect(page.getByTestId('images-summary')).toContainText('3 images (0 labelled)');
+  await expect(page.getByTestId('ignored-files')).toContainText(/damaged\.png \(not decodable\)/);
+
+  // 40 x 20, left half black, stored with EXIF orientation 6 (rotate 90° clockwise): upright, the black half is on top.
+  const rotated = mkdtempSync(join(tmpdir(), 'bitsplit-exif-'));
+  await raw(40, 20, 3, (x) => (x < 20 ? 0 : 255)).jpeg({ quality: 100 }).withMetadata({ orientation: 6 }).toFile(join(rotated, 'rotated.jpg'));
+  await page.getByLabel('Image folder').setInputFiles(rotated);
+  await expect(page.getByTestId('images-summary')).toContainText('1 images');
+  const canvas = page.getByTestId('preprocess-preview').getByRole('img');
+  await expect(canvas).toHaveCount(1);
+  const [top, bottom] = await canvas.evaluate((c: HTMLCanvasElement) => {
+    const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+    const mean = (y0: number, y1: number) => {
+      let sum = 0;
+      for (let y = y0; y < y1; y++) for (let x = 0; x < c.width; x++) sum += d[(y * c.width + x) * 4];
+      return sum / ((y1 - y0) * c.width);
+    };
+    return [mean(0, 10), mean(c.height - 10, c.height)];
+  });
+  expect(top).toBeLessThan(30);
+  expect(bottom).toBeGreaterThan(225);
 });

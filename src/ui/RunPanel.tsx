@@ -76,6 +76,13 @@ export function RunPanel() {
       <PreprocessSettings />
       <p className="images" data-testid="images-summary">
         {imagesLoading ? 'Reading images…' : images ? `${images.count} images (${images.labelled} labelled) from ${images.source}` : 'No images yet: drop a folder of images, or add them.'}
+        {images && images.ignored.length > 0 && (
+          <span data-testid="ignored-files">
+            {' '}
+            Ignored {images.ignored.length} file(s): {images.ignored.slice(0, 3).join(', ')}
+            {images.ignored.length > 3 ? ', …' : ''}.
+          </span>
+        )}
         {images && images.unmatched.length > 0 && (
           <span className="field-error" data-testid="unmatched-labels">
             {' '}

@@ -70,11 +70,22 @@ export class JobSession {
       throw new StudioError('InvalidArgumentError', `No JPEG, PNG or WebP image among the ${files.length} file(s) given; the images you had stay loaded.`);
     }
     const decoded = [];
-    for (const f of images) decoded.push({ path: f.path, pixels: await decodeImage(f.blob, f.path) });
+    const undecodable: string[] = [];
+    // A damaged file among many costs only itself; it is named in the summary.
+    for (const f of images) {
+      try {
+        decoded.push({ path: f.path, pixels: await decodeImage(f.blob, f.path) });
+      } catch {
+        undecodable.push(f.path);
+      }
+    }
+    if (decoded.length === 0) {
+      throw new StudioError('InvalidArgumentError', `None of the ${images.length} image file(s) could be decoded (damaged, or not really JPEG, PNG or WebP); the images you had stay loaded.`);
+    }
     this.images = decoded;
     this.classes = classFile ? parseClasses(await classFile.blob.text()) : null;
     this.source = source;
-    this.ignored = files.filter((f) => !IMAGE.test(f.path) && f !== classFile).map((f) => f.path);
+    this.ignored = [...files.filter((f) => !IMAGE.test(f.path) && f !== classFile).map((f) => f.path), ...undecodable.map((p) => `${p} (not decodable)`)];
     return this.summary(null);
   }
 
