@@ -189,3 +189,23 @@ test('greyscale, CMYK and odd-sized images load, a damaged one is named and skip
   expect(top).toBeLessThan(30);
   expect(bottom).toBeGreaterThan(225);
 });
+
+test('a crashed worker is restarted: the settings stay, the model and images are loaded again, and a run works', async ({ page }) => {
+  test.setTimeout(240_000);
+  await expect(page.getByTestId('images-summary')).toContainText('250 images');
+  await page.getByLabel('Weight bits').selectOption('3');
+  await page.getByLabel('Seed').fill('5');
+  await page.getByLabel('Calibration images').fill('8');
+  const studio = page.workers().find((w) => w.url().includes('studio'));
+  expect(studio).toBeDefined();
+  // An uncaught error in the worker, as a crash inside onnxruntime or the GPU runtime would raise.
+  await studio!.evaluate(() => setTimeout(() => { throw new Error('simulated crash'); }));
+  await expect(page.getByRole('alert')).toContainText('The studio restarted its worker');
+  await expect(page.getByRole('alert')).toContainText("The studio's worker crashed (Uncaught Error: simulated crash). It was restarted; the settings are kept.");
+  await expect(page.getByTestId('images-summary')).toContainText('250 images (250 labelled)');
+  await expect(page.getByLabel('Weight bits')).toHaveValue('3');
+  await expect(page.getByLabel('Seed')).toHaveValue('5');
+  await expect(page.getByLabel('Preprocessing')).toHaveValue('zero1');
+  await page.getByRole('button', { name: 'Run' }).click();
+  await expect(page.getByTestId('top1')).toHaveText(/\d+\.\d\d %/, { timeout: 180_000 });
+});

@@ -4,6 +4,7 @@ import { DEFAULT_SETTINGS, type LayerSetting } from '../core/config-url';
 import { PRESETS } from '../core/preprocess';
 import type { ExportedModel, ExportFormat, ImagesSummary, JobProgress, PreprocessPreview, RunSettings, RunSummary } from '../worker/studio.worker';
 import { describeError, studioWorker } from './bridge';
+import { sources } from './sources';
 import type { StudioState } from './store';
 
 export type { ImagesSummary, JobProgress, LayerSetting, PreprocessPreview, RunSettings, RunSummary };
@@ -36,6 +37,23 @@ export interface JobSlice {
   lastExport: ({ format: ExportFormat; bytes: number } & Omit<ExportedModel, 'bytes'>) | null;
   /** The last run's model or report, named after the model; null (with the error shown) if there is none. */
   exportFile: (what: ExportFormat | 'report') => Promise<{ name: string; data: Uint8Array | string } | null>;
+}
+
+/** Gives the worker these image files (a folder's paths kept: sub-folders are labels). */
+export async function setImagesInto(files: File[]): Promise<ImagesSummary> {
+  const list = files.map((f) => ({ path: (f as File & { webkitRelativePath?: string }).webkitRelativePath || f.name, blob: f as Blob }));
+  const summary = await studioWorker().setImages(list, `${files.length} dropped file(s)`);
+  sources.images = { files };
+  return summary;
+}
+
+export async function loadDemoImagesInto(): Promise<ImagesSummary> {
+  const base = new URL(`${import.meta.env.BASE_URL}demo/`, location.href).href;
+  const names: string[] = await (await fetch(new URL('images.json', base))).json();
+  const paths = [...names.map((n) => `images/${n}`), 'classes.txt'];
+  const summary = await studioWorker().loadImagesFromUrl(base, paths, 'the demo\'s 250 test images');
+  sources.images = 'demo';
+  return summary;
 }
 
 export const createJobSlice: StateCreator<StudioState, [], [], JobSlice> = (set, get) => ({
@@ -71,8 +89,7 @@ export const createJobSlice: StateCreator<StudioState, [], [], JobSlice> = (set,
   addImages: async (files) => {
     set({ imagesLoading: true });
     try {
-      const list = files.map((f) => ({ path: (f as File & { webkitRelativePath?: string }).webkitRelativePath || f.name, blob: f as Blob }));
-      set({ images: await studioWorker().setImages(list, `${files.length} dropped file(s)`), result: null });
+      set({ images: await setImagesInto(files), result: null });
     } catch (e) {
       set({ error: describeError(e) });
     } finally {
@@ -82,10 +99,7 @@ export const createJobSlice: StateCreator<StudioState, [], [], JobSlice> = (set,
   loadDemoImages: async () => {
     set({ imagesLoading: true });
     try {
-      const base = new URL(`${import.meta.env.BASE_URL}demo/`, location.href).href;
-      const names: string[] = await (await fetch(new URL('images.json', base))).json();
-      const paths = [...names.map((n) => `images/${n}`), 'classes.txt'];
-      set({ images: await studioWorker().loadImagesFromUrl(base, paths, 'the demo\'s 250 test images') });
+      set({ images: await loadDemoImagesInto() });
       get().setPreset('zero1');
     } catch (e) {
       set({ error: describeError(e) });

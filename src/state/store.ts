@@ -1,8 +1,9 @@
 import { create, type StateCreator } from 'zustand';
 import type { ModelSummary } from '../core/model-summary';
 import type { GpuStatus } from '../worker/studio.worker';
-import { describeError, studioWorker } from './bridge';
-import { createJobSlice, type JobSlice } from './job-slice';
+import { describeError, onWorkerCrash, studioWorker } from './bridge';
+import { sources, type ModelSource } from './sources';
+import { createJobSlice, loadDemoImagesInto, setImagesInto, type JobSlice } from './job-slice';
 
 export * from './job-slice';
 
@@ -35,6 +36,14 @@ export interface GpuSlice {
 
 export type StudioState = ModelSlice & GpuSlice & JobSlice;
 
+async function loadModelInto(source: ModelSource): Promise<ModelSummary> {
+  const summary = source === 'demo'
+    ? await studioWorker().loadModelFromUrl(new URL(DEMO_MODEL.url, location.href).href, DEMO_MODEL.name)
+    : await studioWorker().loadModel(new Uint8Array(await source.file.arrayBuffer()), source.file.name);
+  sources.model = source;
+  return summary;
+}
+
 const createModelSlice: StateCreator<StudioState, [], [], ModelSlice> = (set) => {
   /** A failed load leaves `model` as it was: the error is shown beside the model still loaded. */
   const load = async (label: string, work: () => Promise<ModelSummary>) => {
@@ -50,10 +59,8 @@ const createModelSlice: StateCreator<StudioState, [], [], ModelSlice> = (set) =>
     model: null,
     loading: null,
     error: null,
-    loadFile: (file) =>
-      load(file.name, async () => studioWorker().loadModel(new Uint8Array(await file.arrayBuffer()), file.name)),
-    loadDemo: () =>
-      load(DEMO_MODEL.name, () => studioWorker().loadModelFromUrl(new URL(DEMO_MODEL.url, location.href).href, DEMO_MODEL.name)),
+    loadFile: (file) => load(file.name, () => loadModelInto({ file })),
+    loadDemo: () => load(DEMO_MODEL.name, () => loadModelInto('demo')),
     dismissError: () => set({ error: null }),
     reportError: (error) => set({ error }),
   };
@@ -69,3 +76,24 @@ export const useStudio = create<StudioState>()((...a) => ({
   ...createGpuSlice(...a),
   ...createJobSlice(...a),
 }));
+
+/**
+ * A crashed worker: say so, then give a fresh one the model and images again. The settings live on this
+ * side and are untouched; the last run's results, which lived in the worker, are gone.
+ */
+onWorkerCrash((message) => {
+  // Until the new worker has them, there are no images to run on: Run stays disabled.
+  useStudio.setState({ error: { kind: 'WorkerCrashedError', message }, running: false, progress: null, result: null, lastExport: null, images: null, imagesLoading: true });
+  void (async () => {
+    try {
+      if (sources.model) useStudio.setState({ model: await loadModelInto(sources.model) });
+      if (sources.images === 'demo') useStudio.setState({ images: await loadDemoImagesInto() });
+      else if (sources.images) useStudio.setState({ images: await setImagesInto(sources.images.files) });
+      await useStudio.getState().checkGpu();
+    } catch (e) {
+      useStudio.setState({ error: describeError(e) });
+    } finally {
+      useStudio.setState({ imagesLoading: false });
+    }
+  })();
+});

@@ -10,6 +10,7 @@ const TITLES: Record<string, string> = {
   ModelMismatch: 'A different model',
   GpuDeviceLostError: 'The GPU stopped',
   DeviceLimitError: 'Too large for this GPU',
+  WorkerCrashedError: 'The studio restarted its worker',
 };
 
 export function ErrorBanner() {
