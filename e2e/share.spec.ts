@@ -17,6 +17,12 @@ test('the URL carries the configuration; opening it restores it', async ({ page,
   await page.getByLabel('Bits of /fc/Gemm').selectOption('5');
   await expect(page).toHaveURL(/#c=[A-Za-z0-9_-]+$/);
   const url = page.url();
+  // A reload keeps everything: the address bar carries it.
+  await page.reload();
+  await expect(page.getByTestId('images-summary')).toContainText('250 images');
+  await expect(page.getByLabel('Weight bits')).toHaveValue('3');
+  await expect(page.getByLabel('Bits of /fc/Gemm')).toHaveValue('5');
+  expect(page.url()).toBe(url);
 
   const other = await context.newPage();
   await other.goto(url);

@@ -103,6 +103,11 @@ export async function runJob(graph: GraphView, layers: LayerInfo[], calib: Image
     if (deps.signal?.aborted) throw new StudioError('CancelledError', 'The run was cancelled; the model and settings are unchanged.');
   };
   await check();
+  const input = graph.inputs[0];
+  if (input && input.elemType !== 'FLOAT') {
+    throw new StudioError('UnsupportedModelError', `The model's input "${input.name}" is ${input.elemType}; the studio quantizes models that compute in float32. ` +
+      'Convert it to float32 first (e.g. onnxconverter-common\'s float16 tools), then open it again.');
+  }
   const started = performance.now();
   const seconds: Record<string, number> = {};
   const { plans, sites } = planLayers(graph, layers, config);

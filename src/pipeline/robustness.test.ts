@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { mixedLayersModel } from '../core/fixtures';
 import { findLayers } from '../core/layers';
 import { GraphView } from '../core/onnx/graph';
+import { makeValueInfo } from '../core/onnx/builder';
+import { DataType } from '../core/onnx/tensor';
 import { randomArray } from '../core/random';
 import { DEFAULT_JOB, runJob } from './job';
 import { cpuBackend } from './solver-backend';
@@ -23,5 +25,17 @@ describe('weights that are all zero', () => {
     }
     expect(proj.relOutputError).toBe(0);
     expect(result.metrics!.agreement).toBeGreaterThanOrEqual(0);
+  });
+});
+
+describe('a model that computes in float16', () => {
+  it('is refused with what to do, before any work', async () => {
+    const model = mixedLayersModel();
+    model.graph!.input[0] = makeValueInfo('image', ['batch', 3, 9, 11], DataType.FLOAT16);
+    const graph = new GraphView(model);
+    const images = { count: 1, dims: [3, 9, 11], image: () => new Float32Array(297), label: () => null };
+    await expect(runJob(graph, findLayers(graph).layers, images, null, DEFAULT_JOB, { backend: cpuBackend })).rejects.toThrowError(
+      'The model\'s input "image" is FLOAT16; the studio quantizes models that compute in float32. Convert it to float32 first (e.g. onnxconverter-common\'s float16 tools), then open it again.',
+    );
   });
 });
