@@ -209,3 +209,18 @@ test('a crashed worker is restarted: the settings stay, the model and images are
   await page.getByRole('button', { name: 'Run' }).click();
   await expect(page.getByTestId('top1')).toHaveText(/\d+\.\d\d %/, { timeout: 180_000 });
 });
+
+test('an empty folder, or one whose images are all damaged, is refused with the reason and the images stay', async ({ page }) => {
+  await expect(page.getByTestId('images-summary')).toContainText('250 images');
+  const empty = mkdtempSync(join(tmpdir(), 'bitsplit-empty-'));
+  writeFileSync(join(empty, 'readme.txt'), 'no images here');
+  await page.getByLabel('Image folder').setInputFiles(empty);
+  await expect(page.getByRole('alert')).toContainText('No JPEG, PNG or WebP image among the 1 file(s) given; the images you had stay loaded.');
+  await expect(page.getByTestId('images-summary')).toContainText('250 images (250 labelled)');
+  const damaged = mkdtempSync(join(tmpdir(), 'bitsplit-damaged-'));
+  writeFileSync(join(damaged, 'a.png'), 'not a png');
+  writeFileSync(join(damaged, 'b.jpg'), new Uint8Array([0xff, 0xd8, 0xff]));
+  await page.getByLabel('Image folder').setInputFiles(damaged);
+  await expect(page.getByRole('alert')).toContainText('None of the 2 image file(s) could be decoded (damaged, or not really JPEG, PNG or WebP); the images you had stay loaded.');
+  await expect(page.getByTestId('images-summary')).toContainText('250 images (250 labelled)');
+});
