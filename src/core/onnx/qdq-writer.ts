@@ -44,8 +44,8 @@ export function writeQdqModel(
   o: QdqOptions,
 ): ModelProto {
   const model = clone(ModelProtoSchema, graph.model);
-  const int4 = (l: QdqLayer) => o.format === 'int4' && l.bits <= 4;
-  upgradeOpset(model, layers.some(int4) ? 21 : 13);
+  const int4 = (bits: number) => o.format === 'int4' && bits <= 4;
+  upgradeOpset(model, layers.some((l) => int4(l.bits)) ? 21 : 13);
   const g = model.graph!;
   const names = new Set([...g.initializer.map((t) => t.name), ...g.input.map((i) => i.name), ...g.node.flatMap((n) => [...n.input, ...n.output])]);
   const unique = (base: string) => {
@@ -76,7 +76,7 @@ export function writeQdqModel(
     const node = byOutput.get(layer.output);
     if (!node || node.input[1] !== layer.weight) throw new StudioError('InvalidArgumentError', `Layer "${layer.name}" is not in this model.`);
     if (bits > 8) throw new StudioError('InvalidArgumentError', `Layer "${layer.name}": ${bits}-bit weights do not fit int8.`);
-    const type = int4({ layer, bits, codes }) ? DataType.INT4 : DataType.INT8;
+    const type = int4(bits) ? DataType.INT4 : DataType.INT8;
     const w = layer.weight;
     dequantizeConstant(node, 1, [
       makeTensor(unique(`${w}_quantized`), layer.weightShape, type, Int8Array.from(codes.codes)),
