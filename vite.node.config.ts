@@ -18,6 +18,7 @@ export default defineConfig({
         'bench-solver': 'bench/solver.ts',
         'bench-accuracy': 'bench/accuracy.ts',
         'bench-export': 'bench/export.ts',
+        'bench-mixed': 'bench/mixed.ts',
       },
       output: { format: 'es', entryFileNames: '[name].mjs' },
     },

@@ -71,7 +71,8 @@ test('runs the demo at W4A8 with Bit-Split and error compensation: errors fill t
 
   // Download: the report says what the page showed, and the model runs in onnxruntime.
   const [reportDownload] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download report (.json)' }).click()]);
-  expect(reportDownload.suggestedFilename()).toBe('model.w4a8.bitsplit-ecaq.report.json');
+  // One layer at 2 bits: the name carries the average bits per weight, (784 x 8 + 67,072 x 4 + 9,216 x 2) / 77,072.
+  expect(reportDownload.suggestedFilename()).toBe('model.w3.80a8.bitsplit-ecaq.report.json');
   const report = JSON.parse(readFileSync(await reportDownload.path(), 'utf8'));
   const top1Now = parseFloat((await page.getByTestId('top1').textContent())!);
   expect(report.metrics.top1.toFixed(2)).toBe(top1Now.toFixed(2));
@@ -86,7 +87,7 @@ test('runs the demo at W4A8 with Bit-Split and error compensation: errors fill t
   for (const format of ['int8', 'int4']) {
     const button = page.getByRole('button', { name: format === 'int8' ? 'Download int8 model (.onnx)' : 'Download int4 model (.onnx, opset 21)' });
     const [modelDownload] = await Promise.all([page.waitForEvent('download'), button.click()]);
-    expect(modelDownload.suggestedFilename()).toBe(`model.w4a8.bitsplit-ecaq.${format}.onnx`);
+    expect(modelDownload.suggestedFilename()).toBe(`model.w3.80a8.bitsplit-ecaq.${format}.onnx`);
     await expect(page.getByTestId('export-check')).toContainText(`${format} file:`);
     await expect(page.getByTestId('export-check')).toContainText('(matches)');
     const bytes = new Uint8Array(readFileSync(await modelDownload.path()));

@@ -6,6 +6,8 @@ export interface CliOptions {
   model: string;
   images: string;
   wbits: number;
+  /** Mixed precision: average bits per quantized weight, first and last layers included. */
+  budgetBits?: number;
   abits: number | 'float';
   method: Method;
   ecaq: boolean;
@@ -26,7 +28,7 @@ export interface CliOptions {
   format: 'int8' | 'int4';
 }
 
-export const USAGE = `usage: bitsplit quantize MODEL.onnx --images DIR --wbits B --abits B|float --method rtn|mse|bitsplit
+export const USAGE = `usage: bitsplit quantize MODEL.onnx --images DIR --wbits B|--budget-bits B --abits B|float --method rtn|mse|bitsplit
          [--ecaq] [--calib N] [--eval-images DIR] [--classes FILE] [--preset imagenet|minus1to1|zero1]
          [--seed S] [--input-size HxW] [--positions N] [--epochs N] [--batch N] [--backend auto|gpu|cpu]
          [--first-last-bits B] [--resize shorter-side-crop|stretch|letterbox] [--format int8|int4]
@@ -55,7 +57,7 @@ export function parseCli(argv: string[]): CliOptions {
         classes: { type: 'string' }, preset: { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' },
         report: { type: 'string' }, 'input-size': { type: 'string' }, positions: { type: 'string' }, epochs: { type: 'string' },
         batch: { type: 'string' }, backend: { type: 'string' }, 'first-last-bits': { type: 'string' }, resize: { type: 'string' },
-        format: { type: 'string' },
+        format: { type: 'string' }, 'budget-bits': { type: 'string' },
       },
     });
   } catch (e) {
@@ -65,7 +67,7 @@ export function parseCli(argv: string[]): CliOptions {
   if (positionals[0] !== 'quantize') bad(`unknown command "${positionals[0] ?? ''}"; the command is "quantize".`);
   const model = positionals[1] ?? bad('the model file is missing: bitsplit quantize MODEL.onnx ...');
   if (positionals.length > 2) bad(`unexpected argument "${positionals[2]}".`);
-  const required = (name: 'images' | 'wbits' | 'abits' | 'method' | 'out' | 'report') => v[name] ?? bad(`--${name} is required.`);
+  const required = (name: 'images' | 'abits' | 'method' | 'out' | 'report') => v[name] ?? bad(`--${name} is required.`);
   const method = required('method');
   if (!['rtn', 'mse', 'bitsplit'].includes(method)) bad(`--method must be rtn, mse or bitsplit, got "${method}".`);
   const abits = required('abits');
@@ -75,6 +77,12 @@ export function parseCli(argv: string[]): CliOptions {
   if (!['shorter-side-crop', 'stretch', 'letterbox'].includes(resize)) bad(`--resize must be shorter-side-crop, stretch or letterbox, got "${resize}".`);
   const format = v.format ?? 'int8';
   if (format !== 'int8' && format !== 'int4') bad(`--format must be int8 or int4, got "${format}".`);
+  let budgetBits: number | undefined;
+  if (v['budget-bits'] !== undefined) {
+    budgetBits = Number(v['budget-bits']);
+    if (!/^\d+(\.\d+)?$/.test(v['budget-bits']) || budgetBits < 2 || budgetBits > 8) bad(`--budget-bits must be a number of bits from 2 to 8 (e.g. 3 or 2.5), got "${v['budget-bits']}".`);
+  }
+  if (v.wbits === undefined && budgetBits === undefined) bad('--wbits (or --budget-bits for mixed precision) is required.');
   let inputSize: CliOptions['inputSize'];
   if (v['input-size'] !== undefined) {
     const m = /^(\d+)x(\d+)$/.exec(v['input-size']);
@@ -84,7 +92,9 @@ export function parseCli(argv: string[]): CliOptions {
   return {
     model,
     images: required('images'),
-    wbits: integer('wbits', required('wbits'), 2, 8),
+    // Under a budget every layer's bits are chosen; --wbits only names the run.
+    wbits: v.wbits === undefined ? Math.min(8, Math.max(2, Math.round(budgetBits!))) : integer('wbits', v.wbits, 2, 8),
+    budgetBits,
     abits: abits === 'float' ? 'float' : integer('abits', abits, 2, 8),
     method: method as Method,
     ecaq: Boolean(v.ecaq),

@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
+import { decodeSharedConfig } from '../core/config-url';
 import { MetricsAccumulator } from '../core/model-metrics';
 import { decodeModel } from '../core/onnx/model-io';
 import { presetConfig } from '../core/preprocess';
@@ -58,7 +59,35 @@ describe('bitsplit quantize', () => {
     expect(report.output.metrics.top1).toBeCloseTo(report.metrics.top1, 6);
   });
 
+  it('chooses the bits per layer under --budget-bits, runs them and reports the choice and the sensitivity table', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bitsplit-'));
+    const args = ['quantize', demo('model.onnx'), '--images', demo('images'), '--budget-bits', '2.5', '--abits', '8', '--method', 'rtn',
+      '--calib', '64', '--positions', '32', '--eval-images', demo('images'), '--preset', 'zero1', '--out', join(dir, 'q.onnx'), '--report', join(dir, 'r.json'), '--backend', 'cpu'];
+    const { result: code } = await quiet(() => main(args));
+    expect(code).toBe(0);
+    const report = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8'));
+    const mixed = report.mixedPrecision;
+    expect(mixed.budgetBits).toBe(2.5);
+    expect(mixed.averageBits).toBeLessThanOrEqual(2.5);
+    expect(mixed.averageBits).toBeGreaterThan(2.3);
+    // Scored on the 186 images beyond the 64 calibration ones.
+    expect(mixed.sensitivity.images).toBe(186);
+    expect(mixed.sensitivity.layers.map((l: { cells: unknown[] }) => l.cells.length)).toEqual(Array(10).fill(7));
+    const bits = report.layers.map((l: { wbits: number }) => l.wbits);
+    expect(bits).toEqual(Object.values(mixed.bits));
+    expect([bits[0], bits[9]]).toEqual([8, 8]);
+    const params = report.layers.map((l: { params: number }) => l.params);
+    const average = bits.reduce((s: number, b: number, i: number) => s + b * params[i], 0) / params.reduce((a: number, b: number) => a + b, 0);
+    expect(average).toBeCloseTo(mixed.averageBits, 9);
+    // The share link in the file's metadata carries the chosen bits.
+    const link = decodeModel(new Uint8Array(readFileSync(join(dir, 'q.onnx')))).metadataProps.find((p) => p.key === 'bitsplit.config')!.value;
+    const shared = decodeSharedConfig(link.slice('#c='.length));
+    expect(Object.fromEntries(Object.entries(shared.settings.layers).map(([name, o]) => [name, o.bits]))).toEqual(mixed.bits);
+  });
+
   it.each([
+    [['quantize', 'm.onnx', '--images', '.', '--budget-bits', '1.5', '--abits', '8', '--method', 'rtn', '--out', 'o', '--report', 'r'], 'bitsplit: --budget-bits must be a number of bits from 2 to 8 (e.g. 3 or 2.5), got "1.5".'],
+    [['quantize', 'm.onnx', '--images', '.', '--abits', '8', '--method', 'rtn', '--out', 'o', '--report', 'r'], 'bitsplit: --wbits (or --budget-bits for mixed precision) is required.'],
     [['quantize', 'missing.onnx', '--images', '.', '--wbits', '4', '--abits', '8', '--method', 'rtn', '--out', 'o', '--report', 'r'], 'bitsplit: Cannot read the model "missing.onnx".'],
     [['quantize', 'm.onnx', '--images', '.', '--wbits', '1', '--abits', '8', '--method', 'rtn', '--out', 'o', '--report', 'r'], 'bitsplit: --wbits must be an integer from 2 to 8, got "1".'],
     [['quantize', 'm.onnx', '--images', '.', '--wbits', '4', '--abits', '8', '--method', 'gptq', '--out', 'o', '--report', 'r'], 'bitsplit: --method must be rtn, mse or bitsplit, got "gptq".'],

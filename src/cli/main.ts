@@ -6,7 +6,10 @@ import { parseClasses } from '../core/labels';
 import { nothingToQuantize, readModelFile } from '../core/model-summary';
 import { modelInputLayout, presetConfig } from '../core/preprocess';
 import { createNodeGpuContext } from '../gpu/node-gpu';
-import { runJob, type JobProgress } from '../pipeline/job';
+import { runJob, type JobConfig, type JobProgress } from '../pipeline/job';
+import { imagesFrom } from '../pipeline/images';
+import { measureSensitivity } from '../pipeline/sensitivity';
+import { planMixedPrecision, type MixedPrecisionPlan, type SensitivityTable } from '../core/quant/mixed-precision';
 import { exportQuantizedModel, buildReport, simulatedQuantizedModel } from '../pipeline/report';
 import { scoreExport, verifyExport } from '../pipeline/verify-export';
 import { configLink, DEFAULT_SETTINGS, type StudioSettings } from '../core/config-url';
@@ -89,15 +92,27 @@ export async function main(argv: string[]): Promise<number> {
     const calib = await loadImageFolder(o.images, pre, classes, numClasses);
     const evalSet = o.evalImages ? await loadImageFolder(o.evalImages, pre, classes, numClasses) : null;
     const backend = await chooseBackend(o.backend);
-    const result = await runJob(graph, summary.layers, calib, evalSet, {
+    const onProgress = progressPrinter();
+    const config: JobConfig = {
       wbits: o.wbits, abits: o.abits, method: o.method, ecaq: o.ecaq, firstLastBits: o.firstLastBits, overrides: {},
       calibImages: o.calib, positionsPerImage: o.positions, maxEpochs: o.epochs, seed: o.seed, batchSize: o.batch,
-    }, { backend, onProgress: progressPrinter() });
+    };
+    let mixed: { plan: MixedPrecisionPlan; sensitivity: SensitivityTable } | null = null;
+    if (o.budgetBits !== undefined) {
+      // Scored on the images beyond the calibration ones where there are any (never on --eval-images:
+      // choosing on the test set would flatter the result).
+      const heldOut = calib.count > o.calib ? imagesFrom(calib, o.calib) : calib;
+      const sensitivity = await measureSensitivity(graph, summary.layers, calib, heldOut, config, { backend, onProgress });
+      const plan = planMixedPrecision(summary.layers, sensitivity, config, o.budgetBits);
+      config.overrides = plan.overrides;
+      mixed = { plan, sensitivity };
+    }
+    const result = await runJob(graph, summary.layers, calib, evalSet, config, { backend, onProgress });
     const settings: StudioSettings = {
       ...DEFAULT_SETTINGS, wbits: o.wbits, abits: o.abits, method: o.method, ecaq: o.ecaq, calibImages: o.calib, seed: o.seed,
       firstLastBits: o.firstLastBits, epochs: o.epochs, positions: o.positions ?? DEFAULT_SETTINGS.positions,
       preset: o.preset, resize: pre.resize, colorOrder: pre.colorOrder, mean: pre.mean, std: pre.std,
-      inputSize: o.inputSize ? [o.inputSize.height, o.inputSize.width] : null,
+      inputSize: o.inputSize ? [o.inputSize.height, o.inputSize.width] : null, layers: config.overrides,
     };
     const link = configLink({ name: summary.fileName, sha256: summary.sha256 }, settings);
     const bytes = exportQuantizedModel(graph, summary.layers, result, { format: o.format, sourceSha256: summary.sha256, configLink: link });
@@ -106,11 +121,15 @@ export async function main(argv: string[]): Promise<number> {
     // The written file's own figures in onnxruntime's default setup (integer kernels where it has them).
     const metrics = evalSet ? await scoreExport(bytes, modelBytes, evalSet, input.name, graph.outputs[0].name) : null;
     const output = { file: basename(o.out), format: o.format, bytes: bytes.byteLength, sourceBytes: summary.sizeBytes, check, metrics };
-    const report = { ...buildReport(summary, result), output };
+    const mixedPrecision = mixed && {
+      budgetBits: mixed.plan.budgetBits, averageBits: mixed.plan.averageBits, predictedKl: mixed.plan.cost, fixed: mixed.plan.fixed,
+      bits: mixed.plan.bits, sensitivity: mixed.sensitivity,
+    };
+    const report = { ...buildReport(summary, result), ...(mixedPrecision ? { mixedPrecision } : {}), output };
     writeFileSync(o.report, `${JSON.stringify(report, null, 2)}\n`);
     const m = result.metrics;
     const summaryLine = m ? (m.top1 !== undefined ? `top-1 ${m.top1.toFixed(2)} % (float ${m.top1Float!.toFixed(2)} %), ` : '') + `agreement ${m.agreement.toFixed(2)} %` : 'no evaluation images';
-    process.stdout.write(`${o.out} (${o.format}, ${(bytes.byteLength / 1024).toFixed(0)} KB, matches the simulation to ${check.maxRelativeDifference.toExponential(1)}): ${summary.layers.length} layers, W${o.wbits}A${o.abits} ${o.method}${o.ecaq ? '+ECAQ' : ''} on ${backend.name}; ${summaryLine}; ${result.seconds.total.toFixed(1)} s\n`);
+    process.stdout.write(`${o.out} (${o.format}, ${(bytes.byteLength / 1024).toFixed(0)} KB, matches the simulation to ${check.maxRelativeDifference.toExponential(1)}): ${summary.layers.length} layers, ${mixed ? `mixed ${mixed.plan.averageBits.toFixed(2)} bits/weight` : `W${o.wbits}`}A${o.abits} ${o.method}${o.ecaq ? '+ECAQ' : ''} on ${backend.name}; ${summaryLine}; ${result.seconds.total.toFixed(1)} s\n`);
     return 0;
   } catch (e) {
     if (isStudioError(e) && BAD_INPUT.has(e.name)) {

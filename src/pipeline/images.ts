@@ -23,3 +23,8 @@ export function batchOf(set: ImageSet, start: number, size: number): { data: Flo
 export function firstImages(set: ImageSet, count: number): ImageSet {
   return { ...set, count: Math.min(count, set.count), image: (i) => set.image(i), label: (i) => set.label(i) };
 }
+
+/** The images of a set from `start` on. */
+export function imagesFrom(set: ImageSet, start: number): ImageSet {
+  return { ...set, count: Math.max(0, set.count - start), image: (i) => set.image(start + i), label: (i) => set.label(start + i) };
+}

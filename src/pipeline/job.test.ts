@@ -1,21 +1,14 @@
-import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadImageFolder } from '../cli/node-images';
-import { parseClasses } from '../core/labels';
-import { readModelFile } from '../core/model-summary';
-import { presetConfig } from '../core/preprocess';
+import { loadDemo } from './demo-fixture';
 import type { ImageSet } from './images';
 import { DEFAULT_JOB, fakeQuantize, runJob, type JobConfig } from './job';
 import { cpuBackend } from './solver-backend';
 
-const demo = new URL('../../public/demo/', import.meta.url);
-let loaded: Awaited<ReturnType<typeof readModelFile>>;
+let loaded: Awaited<ReturnType<typeof loadDemo>>['loaded'];
 let images: ImageSet;
 
 beforeAll(async () => {
-  loaded = await readModelFile(new Uint8Array(readFileSync(new URL('model.onnx', demo))), 'model.onnx');
-  const classes = parseClasses(readFileSync(new URL('classes.txt', demo), 'utf8'));
-  images = await loadImageFolder(new URL('images', demo).pathname, presetConfig('zero1', { width: 28, height: 28, channels: 1 }), classes, 10);
+  ({ loaded, images } = await loadDemo());
 });
 
 const run = (config: Partial<JobConfig>) =>

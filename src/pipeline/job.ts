@@ -1,6 +1,5 @@
-import { convOutputSize } from '../core/conv-geometry';
 import { StudioError } from '../core/errors';
-import { layerBias, layerCodes, layerGeometry, layerWeights, storedBias, targetsWithoutBias } from '../core/layer-weights';
+import { layerBias, layerCodes, layerWeights, storedBias } from '../core/layer-weights';
 import { quantizeBias, type QuantizedBias } from '../core/quant/bias';
 import type { LayerInfo } from '../core/layers';
 import { MetricsAccumulator, type ModelMetrics } from '../core/model-metrics';
@@ -13,7 +12,8 @@ import { seededRandom } from '../core/random';
 import { roundHalfEven } from '../core/quant/weight-init';
 import { batchOf, type ImageSet } from './images';
 import { Simulator } from './simulator';
-import type { SolverBackend } from './solver-backend';
+import type { LayerAccumulator, SolverBackend } from './solver-backend';
+import { accumulateLayer, batchStarts, type CalibrationPass } from './calibration';
 
 export interface JobConfig extends PlanConfig {
   /** Error-compensated activation quantization: each layer solved on its real, partly quantized input. */
@@ -31,7 +31,7 @@ export const DEFAULT_JOB: JobConfig = {
 };
 
 export interface JobProgress {
-  stage: 'prepare' | 'calibrate' | 'activations' | 'evaluate' | 'done';
+  stage: 'prepare' | 'calibrate' | 'activations' | 'sensitivity' | 'evaluate' | 'done';
   layer: number;
   layers: number;
   layerName?: string;
@@ -102,11 +102,7 @@ const SAMPLES_PER_TENSOR = 1 << 18;
  * every layer is solved on float inputs and activation scales are fitted afterwards.
  */
 export async function runJob(graph: GraphView, layers: LayerInfo[], calib: ImageSet, evalSet: ImageSet | null, config: JobConfig, deps: JobDeps): Promise<JobResult> {
-  // Yields to the event loop first: a cancel request is a message that only arrives between tasks.
-  const check = async () => {
-    await new Promise((resolve) => setTimeout(resolve, 0));
-    if (deps.signal?.aborted) throw new StudioError('CancelledError', 'The run was cancelled; the model and settings are unchanged.');
-  };
+  const check = cancellationCheck(deps.signal);
   await check();
   const input = graph.inputs[0];
   if (input && input.elemType !== 'FLOAT') {
@@ -125,8 +121,8 @@ export async function runJob(graph: GraphView, layers: LayerInfo[], calib: Image
   const sim = await Simulator.create(graph, layers, sites, floatWeights);
   const calibCount = Math.min(config.calibImages, calib.count);
   if (calibCount === 0) throw new StudioError('InvalidArgumentError', 'No calibration images: add at least one image.');
-  const batches = Array.from({ length: Math.ceil(calibCount / config.batchSize) }, (_, i) => i * config.batchSize);
-  const dims = (batch: number) => [batch, ...calib.dims];
+  const pass: CalibrationPass = { sim, images: calib, count: calibCount, batchSize: config.batchSize, check };
+  const batches = batchStarts(pass);
   const progress = makeProgress(deps, plans.length, calibCount);
   seconds.prepare = (performance.now() - started) / 1000;
   const records: LayerRecord[] = [];
@@ -153,28 +149,16 @@ export async function runJob(graph: GraphView, layers: LayerInfo[], calib: Image
         continue;
       }
       const layer = plan.layer;
-      const mode = config.ecaq ? 'quantized' : 'float';
       if (config.ecaq && plan.input) await fitQuantizer(plan, 'quantized');
       const weights = layerWeights(graph, layer);
-      const bias = layerBias(graph, layer);
-      let accumulator: ReturnType<SolverBackend['begin']> | null = null;
+      const q = config.ecaq && plan.input ? sim.quantizers.get(plan.input.tensor)! : null;
+      let accumulator: LayerAccumulator | null = null;
       try {
-        for (const start of batches) {
-          await check();
-          const b = batchOf(calib, start, Math.min(config.batchSize, calibCount - start));
-          const feed = { data: b.data, dims: dims(b.batch) };
-          // Without ECAQ the input is the float model's too: one run gives input and target.
-          const floatOut = await sim.run(feed, 'float', mode === 'float' ? [layer.input, layer.output] : [layer.output]);
-          const x = mode === 'float' ? floatOut[layer.input] : (await sim.run(feed, mode, [layer.input]))[layer.input];
-          const geometry = layerGeometry(layer, x.dims);
-          accumulator ??= deps.backend.begin(omitBatch(geometry), layer.m, { positionsPerImage: config.positionsPerImage, seed: config.seed + layer.index });
-          const quantizedInput = mode === 'quantized' && plan.input ? fakeQuantize(x.data, sim.quantizers.get(plan.input.tensor)!) : x.data;
-          const { outH, outW } = convOutputSize(geometry);
-          const y = targetsWithoutBias(floatOut[layer.output].data, layer.m, outH * outW, bias);
-          await accumulator.add(quantizedInput, geometry.batch, y);
-          progress('calibrate', plan, start + b.batch);
-        }
-        const acc = accumulator!;
+        accumulator = await accumulateLayer(pass, layer, deps.backend, {
+          mode: config.ecaq ? 'quantized' : 'float', quantizeInput: q ? (x) => fakeQuantize(x, q) : undefined, bias: layerBias(graph, layer),
+          positionsPerImage: config.positionsPerImage, seed: config.seed + layer.index, onBatch: (done) => progress('calibrate', plan, done),
+        });
+        const acc = accumulator;
         const solved = await acc.solve(weights.matrix, plan.bits, plan.method, config.maxEpochs);
         const rtn = plan.method === 'rtn' ? solved : await acc.solve(weights.matrix, plan.bits, 'rtn');
         const { problem, yy } = await acc.statistics();
@@ -248,7 +232,7 @@ export async function runJob(graph: GraphView, layers: LayerInfo[], calib: Image
     for (const start of batches) {
       await check();
       const b = batchOf(calib, start, Math.min(config.batchSize, calibCount - start));
-      const x = (await sim.run({ data: b.data, dims: dims(b.batch) }, mode, [q.tensor]))[q.tensor].data;
+      const x = (await sim.run({ data: b.data, dims: [b.batch, ...calib.dims] }, mode, [q.tensor]))[q.tensor].data;
       const keep = Math.min(1, SAMPLES_PER_TENSOR / (x.length * batches.length));
       for (let i = 0; i < x.length; i++) if (keep >= 1 || random() < keep) samples.push(x[i]);
       progress('activations', plan, start + b.batch);
@@ -259,15 +243,18 @@ export async function runJob(graph: GraphView, layers: LayerInfo[], calib: Image
   }
 }
 
+/** Yields to the event loop first: a cancel request is a message that only arrives between tasks. */
+export function cancellationCheck(signal: AbortSignal | undefined): () => Promise<void> {
+  return async () => {
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    if (signal?.aborted) throw new StudioError('CancelledError', 'The run was cancelled; the model and settings are unchanged.');
+  };
+}
+
 /** Everything but the per-layer plan: when these differ, nothing of a previous run is valid. */
 function sameGlobals(a: JobConfig, b: JobConfig): boolean {
   const strip = ({ overrides: _o, wbits: _w, ...rest }: JobConfig) => rest;
   return JSON.stringify(strip(a)) === JSON.stringify(strip(b));
-}
-
-function omitBatch<T extends { batch: number }>(g: T): Omit<T, 'batch'> {
-  const { batch: _batch, ...rest } = g;
-  return rest;
 }
 
 /** The same arithmetic as the simulation graph's Div, Round, Clip, Mul: float32 division, half-even ties. */
@@ -302,9 +289,9 @@ async function evaluate(
   return metrics.result();
 }
 
-function makeProgress(deps: JobDeps, layers: number, images: number) {
+export function makeProgress(deps: Pick<JobDeps, 'onProgress'>, layers: number, images: number) {
   const start = performance.now();
-  return (stage: JobProgress['stage'], plan: LayerPlan | null, imagesDone: number, imagesTotal = images) => {
+  return (stage: JobProgress['stage'], plan: Pick<LayerPlan, 'layer'> | null, imagesDone: number, imagesTotal = images) => {
     if (!deps.onProgress) return;
     const layer = plan ? plan.layer.index + 1 : layers;
     const fraction = stage === 'done' ? 1 : Math.min(1, (layer - 1 + imagesDone / Math.max(1, imagesTotal)) / layers);

@@ -39,6 +39,20 @@ export interface JobSlice {
   exportFile: (what: ExportFormat | 'report') => Promise<{ name: string; data: Uint8Array | string } | null>;
 }
 
+/** Average bits per quantized weight of a run (layers kept in float left out). */
+export function bitsPerWeight(run: RunSummary): number {
+  const q = run.layers.filter((l) => !l.skipped);
+  return q.reduce((s, l) => s + l.params * l.wbits, 0) / Math.max(1, q.reduce((s, l) => s + l.params, 0));
+}
+
+/** A run with bits chosen per layer (by hand or by the mixed-precision knapsack). */
+export const hasPerLayerBits = (run: RunSummary) => Object.values(run.settings.layers).some((o) => o.bits !== undefined);
+
+/** "W4A8", or "W2.50A8" (average bits per weight) for per-layer bits. */
+export function bitsLabel(run: RunSummary): string {
+  return `W${hasPerLayerBits(run) ? bitsPerWeight(run).toFixed(2) : run.settings.wbits}A${run.settings.abits}`;
+}
+
 /** Gives the worker these image files (a folder's paths kept: sub-folders are labels). */
 export async function setImagesInto(files: File[]): Promise<ImagesSummary> {
   const list = files.map((f) => ({ path: (f as File & { webkitRelativePath?: string }).webkitRelativePath || f.name, blob: f as Blob }));
@@ -122,8 +136,10 @@ export const createJobSlice: StateCreator<StudioState, [], [], JobSlice> = (set,
   lastExport: null,
   exportFile: async (what) => {
     try {
-      const { wbits, abits, method, ecaq } = get().result?.settings ?? get().settings;
-      const stem = `${(get().model?.fileName ?? 'model').replace(/^Demo: .*\((.*)\)$/, '$1').replace(/\.onnx$/i, '')}.w${wbits}a${abits}.${method}${ecaq ? '-ecaq' : ''}`;
+      const result = get().result;
+      const { method, ecaq } = result?.settings ?? get().settings;
+      const bits = result ? bitsLabel(result).toLowerCase() : 'model';
+      const stem = `${(get().model?.fileName ?? 'model').replace(/^Demo: .*\((.*)\)$/, '$1').replace(/\.onnx$/i, '')}.${bits}.${method}${ecaq ? '-ecaq' : ''}`;
       if (what === 'report') return { name: `${stem}.report.json`, data: await studioWorker().exportReport() };
       const { bytes, check, metrics } = await studioWorker().exportModel(what);
       set({ lastExport: { format: what, bytes: bytes.byteLength, check, metrics } });

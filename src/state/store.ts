@@ -4,12 +4,15 @@ import type { GpuStatus } from '../worker/studio.worker';
 import { describeError, onWorkerCrash, studioWorker } from './bridge';
 import { sources, type ModelSource } from './sources';
 import { createJobSlice, loadDemoImagesInto, setImagesInto, type JobSlice } from './job-slice';
+import { createMixedSlice, type MixedSlice } from './mixed-slice';
 
 export * from './job-slice';
+export type { MixedSlice, SensitivityTable } from './mixed-slice';
 
 export type { ModelSummary, GpuStatus };
 export { inputSizeIsDynamic, nothingToQuantize } from '../core/model-summary';
 export { plannedBits } from '../core/quant/plan';
+export { averageBits } from '../core/quant/mixed-precision';
 export type { LayerInfo } from '../core/layers';
 
 export const DEMO_MODEL = { url: `${import.meta.env.BASE_URL}demo/model.onnx`, name: 'Demo: Fashion-MNIST ResNet (model.onnx)' };
@@ -34,7 +37,7 @@ export interface GpuSlice {
   checkGpu: () => Promise<void>;
 }
 
-export type StudioState = ModelSlice & GpuSlice & JobSlice;
+export type StudioState = ModelSlice & GpuSlice & JobSlice & MixedSlice;
 
 async function loadModelInto(source: ModelSource): Promise<ModelSummary> {
   const summary = source === 'demo'
@@ -50,7 +53,7 @@ const createModelSlice: StateCreator<StudioState, [], [], ModelSlice> = (set) =>
     set({ loading: label, error: null });
     try {
       const model = await work();
-      set((s) => ({ model, loading: null, result: null, progress: null, runs: [], selectedLayer: null, settings: { ...s.settings, layers: {} } }));
+      set((s) => ({ model, loading: null, result: null, progress: null, runs: [], selectedLayer: null, sensitivity: null, mixedPlan: null, settings: { ...s.settings, layers: {} } }));
     } catch (e) {
       set({ loading: null, error: describeError(e) });
     }
@@ -75,6 +78,7 @@ export const useStudio = create<StudioState>()((...a) => ({
   ...createModelSlice(...a),
   ...createGpuSlice(...a),
   ...createJobSlice(...a),
+  ...createMixedSlice(...a),
 }));
 
 /**
@@ -83,7 +87,7 @@ export const useStudio = create<StudioState>()((...a) => ({
  */
 onWorkerCrash((message) => {
   // Until the new worker has them, there are no images to run on: Run stays disabled.
-  useStudio.setState({ error: { kind: 'WorkerCrashedError', message }, running: false, progress: null, result: null, lastExport: null, images: null, imagesLoading: true });
+  useStudio.setState({ error: { kind: 'WorkerCrashedError', message }, running: false, progress: null, result: null, lastExport: null, images: null, imagesLoading: true, sensitivity: null });
   void (async () => {
     try {
       if (sources.model) useStudio.setState({ model: await loadModelInto(sources.model) });

@@ -8,6 +8,7 @@ import { Charts } from './Charts';
 import { ResultsPanel } from './ResultsPanel';
 import { RunPanel } from './RunPanel';
 import { RunsTable } from './RunsTable';
+import { SensitivityPanel } from './SensitivityPanel';
 
 export function App() {
   const model = useStudio((s) => s.model);
@@ -33,6 +34,7 @@ export function App() {
             <RunPanel />
             <ResultsPanel />
             <RunsTable />
+            <SensitivityPanel model={model} />
             <LayerTable model={model} />
             <Charts />
           </>

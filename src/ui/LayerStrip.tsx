@@ -1,10 +1,7 @@
 import { useStudio, type ModelSummary } from '../state/store';
+import { logScaleColor } from './format';
 
-/** Log-scale error to a colour from green (1e-4 and below) to red (1e-1 and above). */
-function errorColor(error: number): string {
-  const t = Math.min(1, Math.max(0, (Math.log10(Math.max(error, 1e-12)) + 4) / 3));
-  return `hsl(${Math.round(130 * (1 - t))} 70% ${Math.round(42 + 8 * t)}%)`;
-}
+const errorColor = (error: number) => logScaleColor(error, 1e-4, 1e-1);
 
 /** The model's layers in order, one cell each, coloured by the last run's relative output error. */
 export function LayerStrip({ model }: { model: ModelSummary }) {

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { useStudio, type StudioState } from '../state/store';
+import { bitsLabel, useStudio, type StudioState } from '../state/store';
 import { formatBytes } from './format';
 
 function save(name: string, data: BlobPart, type: string) {
@@ -29,7 +29,7 @@ export function ResultsPanel() {
   return (
     <section className="panel" aria-labelledby="results-title">
       <h2 id="results-title">
-        Result: W{s.wbits}A{s.abits} {s.method}{s.ecaq ? ' + error compensation' : ''}
+        Result: {bitsLabel(result)} {s.method}{s.ecaq ? ' + error compensation' : ''}
       </h2>
       <dl className="facts">
         {m?.top1 !== undefined && (

@@ -1,5 +1,41 @@
-import { useStudio, type RunSummary } from '../state/store';
+import { CartesianGrid, Legend, ResponsiveContainer, Scatter, ScatterChart, Tooltip, XAxis, YAxis } from 'recharts';
+import { bitsLabel, bitsPerWeight, hasPerLayerBits, useStudio, type RunSummary } from '../state/store';
 import { formatBytes } from './format';
+
+
+/** The per-layer choices, spelled out when few, counted when many (a mixed-precision run sets every layer). */
+function overridesText(layers: RunSummary['settings']['layers']): string {
+  const entries = Object.entries(layers);
+  if (entries.length === 0) return '';
+  if (entries.length > 3) return ` · per-layer choices on ${entries.length} layers`;
+  const short = (name: string) => name.split('/').filter(Boolean).slice(-2, -1)[0] ?? name;
+  return ` · ${entries.map(([name, o]) => `${short(name)}: ${[o.skip ? 'float' : '', o.bits ? `${o.bits} bits` : '', o.method ?? ''].filter(Boolean).join(' ')}`).join(', ')}`;
+}
+
+/** Size against accuracy, every run of the session: the mixed-precision choices beside the uniform ones. */
+function FrontChart({ runs }: { runs: RunSummary[] }) {
+  const labelled = runs.some((r) => r.metrics?.top1 !== undefined);
+  const point = (r: RunSummary, i: number) => ({ run: i + 1, bits: Number(bitsPerWeight(r).toFixed(3)), score: labelled ? r.metrics?.top1 : r.metrics?.agreement });
+  const all = runs.map(point).filter((p) => p.score !== undefined);
+  const uniform = all.filter((p) => !hasPerLayerBits(runs[p.run - 1]));
+  const mixed = all.filter((p) => hasPerLayerBits(runs[p.run - 1]));
+  return (
+    <figure className="chart" aria-label="Size against accuracy of every run">
+      <figcaption>{labelled ? 'Top-1' : 'Agreement'} against bits per weight, every run (uniform and per-layer bits)</figcaption>
+      <ResponsiveContainer width="100%" height={220}>
+        <ScatterChart margin={{ top: 8, right: 16, bottom: 8, left: 8 }}>
+          <CartesianGrid strokeDasharray="3 3" />
+          <XAxis type="number" dataKey="bits" name="bits per weight" domain={['auto', 'auto']} />
+          <YAxis type="number" dataKey="score" name={labelled ? 'top-1 %' : 'agreement %'} domain={['auto', 'auto']} width={56} />
+          <Tooltip formatter={(v) => Number(v).toFixed(2)} />
+          <Legend />
+          <Scatter name="uniform" data={uniform} fill="#b91c1c" isAnimationActive={false} />
+          <Scatter name="per-layer bits" data={mixed} fill="#1d4ed8" shape="diamond" isAnimationActive={false} />
+        </ScatterChart>
+      </ResponsiveContainer>
+    </figure>
+  );
+}
 
 /** Weight storage at each layer's bits (float layers at 32), the size a packed integer export approaches. */
 function weightBytes(run: RunSummary): number {
@@ -30,6 +66,9 @@ export function RunsTable() {
                 Agreement
               </th>
               <th scope="col" className="num">
+                Bits/weight
+              </th>
+              <th scope="col" className="num">
                 Weights
               </th>
               <th scope="col" className="num">
@@ -45,16 +84,14 @@ export function RunsTable() {
                 <tr key={i}>
                   <td>{i + 1}</td>
                   <td>
-                    W{s.wbits}A{s.abits} {s.method}
+                    {bitsLabel(r)} {s.method}
                     {s.ecaq ? ' + EC' : ''} · {s.calibImages} images · seed {s.seed}
-                    {Object.keys(s.layers).length > 0 &&
-                      ` · ${Object.entries(s.layers)
-                        .map(([name, o]) => `${name.split('/').filter(Boolean).slice(-2, -1)[0] ?? name}: ${[o.skip ? 'float' : '', o.bits ? `${o.bits} bits` : '', o.method ?? ''].filter(Boolean).join(' ')}`)
-                        .join(', ')}`}
+                    {overridesText(s.layers)}
                   </td>
                   <td className="num">{r.metrics?.top1 !== undefined ? `${r.metrics.top1.toFixed(2)} %` : '—'}</td>
                   <td className="num">{r.metrics?.top1Float !== undefined ? `${r.metrics.top1Float.toFixed(2)} %` : '—'}</td>
                   <td className="num">{r.metrics ? `${r.metrics.agreement.toFixed(2)} %` : '—'}</td>
+                  <td className="num">{bitsPerWeight(r).toFixed(2)}</td>
                   <td className="num">
                     {formatBytes(bytes)} ({((100 * bytes) / floatBytes).toFixed(1)} %)
                   </td>
@@ -65,6 +102,7 @@ export function RunsTable() {
           </tbody>
         </table>
       </div>
+      <FrontChart runs={runs} />
     </section>
   );
 }

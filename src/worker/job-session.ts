@@ -4,8 +4,10 @@ import { nothingToQuantize, type ModelSummary } from '../core/model-summary';
 import type { GraphView } from '../core/onnx/graph';
 import { modelInputLayout, preprocessImage, presetConfig, type PreprocessConfig, type RgbaImage } from '../core/preprocess';
 import type { GpuContext } from '../gpu/device';
-import type { ImageSet } from '../pipeline/images';
-import { DEFAULT_JOB, runJob, type JobProgress, type JobResult, type LayerRecord } from '../pipeline/job';
+import { firstImages, type ImageSet } from '../pipeline/images';
+import { DEFAULT_JOB, runJob, type JobConfig, type JobProgress, type JobResult, type LayerRecord } from '../pipeline/job';
+import { measureSensitivity } from '../pipeline/sensitivity';
+import type { SensitivityTable } from '../core/quant/mixed-precision';
 import { exportQuantizedModel, buildReport, simulatedQuantizedModel } from '../pipeline/report';
 import { scoreExport, verifyExport, type ExportCheck } from '../pipeline/verify-export';
 import { encodeModel } from '../core/onnx/model-io';
@@ -17,6 +19,8 @@ import { seededRandom } from '../core/random';
 import { decodeImage } from './decode-image';
 
 const IMAGE = /\.(png|jpe?g|webp)$/i;
+/** Held-out images the sensitivity is scored on, at most: enough for a smooth KL, few enough to stay interactive. */
+const SENSITIVITY_IMAGES = 256;
 
 export interface ImagesSummary {
   count: number;
@@ -61,6 +65,7 @@ export class JobSession {
   private controller: AbortController | null = null;
   private source = '';
   private ignored: string[] = [];
+  private lastSensitivity: { graph: GraphView; table: SensitivityTable } | null = null;
   private last: { graph: GraphView; model: ModelSummary; result: JobResult; settings: RunSettings; calib: ImageSet; scored: ImageSet; scoredImages: string[] } | null = null;
 
   async setImages(files: { path: string; blob: Blob }[], source: string): Promise<ImagesSummary> {
@@ -120,7 +125,8 @@ export class JobSession {
 
   exportReport(): string {
     if (!this.last) throw new StudioError('InvalidArgumentError', 'Run a quantization first; there is nothing to download yet.');
-    const report = { ...buildReport(this.last.model, this.last.result), evaluation: { images: this.last.scoredImages } };
+    const sensitivity = this.lastSensitivity?.graph === this.last.graph ? this.lastSensitivity.table : undefined;
+    const report = { ...buildReport(this.last.model, this.last.result), evaluation: { images: this.last.scoredImages }, ...(sensitivity ? { sensitivity } : {}) };
     return `${JSON.stringify(report, null, 2)}\n`;
   }
 
@@ -166,13 +172,18 @@ export class JobSession {
 
   forget(): void {
     this.last = null;
+    this.lastSensitivity = null;
   }
 
   cancel(): void {
     this.controller?.abort();
   }
 
-  async run(graph: GraphView, model: ModelSummary, settings: RunSettings, gpu: GpuContext | null, onProgress: (p: JobProgress) => void): Promise<RunSummary> {
+  /**
+   * The images as the model sees them, split as every run splits them: calibration on a seeded random
+   * subset (files often come sorted by class), the score on the rest, or on all of them when none is left.
+   */
+  private split(model: ModelSummary, settings: RunSettings) {
     const nothing = nothingToQuantize(model);
     if (nothing) throw new StudioError('InvalidArgumentError', nothing);
     if (this.images.length === 0) throw new StudioError('InvalidArgumentError', 'Add calibration images first (a folder of JPEG, PNG or WebP files).');
@@ -181,26 +192,49 @@ export class JobSession {
     const classes = Number(model.outputs[0]?.dims.at(-1)) || 1_000_000;
     const labels = this.images.map((i) => labelFromPath(i.path, this.classes, classes));
     const dims = config.layout === 'NCHW' ? [config.channels, config.height, config.width] : [config.height, config.width, config.channels];
-    // Calibrate on a seeded random subset (files often come sorted by class) and score on the rest;
-    // with no image left over, score on all of them.
     const order = shuffled(tensors.length, settings.seed);
     const calibCount = Math.min(settings.calibImages, tensors.length);
     const pick = (ids: number[]): ImageSet => ({ count: ids.length, dims, image: (i) => tensors[ids[i]], label: (i) => labels[ids[i]] });
-    const calib = pick(order.slice(0, calibCount));
-    const scored = calibCount < tensors.length ? pick(order.slice(calibCount)) : pick(order);
+    const scoredIds = calibCount < tensors.length ? order.slice(calibCount) : order;
+    return { calib: pick(order.slice(0, calibCount)), scored: pick(scoredIds), scoredIds, scoredOnCalibration: calibCount >= tensors.length };
+  }
+
+  private async guarded<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
     this.controller = new AbortController();
-    const backend = gpu && !gpu.adapterSummary.isFallback ? gpuBackend(gpu) : cpuBackend;
     try {
-      const result = await runJob(graph, model.layers, calib, scored, {
-        ...DEFAULT_JOB, overrides: settings.layers, wbits: settings.wbits, abits: settings.abits, method: settings.method, ecaq: settings.ecaq,
-        calibImages: settings.calibImages, seed: settings.seed, positionsPerImage: settings.positions, maxEpochs: settings.epochs, firstLastBits: settings.firstLastBits,
-      }, { backend, onProgress, signal: this.controller.signal, previous: this.last?.graph === graph ? this.last.result : undefined });
-      const scoredIds = calibCount < tensors.length ? order.slice(calibCount) : order;
-      this.last = { graph, model, result, settings, calib, scored, scoredImages: scoredIds.map((i) => this.images[i].path) };
-      return { settings, backend: result.backend, layers: result.layers, metrics: result.metrics, seconds: result.seconds, scoredOnCalibration: calibCount >= tensors.length };
+      return await work(this.controller.signal);
     } finally {
       this.controller = null;
     }
+  }
+
+  private jobConfig(settings: RunSettings): JobConfig {
+    return {
+      ...DEFAULT_JOB, overrides: settings.layers, wbits: settings.wbits, abits: settings.abits, method: settings.method, ecaq: settings.ecaq,
+      calibImages: settings.calibImages, seed: settings.seed, positionsPerImage: settings.positions, maxEpochs: settings.epochs, firstLastBits: settings.firstLastBits,
+    };
+  }
+
+  /**
+   * Each layer alone at 2..8 bits: solved on the calibration images, the model scored on up to
+   * SENSITIVITY_IMAGES of the others (on the calibration images when there are no others).
+   */
+  async sensitivity(graph: GraphView, model: ModelSummary, settings: RunSettings, gpu: GpuContext | null, onProgress: (p: JobProgress) => void): Promise<SensitivityTable> {
+    const { calib, scored } = this.split(model, settings);
+    const backend = gpu && !gpu.adapterSummary.isFallback ? gpuBackend(gpu) : cpuBackend;
+    const table = await this.guarded((signal) =>
+      measureSensitivity(graph, model.layers, calib, firstImages(scored, SENSITIVITY_IMAGES), this.jobConfig(settings), { backend, onProgress, signal }));
+    this.lastSensitivity = { graph, table };
+    return table;
+  }
+
+  async run(graph: GraphView, model: ModelSummary, settings: RunSettings, gpu: GpuContext | null, onProgress: (p: JobProgress) => void): Promise<RunSummary> {
+    const { calib, scored, scoredIds, scoredOnCalibration } = this.split(model, settings);
+    const backend = gpu && !gpu.adapterSummary.isFallback ? gpuBackend(gpu) : cpuBackend;
+    const result = await this.guarded((signal) =>
+      runJob(graph, model.layers, calib, scored, this.jobConfig(settings), { backend, onProgress, signal, previous: this.last?.graph === graph ? this.last.result : undefined }));
+    this.last = { graph, model, result, settings, calib, scored, scoredImages: scoredIds.map((i) => this.images[i].path) };
+    return { settings, backend: result.backend, layers: result.layers, metrics: result.metrics, seconds: result.seconds, scoredOnCalibration };
   }
 }
 

@@ -7,9 +7,10 @@ import { runGpuSelfTest, type SelfTestResult } from '../pipeline/gpu-self-test';
 import type { JobProgress } from '../pipeline/job';
 import { configureRuntime } from '../runtime/ort';
 import type { ExportFormat } from '../core/onnx/qdq-writer';
+import type { SensitivityTable } from '../core/quant/mixed-precision';
 import { JobSession, type ExportedModel, type ImagesSummary, type PreprocessPreview, type RunSettings, type RunSummary } from './job-session';
 
-export type { ExportedModel, ExportFormat, ImagesSummary, PreprocessPreview, RunSettings, RunSummary, JobProgress };
+export type { ExportedModel, ExportFormat, ImagesSummary, PreprocessPreview, RunSettings, RunSummary, JobProgress, SensitivityTable };
 
 // One wasm thread: the job's own work runs beside it in this worker.
 configureRuntime({ threads: 1 });
@@ -61,6 +62,12 @@ const api = {
     if (!current) throw new StudioError('InvalidArgumentError', 'Load a model first.');
     const ctx = await getGpu().catch(() => null);
     return session.run(current.graph, current.summary, settings, ctx, onProgress);
+  },
+
+  async measureSensitivity(settings: RunSettings, onProgress: (p: JobProgress) => void): Promise<SensitivityTable> {
+    if (!current) throw new StudioError('InvalidArgumentError', 'Load a model first.');
+    const ctx = await getGpu().catch(() => null);
+    return session.sensitivity(current.graph, current.summary, settings, ctx, onProgress);
   },
 
   async exportModel(format: ExportFormat): Promise<ExportedModel> {

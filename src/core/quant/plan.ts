@@ -60,9 +60,24 @@ export function isNonNegative(graph: GraphView, tensor: string, depth = 0): bool
  */
 /** The weight bits of each layer (by index): the override, else the first/last rule, else the default. */
 export function plannedBits(layers: readonly { index: number; name: string }[], c: Pick<PlanConfig, 'wbits' | 'firstLastBits' | 'overrides'>): Map<number, number> {
-  const active = layers.filter((l) => !c.overrides[l.name]?.skip);
-  const edges = new Set([active[0]?.index, active.at(-1)?.index]);
+  const edges = new Set(edgeLayers(layers, c.overrides).map((l) => l.index));
   return new Map(layers.map((l) => [l.index, c.overrides[l.name]?.bits ?? (edges.has(l.index) ? c.firstLastBits : c.wbits)]));
+}
+
+/** The first and last layers that are quantized (not kept in float): the paper's rule gives them more bits. */
+export function edgeLayers<L extends { name: string }>(layers: readonly L[], overrides: PlanConfig['overrides']): L[] {
+  const active = layers.filter((l) => !overrides[l.name]?.skip);
+  return [...new Set([active[0], active.at(-1)])].filter((l): l is L => l !== undefined);
+}
+
+/**
+ * The overrides of a mixed-precision choice: its bits for every layer, each layer's method and skip kept.
+ * Bits the choice does not name (skipped layers) are left as they were.
+ */
+export function withChosenBits(overrides: PlanConfig['overrides'], bits: Record<string, number>): PlanConfig['overrides'] {
+  const next = { ...overrides };
+  for (const [name, b] of Object.entries(bits)) next[name] = { ...next[name], bits: b };
+  return next;
 }
 
 export function planLayers(graph: GraphView, layers: LayerInfo[], c: PlanConfig): { plans: LayerPlan[]; sites: QuantizerSite[] } {

@@ -1,0 +1,57 @@
+import { convOutputSize } from '../core/conv-geometry';
+import { layerGeometry, targetsWithoutBias } from '../core/layer-weights';
+import type { LayerInfo } from '../core/layers';
+import { batchOf, type ImageSet } from './images';
+import type { Simulator } from './simulator';
+import type { LayerAccumulator, SolverBackend } from './solver-backend';
+
+/** The calibration images, walked in batches: `count` of them, between which a run may be cancelled. */
+export interface CalibrationPass {
+  sim: Simulator;
+  images: ImageSet;
+  count: number;
+  batchSize: number;
+  check: () => Promise<void>;
+}
+
+export function batchStarts(pass: Pick<CalibrationPass, 'count' | 'batchSize'>): number[] {
+  return Array.from({ length: Math.ceil(pass.count / pass.batchSize) }, (_, i) => i * pass.batchSize);
+}
+
+export interface AccumulateOptions {
+  /** 'float': the float model's input; 'quantized': what the partly quantized model feeds the layer. */
+  mode: 'float' | 'quantized';
+  /** Applied to a quantized input before it is accumulated (the layer's own input quantizer). */
+  quantizeInput?: (x: Float32Array) => Float32Array;
+  bias: Float32Array | null;
+  positionsPerImage?: number;
+  seed: number;
+  onBatch?: (done: number) => void;
+}
+
+/** A, C and diag(YᵀY) of one layer over the calibration images, against the float model's bias-free targets. */
+export async function accumulateLayer(pass: CalibrationPass, layer: LayerInfo, backend: SolverBackend, o: AccumulateOptions): Promise<LayerAccumulator> {
+  const { sim, images } = pass;
+  let accumulator: LayerAccumulator | null = null;
+  try {
+    for (const start of batchStarts(pass)) {
+      await pass.check();
+      const b = batchOf(images, start, Math.min(pass.batchSize, pass.count - start));
+      const feed = { data: b.data, dims: [b.batch, ...images.dims] };
+      // On float inputs one run gives input and target.
+      const floatOut = await sim.run(feed, 'float', o.mode === 'float' ? [layer.input, layer.output] : [layer.output]);
+      const x = o.mode === 'float' ? floatOut[layer.input] : (await sim.run(feed, 'quantized', [layer.input]))[layer.input];
+      const geometry = layerGeometry(layer, x.dims);
+      const { batch: _batch, ...perImage } = geometry;
+      accumulator ??= backend.begin(perImage, layer.m, { positionsPerImage: o.positionsPerImage, seed: o.seed });
+      const { outH, outW } = convOutputSize(geometry);
+      const y = targetsWithoutBias(floatOut[layer.output].data, layer.m, outH * outW, o.bias);
+      await accumulator.add(o.quantizeInput ? o.quantizeInput(x.data) : x.data, geometry.batch, y);
+      o.onBatch?.(start + b.batch);
+    }
+    return accumulator!;
+  } catch (e) {
+    accumulator?.destroy();
+    throw e;
+  }
+}
