@@ -2,7 +2,7 @@
  * Accuracy of the quantized model, method by method and bit-width by bit-width, on real models.
  *
  *   npm run bench:accuracy -- [--models resnet20,resnet32,demo,ppocr] [--cells W8A8,W4A8,W3A8,W4A4,W2A8]
- *                             [--rows rtn,mse,bitsplit,bitsplit+ecaq] [--calib 256] [--positions 128]
+ *                             [--rows rtn,mse,bitsplit,bitsplit+ecaq] (+channels: per-channel activation scales, folded) [--calib 256] [--positions 128]
  *                             [--eval 9000] [--backend cpu|gpu]
  *
  * CIFAR-10 ResNets come from ../shared/data/cifar10 (calibrate on images of records 0..999, score
@@ -61,13 +61,13 @@ async function main() {
     let floatTop1 = '';
     const table: string[][] = [];
     for (const row of rows) {
-      const [method, ecaq] = [row.split('+')[0] as Method, row.endsWith('+ecaq')];
+      const [method, ecaq, channelScales] = [row.split('+')[0] as Method, row.includes('+ecaq'), row.includes('+channels')];
       const line = [row];
       for (const cell of cells) {
         const [, w, a] = /^W(\d)A(\d+|float)$/.exec(cell)!;
         const t = performance.now();
         const r = await runJob(graph, summary.layers, calib, scored, {
-          ...DEFAULT_JOB, wbits: Number(w), abits: a === 'float' ? 'float' : Number(a), method, ecaq,
+          ...DEFAULT_JOB, wbits: Number(w), abits: a === 'float' ? 'float' : Number(a), method, ecaq, channelScales,
           calibImages: calibCount, positionsPerImage: positions,
         }, { backend, scores: isOcr ? ocrDigitScores() : undefined });
         floatTop1 = r.metrics!.top1Float!.toFixed(2);

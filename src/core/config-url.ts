@@ -17,6 +17,8 @@ export interface StudioSettings {
   abits: number | 'float';
   method: Method;
   ecaq: boolean;
+  /** One activation scale per input channel, folded into the reading layer's weights (the paper's variant). */
+  channelScales: boolean;
   calibImages: number;
   seed: number;
   /** Weight bits of the first and last quantized layers (the paper keeps them at 8). */
@@ -38,7 +40,7 @@ export interface StudioSettings {
 }
 
 export const DEFAULT_SETTINGS: StudioSettings = {
-  wbits: 4, abits: 8, method: 'bitsplit', ecaq: true, calibImages: 64, seed: 0, firstLastBits: 8, epochs: 100, positions: 128,
+  wbits: 4, abits: 8, method: 'bitsplit', ecaq: true, channelScales: false, calibImages: 64, seed: 0, firstLastBits: 8, epochs: 100, positions: 128,
   preset: 'imagenet', resize: 'shorter-side-crop', colorOrder: 'RGB', mean: [...PRESETS.imagenet.mean], std: [...PRESETS.imagenet.std], inputSize: null, layers: {},
 };
 
@@ -100,6 +102,7 @@ export function decodeSharedConfig(text: string): SharedConfig {
   if (s.abits !== 'float' && !int(s.abits, 2, 8)) fail(`activation bits ${JSON.stringify(s.abits)} are not 2 to 8 or "float"`);
   if (!METHODS.includes(s.method)) fail(`method ${JSON.stringify(s.method)} is unknown`);
   if (typeof s.ecaq !== 'boolean') fail('error compensation must be true or false');
+  if (typeof s.channelScales !== 'boolean') fail('per-channel activation scales must be true or false');
   if (!int(s.calibImages, 1, 1_000_000)) fail(`${JSON.stringify(s.calibImages)} calibration images`);
   if (!int(s.seed, 0, 2 ** 31 - 1)) fail(`seed ${JSON.stringify(s.seed)}`);
   if (!int(s.firstLastBits, 2, 8)) fail(`first/last-layer bits ${JSON.stringify(s.firstLastBits)} are not 2 to 8`);

@@ -98,3 +98,35 @@ export function targetsWithoutBias(output: Float32Array, m: number, plane: numbe
   for (let i = 0; i < output.length; i++) out[i] = output[i] - bias[Math.floor(i / plane) % m];
   return out;
 }
+
+/**
+ * The input channel that column k of row r of the solver's matrix multiplies: for a conv, the row's
+ * group's channel of the patch element (weight layout [M, C/groups, kh, kw]); for a dense layer, k.
+ */
+export function columnChannel(layer: LayerInfo): (row: number, k: number) => number {
+  if (!layer.conv) return (_row, k) => k;
+  const perGroup = layer.weightShape[1];
+  const kernel = layer.n / perGroup;
+  const rowsPerGroup = layer.m / layer.groups;
+  return (row, k) => Math.floor(row / rowsPerGroup) * perGroup + Math.floor(k / kernel);
+}
+
+/**
+ * Per-channel input scales folded into the weights (the paper's variant): the layer reads the integer
+ * codes x / s, so its solver matrix is W diag(s). `unfold` divides them out of a model-layout weight
+ * again, for a simulation that feeds the fake-quantized x itself.
+ */
+export function foldChannelScales(layer: LayerInfo, matrix: Float32Array, scales: Float32Array): Float32Array {
+  const channel = columnChannel(layer);
+  return matrix.map((w, i) => w * scales[channel(Math.floor(i / layer.n), i % layer.n)]);
+}
+
+export function unfoldChannelScales(layer: LayerInfo, weights: Float32Array, scales: Float32Array): Float32Array {
+  const channel = columnChannel(layer);
+  const transposed = layer.op === 'MatMul' || (layer.op === 'Gemm' && !layer.gemm?.transB);
+  const { m, n } = layer;
+  return weights.map((w, at) => {
+    const [r, k] = transposed ? [at % m, Math.floor(at / m)] : [Math.floor(at / n), at % n];
+    return w / scales[channel(r, k)];
+  });
+}

@@ -22,7 +22,7 @@ export interface AccumulateOptions {
   /** 'float': the float model's input; 'quantized': what the partly quantized model feeds the layer. */
   mode: 'float' | 'quantized';
   /** Applied to a quantized input before it is accumulated (the layer's own input quantizer). */
-  quantizeInput?: (x: Float32Array) => Float32Array;
+  quantizeInput?: (x: Float32Array, dims: readonly number[]) => Float32Array;
   bias: Float32Array | null;
   positionsPerImage?: number;
   seed: number;
@@ -46,7 +46,7 @@ export async function accumulateLayer(pass: CalibrationPass, layer: LayerInfo, b
       accumulator ??= backend.begin(perImage, layer.m, { positionsPerImage: o.positionsPerImage, seed: o.seed });
       const { outH, outW } = convOutputSize(geometry);
       const y = targetsWithoutBias(floatOut[layer.output].data, layer.m, outH * outW, o.bias);
-      await accumulator.add(o.quantizeInput ? o.quantizeInput(x.data) : x.data, geometry.batch, y);
+      await accumulator.add(o.quantizeInput ? o.quantizeInput(x.data, x.dims) : x.data, geometry.batch, y);
       o.onBatch?.(start + b.batch);
     }
     return accumulator!;

@@ -1,5 +1,5 @@
 import { StudioError } from '../core/errors';
-import { layerBias, layerCodes, layerWeights, storedBias } from '../core/layer-weights';
+import { foldChannelScales, layerBias, layerCodes, layerWeights, storedBias, unfoldChannelScales } from '../core/layer-weights';
 import { quantizeBias, type QuantizedBias } from '../core/quant/bias';
 import type { LayerInfo } from '../core/layers';
 import { MetricsAccumulator, type ModelMetrics } from '../core/model-metrics';
@@ -55,7 +55,8 @@ export interface LayerRecord {
   relOutputErrorRtn: number;
   sqnrDb: number;
   weightMse: number;
-  activation: { bits: number; signed: boolean; scale: number } | null;
+  /** The input's quantizer; with per-channel scales, `scale` is the first channel's. */
+  activation: { bits: number; signed: boolean; scale: number; channelScales?: number[] } | null;
   epochs: number;
   flips: number;
   seconds: number;
@@ -109,6 +110,9 @@ export async function runJob(graph: GraphView, layers: LayerInfo[], calib: Image
     throw new StudioError('UnsupportedModelError', `The model's input "${input.name}" is ${input.elemType}; the studio quantizes models that compute in float32. ` +
       'Convert it to float32 first (e.g. onnxconverter-common\'s float16 tools), then open it again.');
   }
+  if (config.channelScales && !config.ecaq) {
+    throw new StudioError('InvalidArgumentError', 'Per-channel activation scales are folded into each layer\'s weights as it is solved, so they need error compensation on: turn it on, or use one scale per tensor.');
+  }
   const started = performance.now();
   const seconds: Record<string, number> = {};
   const { plans, sites } = planLayers(graph, layers, config);
@@ -150,32 +154,37 @@ export async function runJob(graph: GraphView, layers: LayerInfo[], calib: Image
       }
       const layer = plan.layer;
       if (config.ecaq && plan.input) await fitQuantizer(plan, 'quantized');
-      const weights = layerWeights(graph, layer);
       const q = config.ecaq && plan.input ? sim.quantizers.get(plan.input.tensor)! : null;
+      // Folded per-channel scales: the layer reads the codes x / s, and its weights are W diag(s).
+      const folded = q && plan.input?.channels ? q.scale : null;
+      const matrix = folded ? foldChannelScales(layer, layerWeights(graph, layer).matrix, folded) : layerWeights(graph, layer).matrix;
       let accumulator: LayerAccumulator | null = null;
       try {
         accumulator = await accumulateLayer(pass, layer, deps.backend, {
-          mode: config.ecaq ? 'quantized' : 'float', quantizeInput: q ? (x) => fakeQuantize(x, q) : undefined, bias: layerBias(graph, layer),
+          mode: config.ecaq ? 'quantized' : 'float',
+          quantizeInput: q ? (x, dims) => fakeQuantize(x, q, { dims, axis: plan.input?.channels?.axis, codes: Boolean(folded) }) : undefined,
+          bias: layerBias(graph, layer),
           positionsPerImage: config.positionsPerImage, seed: config.seed + layer.index, onBatch: (done) => progress('calibrate', plan, done),
         });
         const acc = accumulator;
-        const solved = await acc.solve(weights.matrix, plan.bits, plan.method, config.maxEpochs);
-        const rtn = plan.method === 'rtn' ? solved : await acc.solve(weights.matrix, plan.bits, 'rtn');
+        const solved = await acc.solve(matrix, plan.bits, plan.method, config.maxEpochs);
+        const rtn = plan.method === 'rtn' ? solved : await acc.solve(matrix, plan.bits, 'rtn');
         const { problem, yy } = await acc.statistics();
         const deq = dequantize(solved.weights);
         const totalEnergy = Array.from(yy).reduce((a, b) => a + b, 0) || 1;
-        sim.weights.set(layer.index, layerCodes(layer, solved.weights).weights);
+        const dequantized = layerCodes(layer, solved.weights).weights;
+        sim.weights.set(layer.index, folded ? unfoldChannelScales(layer, dequantized, folded) : dequantized);
         codes.set(layer.index, solved.weights);
         if (config.ecaq) roundBias(plan);
         const after = outputError(problem, yy, deq);
         records.push({
           name: layer.name, op: layer.op, params: layer.params, wbits: plan.bits, method: plan.method, skipped: false,
-          relOutputErrorFloat: outputError(problem, yy, weights.matrix).relative,
+          relOutputErrorFloat: outputError(problem, yy, matrix).relative,
           relOutputError: after.relative,
           relOutputErrorRtn: outputError(problem, yy, dequantize(rtn.weights)).relative,
           sqnrDb: after.sqnrDb,
-          weightMse: weightMse(weights.matrix, solved.weights),
-          activation: plan.input ? { ...plan.input, scale: sim.quantizers.get(plan.input.tensor)?.scale[0] ?? 0 } : null,
+          weightMse: weightMse(matrix, solved.weights),
+          activation: activationRecord(plan),
           epochs: solved.epochs, flips: solved.flips, seconds: (performance.now() - t0) / 1000,
           codeHistogram: codeHistogram(solved.weights),
           reused: false,
@@ -196,7 +205,7 @@ export async function runJob(graph: GraphView, layers: LayerInfo[], calib: Image
       }
       for (const r of records) {
         const plan = plans.find((p) => p.layer.name === r.name)!;
-        if (plan.input) r.activation = { ...plan.input, scale: sim.quantizers.get(plan.input.tensor)?.scale[0] ?? 0 };
+        if (plan.input) r.activation = activationRecord(plan);
       }
       seconds.activations = (performance.now() - t) / 1000;
     }
@@ -214,32 +223,41 @@ export async function runJob(graph: GraphView, layers: LayerInfo[], calib: Image
     await sim.release();
   }
 
+  function activationRecord(plan: LayerPlan): LayerRecord['activation'] {
+    if (!plan.input) return null;
+    const scale = sim.quantizers.get(plan.input.tensor)?.scale ?? Float32Array.of(0);
+    return { bits: plan.input.bits, signed: plan.input.signed, scale: scale[0], ...(plan.input.channels ? { channelScales: Array.from(scale) } : {}) };
+  }
+
   /** Once a layer's input and weight are quantized, its bias is what a QDQ runtime makes of it: int32 codes. */
   function roundBias(plan: LayerPlan) {
     const q = plan.input && sim.quantizers.get(plan.input.tensor);
     const bias = storedBias(graph, plan.layer);
     const weights = codes.get(plan.layer.index);
     if (!q || !bias || !weights) return;
-    sim.biases.set(plan.layer.index, quantizeBias(bias, q.scale[0], layerCodes(plan.layer, weights).scales));
+    // Folded scales: the layer reads integer codes, whose scale is 1.
+    sim.biases.set(plan.layer.index, quantizeBias(bias, plan.input?.channels ? 1 : q.scale[0], layerCodes(plan.layer, weights).scales));
   }
 
-  /** Fits a layer's input quantizer on seeded samples of what the current model feeds it. */
+  /** Fits a layer's input quantizer (one scale, or one per channel) on seeded samples of what the current model feeds it. */
   async function fitQuantizer(plan: LayerPlan, mode: 'float' | 'quantized') {
     const q = plan.input!;
     if (sim.quantizers.has(q.tensor)) return;
-    const samples: number[] = [];
+    const count = q.channels?.count ?? 1;
+    const samples: number[][] = Array.from({ length: count }, () => []);
     const random = seededRandom(config.seed ^ (plan.layer.index * 7919));
     for (const start of batches) {
       await check();
       const b = batchOf(calib, start, Math.min(config.batchSize, calibCount - start));
-      const x = (await sim.run({ data: b.data, dims: [b.batch, ...calib.dims] }, mode, [q.tensor]))[q.tensor].data;
-      const keep = Math.min(1, SAMPLES_PER_TENSOR / (x.length * batches.length));
-      for (let i = 0; i < x.length; i++) if (keep >= 1 || random() < keep) samples.push(x[i]);
+      const x = (await sim.run({ data: b.data, dims: [b.batch, ...calib.dims] }, mode, [q.tensor]))[q.tensor];
+      const channelOf = channelIndex(count, x.dims, q.channels?.axis);
+      const keep = Math.min(1, SAMPLES_PER_TENSOR / (x.data.length * batches.length));
+      for (let i = 0; i < x.data.length; i++) if (keep >= 1 || random() < keep) samples[channelOf(i)].push(x.data[i]);
       progress('activations', plan, start + b.batch);
     }
-    const { scale } = fitActivationScaleReference(samples, q.bits, q.signed);
     const levels = activationLevels(q.bits, q.signed);
-    sim.quantizers.set(q.tensor, { scale: Float32Array.of(scale > 0 ? scale : 1), qmin: q.signed ? -levels : 0, qmax: levels, on: true });
+    const scale = Float32Array.from(samples, (values) => fitActivationScaleReference(values, q.bits, q.signed).scale || 1);
+    sim.quantizers.set(q.tensor, { scale, qmin: q.signed ? -levels : 0, qmax: levels, on: true });
   }
 }
 
@@ -257,10 +275,29 @@ function sameGlobals(a: JobConfig, b: JobConfig): boolean {
   return JSON.stringify(strip(a)) === JSON.stringify(strip(b));
 }
 
-/** The same arithmetic as the simulation graph's Div, Round, Clip, Mul: float32 division, half-even ties. */
-export function fakeQuantize(x: Float32Array, q: { scale: Float32Array; qmin: number; qmax: number }): Float32Array {
-  const s = q.scale[0];
-  return x.map((v) => Math.min(q.qmax, Math.max(q.qmin, roundHalfEven(Math.fround(v / s)))) * s);
+/**
+ * The same arithmetic as the simulation graph's Div, Round, Clip, Mul: float32 division, half-even ties.
+ * With one scale per channel, `dims` and `axis` say where the channel is; `codes` returns x / s rounded
+ * and clipped, what a layer with the scales folded into its weights reads.
+ */
+export function fakeQuantize(
+  x: Float32Array, q: { scale: Float32Array; qmin: number; qmax: number }, o: { dims?: readonly number[]; axis?: number; codes?: boolean } = {},
+): Float32Array {
+  const channelOf = channelIndex(q.scale.length, o.dims, o.axis);
+  return x.map((v, i) => {
+    const s = q.scale[channelOf(i)];
+    const code = Math.min(q.qmax, Math.max(q.qmin, roundHalfEven(Math.fround(v / s))));
+    return o.codes ? code : code * s;
+  });
+}
+
+/** The channel of each flat index of a tensor of `dims` whose axis `axis` (negative from the back) has `count` channels. */
+export function channelIndex(count: number, dims: readonly number[] = [], axis = 1): (i: number) => number {
+  if (count === 1) return () => 0;
+  const a = axis < 0 ? dims.length + axis : axis;
+  if (dims[a] !== count) throw new StudioError('InvalidArgumentError', `A tensor of shape [${dims.join(', ')}] has no ${count} channels on axis ${axis}.`);
+  const inner = dims.slice(a + 1).reduce((p, d) => p * d, 1);
+  return (i) => Math.floor(i / inner) % count;
 }
 
 function skippedRecord(plan: LayerPlan): LayerRecord {

@@ -49,7 +49,8 @@ export class Simulator {
       const q = this.quantizers.get(site.tensor);
       const on = mode === 'quantized' && q?.on === true;
       const prefix = `bitsplit.q.${site.tensor}`;
-      feeds[`${prefix}.scale`] = { dims: [], data: Float32Array.of(on ? q!.scale[0] : 1) };
+      const size = site.scaleShape.reduce((a, b) => a * b, 1);
+      feeds[`${prefix}.scale`] = { dims: site.scaleShape, data: on ? q!.scale : new Float32Array(size).fill(1) };
       feeds[`${prefix}.qmin`] = { dims: [], data: Float32Array.of(on ? q!.qmin : -3e38) };
       feeds[`${prefix}.qmax`] = { dims: [], data: Float32Array.of(on ? q!.qmax : 3e38) };
       feeds[`${prefix}.on`] = { dims: [], data: Float32Array.of(on ? 1 : 0) };

@@ -49,6 +49,10 @@ export function RunPanel() {
           <input type="checkbox" checked={settings.ecaq} onChange={(e) => set('ecaq')(e.target.checked)} disabled={running} />
           Error compensation
         </label>
+        <label className="check" title="One scale per input channel, folded into the layer's weights (the paper's variant); needs error compensation">
+          <input type="checkbox" checked={settings.channelScales} onChange={(e) => set('channelScales')(e.target.checked)} disabled={running || !settings.ecaq || settings.abits === 'float'} />
+          Per-channel activation scales
+        </label>
         <label>
           Calibration images
           <input type="number" min={1} max={100000} value={settings.calibImages} onChange={(e) => set('calibImages')(Math.max(1, Number(e.target.value) || 1))} disabled={running} />

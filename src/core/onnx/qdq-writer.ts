@@ -95,33 +95,68 @@ export function writeQdqModel(
     const signed = v.qmin < 0;
     const type = signed ? DataType.INT8 : DataType.UINT8;
     const [lo, hi] = signed ? [-128, 127] : [0, 255];
-    if (v.qmin < lo || v.qmax > hi || v.scale.length !== 1) {
-      throw new StudioError('InvalidArgumentError', `Activation "${tensor}": range [${v.qmin}, ${v.qmax}] with ${v.scale.length} scale(s) does not fit 8 bits per tensor.`);
+    const channels = site.scaleShape.reduce((a, b) => a * b, 1);
+    if (v.qmin < lo || v.qmax > hi || v.scale.length !== channels) {
+      throw new StudioError('InvalidArgumentError', `Activation "${tensor}": range [${v.qmin}, ${v.qmax}] with ${v.scale.length} scale(s) does not fit 8 bits with ${channels} scale(s).`);
     }
+    const zeros = (n: number) => (signed ? new Int8Array(n) : new Uint8Array(n));
+    const output = site.scaleShape.length > 0 ? foldedChannels(site, v, type, zeros) : perTensor(tensor, v, type, zeros, [lo, hi]);
+    // The same readers the simulation quantizes.
+    for (const reader of site.readers) {
+      const n = nodeOf.get(reader);
+      if (n?.input[0] === tensor) n.input[0] = output;
+    }
+  }
+
+  /** Q -> DQ with one scale; fewer than 8 bits clip to the grid first, so QuantizeLinear's saturation is the grid's. */
+  function perTensor(tensor: string, v: QuantizerValue, type: number, zeros: (n: number) => Int8Array | Uint8Array, [lo, hi]: number[]): string {
     const s = v.scale[0];
     const scale = unique(`${tensor}_scale`);
     const zero = unique(`${tensor}_zero_point`);
-    initializers.push(makeTensor(scale, [], DataType.FLOAT, Float32Array.of(s)), makeTensor(zero, [], type, signed ? new Int8Array(1) : new Uint8Array(1)));
+    initializers.push(makeTensor(scale, [], DataType.FLOAT, Float32Array.of(s)), makeTensor(zero, [], type, zeros(1)));
     let input = tensor;
-    // Fewer than 8 bits: clip to the grid first, so QuantizeLinear's saturation is the grid's.
-    if (v.qmin > lo || v.qmax < hi) {
-      const min = unique(`${tensor}_clip_min`);
-      const max = unique(`${tensor}_clip_max`);
-      initializers.push(makeTensor(min, [], DataType.FLOAT, Float32Array.of(v.qmin * s)), makeTensor(max, [], DataType.FLOAT, Float32Array.of(v.qmax * s)));
-      input = unique(`${tensor}_Clip_Output`);
-      g.node.push(makeNode('Clip', [tensor, min, max], [input], {}, unique(`${tensor}_Clip`)));
-    }
+    if (v.qmin > lo || v.qmax < hi) input = clip(tensor, tensor, v.qmin * s, v.qmax * s);
     const quantized = unique(`${tensor}_QuantizeLinear_Output`);
     const dequantized = unique(`${tensor}_DequantizeLinear_Output`);
     g.node.push(
       makeNode('QuantizeLinear', [input, scale, zero], [quantized], {}, unique(`${tensor}_QuantizeLinear`)),
       makeNode('DequantizeLinear', [quantized, scale, zero], [dequantized], {}, unique(`${tensor}_DequantizeLinear`)),
     );
-    // The same readers the simulation quantizes.
-    for (const reader of site.readers) {
-      const n = nodeOf.get(reader);
-      if (n?.input[0] === tensor) n.input[0] = dequantized;
-    }
+    return dequantized;
+  }
+
+  /**
+   * Per-channel scales folded into the readers' weights: QuantizeLinear per channel gives the codes, and
+   * the readers take the codes themselves (a DequantizeLinear of scale 1), clipped to the grid.
+   */
+  function foldedChannels(site: QuantizerSite, v: QuantizerValue, type: number, zeros: (n: number) => Int8Array | Uint8Array): string {
+    const tensor = site.tensor;
+    const axis = site.scaleShape.length === 1 ? -1 : site.scaleShape.findIndex((d) => d > 1);
+    const scale = unique(`${tensor}_scale`);
+    const zero = unique(`${tensor}_zero_point`);
+    const one = unique(`${tensor}_codes_scale`);
+    const zero1 = unique(`${tensor}_codes_zero_point`);
+    initializers.push(
+      makeTensor(scale, [v.scale.length], DataType.FLOAT, v.scale), makeTensor(zero, [v.scale.length], type, zeros(v.scale.length)),
+      makeTensor(one, [], DataType.FLOAT, Float32Array.of(1)), makeTensor(zero1, [], type, zeros(1)),
+    );
+    const quantized = unique(`${tensor}_QuantizeLinear_Output`);
+    const codes = unique(`${tensor}_DequantizeLinear_Output`);
+    g.node.push(
+      makeNode('QuantizeLinear', [tensor, scale, zero], [quantized], { axis }, unique(`${tensor}_QuantizeLinear`)),
+      makeNode('DequantizeLinear', [quantized, one, zero1], [codes], {}, unique(`${tensor}_DequantizeLinear`)),
+    );
+    const [lo, hi] = type === DataType.INT8 ? [-128, 127] : [0, 255];
+    return v.qmin > lo || v.qmax < hi ? clip(tensor, codes, v.qmin, v.qmax) : codes;
+  }
+
+  function clip(tensor: string, input: string, min: number, max: number): string {
+    const lo = unique(`${tensor}_clip_min`);
+    const hi = unique(`${tensor}_clip_max`);
+    initializers.push(makeTensor(lo, [], DataType.FLOAT, Float32Array.of(min)), makeTensor(hi, [], DataType.FLOAT, Float32Array.of(max)));
+    const out = unique(`${tensor}_Clip_Output`);
+    g.node.push(makeNode('Clip', [input, lo, hi], [out], {}, unique(`${tensor}_Clip`)));
+    return out;
   }
 
   g.initializer.push(...initializers);

@@ -1,3 +1,4 @@
+import { StudioError } from '../errors';
 import type { LayerInfo } from '../layers';
 import type { GraphView } from '../onnx/graph';
 import type { QuantizerSite } from '../onnx/sim-graph';
@@ -17,12 +18,32 @@ export interface PlanConfig {
   /** Bits of the first and last quantized layers' weights and of the classifier's input (the paper uses 8). */
   firstLastBits: number;
   overrides: Record<string, LayerOverride>;
+  /** One activation scale per input channel, folded into the reading layer's weights (the paper's variant). */
+  channelScales?: boolean;
+}
+
+/** Per-channel activation scales: how many, on which axis of the tensor, and the shape they broadcast with. */
+export interface ChannelScales {
+  count: number;
+  axis: number;
+  shape: number[];
 }
 
 export interface InputQuantizer {
   tensor: string;
   bits: number;
   signed: boolean;
+  /** Absent: one scale for the whole tensor. */
+  channels?: ChannelScales;
+}
+
+/** Conv inputs are N, C, spatial...: axis 1. Dense layers reduce over the last axis. */
+export function inputChannels(layer: LayerInfo): ChannelScales {
+  if (layer.conv) {
+    const count = layer.weightShape[1] * layer.groups;
+    return { count, axis: 1, shape: [1, count, ...layer.weightShape.slice(2).map(() => 1)] };
+  }
+  return { count: layer.n, axis: -1, shape: [layer.n] };
 }
 
 export interface LayerPlan {
@@ -92,7 +113,15 @@ export function planLayers(graph: GraphView, layers: LayerInfo[], c: PlanConfig)
     let input: InputQuantizer | null = null;
     if (!o.skip && c.abits !== 'float' && !modelInputs.has(layer.input)) {
       input = { tensor: layer.input, bits: layer.index === last ? Math.max(c.abits, c.firstLastBits) : c.abits, signed: !isNonNegative(graph, layer.input) };
-      const site = sites.get(layer.input) ?? { tensor: layer.input, scaleShape: [], readers: [] };
+      // Dense layers keep one scale: their inputs give one value per image and channel, too few to fit a
+      // scale per channel that holds on images beyond the calibration ones (measured on the demo's classifier).
+      const channels = c.channelScales && layer.conv ? inputChannels(layer) : undefined;
+      if (channels) input.channels = channels;
+      const site = sites.get(layer.input) ?? { tensor: layer.input, scaleShape: channels?.shape ?? [], readers: [] };
+      if (JSON.stringify(site.scaleShape) !== JSON.stringify(channels?.shape ?? [])) {
+        throw new StudioError('UnsupportedModelError', `Tensor "${layer.input}" feeds layers that read its channels differently ("${site.readers[0]}" and "${layer.name}"): ` +
+          'per-channel activation scales need one layout; turn them off for this model.');
+      }
       site.readers.push(layer.name);
       sites.set(layer.input, site);
     }
