@@ -38,6 +38,11 @@ describe('bitsplit quantize', () => {
     expect(report.metrics.top1Float).toBeCloseTo(92.4, 5);
     expect(report.metrics.top1).toBeGreaterThan(88);
     expect(report.seconds.total).toBeGreaterThan(0);
+    // Time by stage: onnxruntime's forward passes, the Gram sums, the solver, the activation fits.
+    for (const stage of ['forward', 'accumulate', 'solve', 'fitActivations']) expect(report.seconds[stage]).toBeGreaterThan(0);
+    expect(report.seconds.forward + report.seconds.accumulate + report.seconds.solve).toBeLessThan(report.seconds.calibrateAndSolve);
+    expect(report.memory.peakHeapMiB).toBeGreaterThan(1);
+    expect(report.memory.peakRssMiB).toBeGreaterThan(report.memory.peakHeapMiB);
 
     const bytes = new Uint8Array(readFileSync(join(dir, 'q.onnx')));
     const keys = decodeModel(bytes).metadataProps.map((p) => p.key);

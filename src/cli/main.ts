@@ -62,6 +62,19 @@ function progressPrinter(): (p: JobProgress) => void {
   };
 }
 
+/** Peak JS heap and resident set of this process, sampled every 100 ms and at every progress event. */
+function peakMemory() {
+  const peak = { heapMiB: 0, rssMiB: 0 };
+  const sample = () => {
+    const m = process.memoryUsage();
+    peak.heapMiB = Math.max(peak.heapMiB, m.heapUsed / 2 ** 20);
+    peak.rssMiB = Math.max(peak.rssMiB, m.rss / 2 ** 20);
+  };
+  const timer = setInterval(sample, 100);
+  timer.unref();
+  return { sample, stop: () => (clearInterval(timer), sample(), { peakHeapMiB: Math.round(peak.heapMiB), peakRssMiB: Math.round(peak.rssMiB) }) };
+}
+
 async function chooseBackend(choice: CliOptions['backend']): Promise<SolverBackend> {
   if (choice === 'cpu') return cpuBackend;
   try {
@@ -92,7 +105,9 @@ export async function main(argv: string[]): Promise<number> {
     const calib = await loadImageFolder(o.images, pre, classes, numClasses);
     const evalSet = o.evalImages ? await loadImageFolder(o.evalImages, pre, classes, numClasses) : null;
     const backend = await chooseBackend(o.backend);
-    const onProgress = progressPrinter();
+    const memory = peakMemory();
+    const printer = progressPrinter();
+    const onProgress = (p: JobProgress) => (memory.sample(), printer(p));
     const config: JobConfig = {
       wbits: o.wbits, abits: o.abits, method: o.method, ecaq: o.ecaq, channelScales: o.channelScales, firstLastBits: o.firstLastBits, overrides: {},
       calibImages: o.calib, positionsPerImage: o.positions, maxEpochs: o.epochs, seed: o.seed, batchSize: o.batch,
@@ -125,7 +140,7 @@ export async function main(argv: string[]): Promise<number> {
       budgetBits: mixed.plan.budgetBits, averageBits: mixed.plan.averageBits, predictedKl: mixed.plan.cost, fixed: mixed.plan.fixed,
       bits: mixed.plan.bits, sensitivity: mixed.sensitivity,
     };
-    const report = { ...buildReport(summary, result), ...(mixedPrecision ? { mixedPrecision } : {}), output };
+    const report = { ...buildReport(summary, result), ...(mixedPrecision ? { mixedPrecision } : {}), output, memory: memory.stop() };
     writeFileSync(o.report, `${JSON.stringify(report, null, 2)}\n`);
     const m = result.metrics;
     const summaryLine = m ? (m.top1 !== undefined ? `top-1 ${m.top1.toFixed(2)} % (float ${m.top1Float!.toFixed(2)} %), ` : '') + `agreement ${m.agreement.toFixed(2)} %` : 'no evaluation images';

@@ -12,6 +12,18 @@ export interface CalibrationPass {
   count: number;
   batchSize: number;
   check: () => Promise<void>;
+  /** Seconds spent per stage, summed over calls (the job's report). */
+  seconds?: Record<string, number>;
+}
+
+/** Runs `work`, adding its seconds to `seconds[stage]`. */
+export async function timed<T>(seconds: Record<string, number> | undefined, stage: string, work: () => Promise<T>): Promise<T> {
+  const t = performance.now();
+  try {
+    return await work();
+  } finally {
+    if (seconds) seconds[stage] = (seconds[stage] ?? 0) + (performance.now() - t) / 1000;
+  }
 }
 
 export function batchStarts(pass: Pick<CalibrationPass, 'count' | 'batchSize'>): number[] {
@@ -39,14 +51,15 @@ export async function accumulateLayer(pass: CalibrationPass, layer: LayerInfo, b
       const b = batchOf(images, start, Math.min(pass.batchSize, pass.count - start));
       const feed = { data: b.data, dims: [b.batch, ...images.dims] };
       // On float inputs one run gives input and target.
-      const floatOut = await sim.run(feed, 'float', o.mode === 'float' ? [layer.input, layer.output] : [layer.output]);
-      const x = o.mode === 'float' ? floatOut[layer.input] : (await sim.run(feed, 'quantized', [layer.input]))[layer.input];
+      const floatOut = await timed(pass.seconds, 'forward', () => sim.run(feed, 'float', o.mode === 'float' ? [layer.input, layer.output] : [layer.output]));
+      const x = o.mode === 'float' ? floatOut[layer.input] : (await timed(pass.seconds, 'forward', () => sim.run(feed, 'quantized', [layer.input])))[layer.input];
       const geometry = layerGeometry(layer, x.dims);
       const { batch: _batch, ...perImage } = geometry;
       accumulator ??= backend.begin(perImage, layer.m, { positionsPerImage: o.positionsPerImage, seed: o.seed });
       const { outH, outW } = convOutputSize(geometry);
       const y = targetsWithoutBias(floatOut[layer.output].data, layer.m, outH * outW, o.bias);
-      await accumulator.add(o.quantizeInput ? o.quantizeInput(x.data, x.dims) : x.data, geometry.batch, y);
+      const input = o.quantizeInput ? o.quantizeInput(x.data, x.dims) : x.data;
+      await timed(pass.seconds, 'accumulate', () => accumulator!.add(input, geometry.batch, y));
       o.onBatch?.(start + b.batch);
     }
     return accumulator!;

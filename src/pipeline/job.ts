@@ -13,7 +13,7 @@ import { roundHalfEven } from '../core/quant/weight-init';
 import { batchOf, type ImageSet } from './images';
 import { Simulator } from './simulator';
 import type { LayerAccumulator, SolverBackend } from './solver-backend';
-import { accumulateLayer, batchStarts, type CalibrationPass } from './calibration';
+import { accumulateLayer, batchStarts, timed, type CalibrationPass } from './calibration';
 
 export interface JobConfig extends PlanConfig {
   /** Error-compensated activation quantization: each layer solved on its real, partly quantized input. */
@@ -125,7 +125,7 @@ export async function runJob(graph: GraphView, layers: LayerInfo[], calib: Image
   const sim = await Simulator.create(graph, layers, sites, floatWeights);
   const calibCount = Math.min(config.calibImages, calib.count);
   if (calibCount === 0) throw new StudioError('InvalidArgumentError', 'No calibration images: add at least one image.');
-  const pass: CalibrationPass = { sim, images: calib, count: calibCount, batchSize: config.batchSize, check };
+  const pass: CalibrationPass = { sim, images: calib, count: calibCount, batchSize: config.batchSize, check, seconds };
   const batches = batchStarts(pass);
   const progress = makeProgress(deps, plans.length, calibCount);
   seconds.prepare = (performance.now() - started) / 1000;
@@ -153,7 +153,7 @@ export async function runJob(graph: GraphView, layers: LayerInfo[], calib: Image
         continue;
       }
       const layer = plan.layer;
-      if (config.ecaq && plan.input) await fitQuantizer(plan, 'quantized');
+      if (config.ecaq && plan.input) await timed(seconds, 'fitActivations', () => fitQuantizer(plan, 'quantized'));
       const q = config.ecaq && plan.input ? sim.quantizers.get(plan.input.tensor)! : null;
       // Folded per-channel scales: the layer reads the codes x / s, and its weights are W diag(s).
       const folded = q && plan.input?.channels ? q.scale : null;
@@ -167,8 +167,8 @@ export async function runJob(graph: GraphView, layers: LayerInfo[], calib: Image
           positionsPerImage: config.positionsPerImage, seed: config.seed + layer.index, onBatch: (done) => progress('calibrate', plan, done),
         });
         const acc = accumulator;
-        const solved = await acc.solve(matrix, plan.bits, plan.method, config.maxEpochs);
-        const rtn = plan.method === 'rtn' ? solved : await acc.solve(matrix, plan.bits, 'rtn');
+        const solved = await timed(seconds, 'solve', () => acc.solve(matrix, plan.bits, plan.method, config.maxEpochs));
+        const rtn = plan.method === 'rtn' ? solved : await timed(seconds, 'solve', () => acc.solve(matrix, plan.bits, 'rtn'));
         const { problem, yy } = await acc.statistics();
         const deq = dequantize(solved.weights);
         const totalEnergy = Array.from(yy).reduce((a, b) => a + b, 0) || 1;
