@@ -1,6 +1,7 @@
 /**
- * Bit-Split solver benchmark: GPU time per plane-epoch beside the TypeScript reference's, measured in
- * the same run on the same problems, and the epochs each needs to reach the fixed point.
+ * Bit-Split solver benchmark: time per plane-epoch of the blocked GPU sweep beside the plain GPU sweep
+ * (one invocation per row) and the TypeScript reference, measured in the same run on the same problems;
+ * the epochs each needs to reach the fixed point, and whether the codes are equal.
  *
  *   npm run bench:solver                      # M in {64, 256, 512} x N in {144, 1152, 4608}
  *   npm run bench:solver -- --max-n 1152      # smaller grid (SwiftShader runs at about 1 GFLOP/s)
@@ -64,37 +65,44 @@ async function main() {
   const s = ctx.adapterSummary;
   console.log(`adapter: ${s.vendor} ${s.architecture} ${s.description}${s.isFallback ? ' (software fallback)' : ''}`);
   console.log(`bits: ${BITS} (${planesOf(BITS)} planes); per plane-epoch = (1 epoch - init only) / planes\n`);
-  const header = ['M', 'N', 'GPU ms/plane-epoch', 'TS ms/plane-epoch', 'TS / GPU', 'epochs GPU', 'epochs TS', 'codes equal'];
-  console.log(header.join('\t'));
+  const header = ['M', 'N', 'blocked ms', 'plain ms', 'TS ms', 'plain / blocked', 'TS / blocked', 'epochs', 'epochs TS', 'codes blocked = plain', 'codes blocked = TS'];
+  console.log(`per plane-epoch:\n${header.join('\t')}`);
   for (const n of [144, 1152, 4608].filter((x) => x <= MAX_N)) {
     for (const m of [64, 256, 512]) {
       const { w, p } = problem(m, n, m * 7 + n);
       const input = { weights: w, m, n, groups: 1, a: p.a, c: p.c };
       const planes = planesOf(BITS);
-      await solveLayerOnGpu(ctx, input, { bits: BITS, method: 'mse' }, pipelines); // warm the pipelines
-      const [, initOnly] = await time(() => solveLayerOnGpu(ctx, input, { bits: BITS, method: 'mse' }, pipelines));
-      const [, oneEpoch] = await time(() => solveLayerOnGpu(ctx, input, { bits: BITS, method: 'bitsplit', maxEpochs: 1 }, pipelines));
-      const gpuPlaneEpoch = Math.max(0, oneEpoch - initOnly) / planes;
+      const perPlaneEpoch = async (sweep: 'blocked' | 'plain') => {
+        await solveLayerOnGpu(ctx, input, { bits: BITS, method: 'bitsplit', maxEpochs: 1, sweep }, pipelines); // warm the pipelines
+        const [, initOnly] = await time(() => solveLayerOnGpu(ctx, input, { bits: BITS, method: 'mse' }, pipelines));
+        const [, oneEpoch] = await time(() => solveLayerOnGpu(ctx, input, { bits: BITS, method: 'bitsplit', maxEpochs: 1, sweep }, pipelines));
+        return Math.max(0, oneEpoch - initOnly) / planes;
+      };
+      const blocked = await perPlaneEpoch('blocked');
+      const plain = await perPlaneEpoch('plain');
       const init = initWeightsReference(w, m, n, BITS);
       const runReference = m * n * n <= REFERENCE_MAX_MN2;
       const [, refEpoch] = runReference ? await time(() => solveBitSplitReference(p, init, { maxEpochs: 1 })) : [null, NaN];
-      const refPlaneEpoch = refEpoch / planes;
-      let epochsGpu = '-';
+      const reference = refEpoch / planes;
+      const agree = (x: Int32Array, y: Int32Array) => `${((100 * x.reduce((s, q, i) => s + (q === y[i] ? 1 : 0), 0)) / x.length).toFixed(3)} %`;
+      let epochs = '-';
       let epochsRef = '-';
-      let equal = '-';
+      let equalPlain = '-';
+      let equalRef = '-';
       if (n <= FIXED_POINT_MAX_N) {
         const full = await solveLayerOnGpu(ctx, input, { bits: BITS, method: 'bitsplit' }, pipelines);
-        epochsGpu = String(Math.max(...full.epochs));
+        const fullPlain = await solveLayerOnGpu(ctx, input, { bits: BITS, method: 'bitsplit', sweep: 'plain' }, pipelines);
+        epochs = String(Math.max(...full.epochs));
+        equalPlain = agree(full.codes, fullPlain.codes);
         if (runReference) {
           const ref = solveBitSplitReference(p, init);
           epochsRef = String(Math.max(...ref.epochs));
-          let same = 0;
-          full.codes.forEach((q, i) => (same += q === ref.codes[i] ? 1 : 0));
-          equal = `${((100 * same) / full.codes.length).toFixed(3)} %`;
+          equalRef = agree(full.codes, ref.codes);
         }
       }
-      const ratio = Number.isFinite(refPlaneEpoch) ? (refPlaneEpoch / gpuPlaneEpoch).toFixed(2) : '-';
-      console.log([m, n, gpuPlaneEpoch.toFixed(1), Number.isFinite(refPlaneEpoch) ? refPlaneEpoch.toFixed(1) : 'skipped', ratio, epochsGpu, epochsRef, equal].join('\t'));
+      const f = (x: number) => (Number.isFinite(x) ? x.toFixed(1) : 'skipped');
+      const r = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : '-');
+      console.log([m, n, f(blocked), f(plain), f(reference), r(plain / blocked), r(reference / blocked), epochs, epochsRef, equalPlain, equalRef].join('\t'));
     }
   }
   ctx.destroy();

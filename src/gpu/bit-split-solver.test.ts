@@ -84,6 +84,24 @@ describe('the GPU solver gives the float64 reference\'s codes', () => {
     expect(gpu.steps[7]).toBe(0);
   });
 
+  // Blocks of 32 columns and tiles of 16 rows: N = 45 ends in a partial block, 20 rows per group in a
+  // partial tile, and groups of one row (depthwise) put every row in its own tile.
+  it.each([
+    ['2 groups of 20 rows, N = 45 (a partial block), a zero row, 3 bits', 40, geometry({ channels: 10, groups: 2 }), 3, 5],
+    ['depthwise 3x3, 2 bits', 12, geometry({ channels: 12, groups: 12 }), 2, undefined],
+    ['M = 17, N = 72, 6 bits', 17, geometry({ channels: 8 }), 6, undefined],
+  ] as const)('the blocked sweep gives the plain sweep\'s codes exactly: %s', async (_name, m, g, bits, zeroRow) => {
+    const { layer, problem } = layerProblem(m, g, 5 + bits, zeroRow);
+    const input = { weights: layer.weights, m, n: problem.n, groups: g.groups, a: problem.a, c: problem.c };
+    const blocked = await solveLayerOnGpu(ctx, input, { bits, method: 'bitsplit', sweep: 'blocked' });
+    const plain = await solveLayerOnGpu(ctx, input, { bits, method: 'bitsplit', sweep: 'plain' });
+    expect(Array.from(blocked.codes)).toEqual(Array.from(plain.codes));
+    expect(Array.from(blocked.epochs)).toEqual(Array.from(plain.epochs));
+    expect(Array.from(blocked.flips)).toEqual(Array.from(plain.flips));
+    blocked.steps.forEach((s, row) => expect(Math.abs(s - plain.steps[row])).toBeLessThanOrEqual(1e-5 * Math.abs(plain.steps[row])));
+    expect(blocked.flips.some((f) => f > 0)).toBe(true);
+  });
+
   it('the epoch cap stops early, and the reference-style final scale is kept on request', async () => {
     const { layer, problem } = layerProblem(16, geometry({ channels: 8 }), 77);
     const init = initWeightsReference(layer.weights, 16, problem.n, 3);

@@ -3,6 +3,8 @@ import { StudioError } from '../core/errors';
 import { assertWeightBits, planesOf } from '../core/quant/grid';
 import { DEFAULT_INIT_ITERATIONS } from '../core/quant/weight-init';
 import type { GpuContext } from './device';
+import { planeProduct } from './kernels/plane-product';
+import { solverBlock, SWEEP_BLOCK, type SweepBuffers } from './kernels/solver-block';
 import { solverEpochPipeline } from './kernels/solver-epoch';
 import { encodeWeightInit, ROW_STATE_WORDS } from './kernels/weight-init';
 import { PipelineCache } from './pipelines';
@@ -32,6 +34,11 @@ export interface GpuSolveOptions {
   finalScale?: 'refit' | 'reference';
   /** Epochs submitted between two checks of whether every row has reached its fixed point. */
   epochsPerCheck?: number;
+  /**
+   * 'blocked' (default): the sweep by blocks of columns, the products outside a block as tiled matrix
+   * products for all rows at once; 'plain': one invocation per row does the whole sweep.
+   */
+  sweep?: 'blocked' | 'plain';
 }
 
 export interface GpuSolveResult extends SolverResult {
@@ -85,13 +92,24 @@ export async function solveLayerOnGpu(ctx: GpuContext, p: GpuLayerProblem, o: Gp
       owned.push(await encodeWeightInit(ctx, pipelines, init, { rows: m, n, bits: o.bits, iterations }, { weights, codes, planes, state }));
       device.queue.submit([init.finish()]);
 
-      const epoch = await solverEpochPipeline(ctx, pipelines, shape, 'epoch', false, all);
-      owned.push(epoch.params);
+      let encodeEpoch: (encoder: GPUCommandEncoder) => void;
+      if ((o.sweep ?? 'blocked') === 'blocked' && maxEpochs > 0) {
+        const blocked = await blockedEpoch(device, pipelines, { rows: m, n, groups, planes: planeCount, maxEpochs }, {
+          a, c, planes, state, history, product: buffer(m * n * 4, 'solver:product'), hBlock: buffer(m * SWEEP_BLOCK * 4, 'solver:h-block'),
+          epochFlips: buffer(m * 4, 'solver:epoch-flips'),
+        });
+        owned.push(...blocked.params);
+        encodeEpoch = blocked.encode;
+      } else {
+        const epoch = await solverEpochPipeline(ctx, pipelines, shape, 'epoch', false, all);
+        owned.push(epoch.params);
+        encodeEpoch = epoch.encode;
+      }
       const perCheck = Math.max(1, o.epochsPerCheck ?? 4);
       for (let done = 0; done < maxEpochs; ) {
         const encoder = device.createCommandEncoder({ label: 'solver:epochs' });
         const count = Math.min(perCheck, maxEpochs - done);
-        for (let e = 0; e < count; e++) epoch.encode(encoder);
+        for (let e = 0; e < count; e++) encodeEpoch(encoder);
         device.queue.submit([encoder.finish()]);
         done += count;
         const words = new Uint32Array(await readBuffer(device, state));
@@ -128,4 +146,33 @@ export async function solveLayerOnGpu(ctx: GpuContext, p: GpuLayerProblem, o: Gp
   } finally {
     for (const b of owned) if (b !== p.a && b !== p.c) b.destroy();
   }
+}
+
+/**
+ * One epoch of the blocked sweep as a single compute pass: G = A S and each row's scale; then per plane
+ * AE = A (S - B_i 2^-i) and, block by block of columns, H = A B_i on the block followed by the block's
+ * sequential sweep (bit-split.md, section 4; the same decisions as the plain sweep, in the same order).
+ */
+async function blockedEpoch(device: GPUDevice, pipelines: PipelineCache, s: { rows: number; n: number; groups: number; planes: number; maxEpochs: number }, b: SweepBuffers) {
+  const steps: Awaited<ReturnType<typeof planeProduct>>[] = [];
+  const whole = { col0: 0, width: s.n, outStride: s.n };
+  steps.push(await planeProduct(device, pipelines, s, { mode: 'stitched', plane: 0, ...whole }, { a: b.a, planes: b.planes, out: b.product }));
+  steps.push(await solverBlock(device, pipelines, s, { mode: 'begin', plane: 0, col0: 0, width: 0 }, b));
+  for (let plane = 0; plane < s.planes; plane++) {
+    steps.push(await planeProduct(device, pipelines, s, { mode: 'other-planes', plane, ...whole }, { a: b.a, planes: b.planes, out: b.product }));
+    for (let col0 = 0; col0 < s.n; col0 += SWEEP_BLOCK) {
+      const width = Math.min(SWEEP_BLOCK, s.n - col0);
+      steps.push(await planeProduct(device, pipelines, s, { mode: 'plane', plane, col0, width, outStride: SWEEP_BLOCK }, { a: b.a, planes: b.planes, out: b.hBlock }));
+      steps.push(await solverBlock(device, pipelines, s, { mode: 'block', plane, col0, width }, b));
+    }
+  }
+  steps.push(await solverBlock(device, pipelines, s, { mode: 'end', plane: 0, col0: 0, width: 0 }, b));
+  return {
+    params: steps.map((step) => step.params),
+    encode: (encoder: GPUCommandEncoder) => {
+      const pass = encoder.beginComputePass({ label: 'solver:blocked-epoch' });
+      for (const step of steps) step.encode(pass);
+      pass.end();
+    },
+  };
 }

@@ -35,3 +35,13 @@ export function encodePass(
   pass.dispatchWorkgroups(...groups);
   pass.end();
 }
+
+/** A dispatch bound once and encoded into any pass, as often as needed (e.g. every solver epoch). */
+export function preparedDispatch(device: GPUDevice, pipeline: GPUComputePipeline, buffers: GPUBuffer[], groups: [number, number, number]): (pass: GPUComputePassEncoder) => void {
+  const group = bindBuffers(device, pipeline, buffers);
+  return (pass) => {
+    pass.setPipeline(pipeline);
+    pass.setBindGroup(0, group);
+    pass.dispatchWorkgroups(...groups);
+  };
+}
