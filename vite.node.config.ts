@@ -19,6 +19,7 @@ export default defineConfig({
         'bench-accuracy': 'bench/accuracy.ts',
         'bench-export': 'bench/export.ts',
         'bench-mixed': 'bench/mixed.ts',
+        'bench-job': 'bench/job.ts',
       },
       output: { format: 'es', entryFileNames: '[name].mjs' },
     },

@@ -15,6 +15,7 @@ import { scoreExport, verifyExport } from '../pipeline/verify-export';
 import { configLink, DEFAULT_SETTINGS, type StudioSettings } from '../core/config-url';
 import { cpuBackend, gpuBackend, type SolverBackend } from '../pipeline/solver-backend';
 import { listImages, loadImageFolder } from './node-images';
+import { peakMemory } from './memory';
 import { parseCli, USAGE, type CliOptions } from './args';
 
 const BAD_INPUT = new Set(['InvalidArgumentError', 'OnnxFormatError', 'ExternalDataError', 'UnsupportedModelError', 'UnsupportedTensorError', 'DeviceLimitError']);
@@ -62,20 +63,7 @@ function progressPrinter(): (p: JobProgress) => void {
   };
 }
 
-/** Peak JS heap and resident set of this process, sampled every 100 ms and at every progress event. */
-function peakMemory() {
-  const peak = { heapMiB: 0, rssMiB: 0 };
-  const sample = () => {
-    const m = process.memoryUsage();
-    peak.heapMiB = Math.max(peak.heapMiB, m.heapUsed / 2 ** 20);
-    peak.rssMiB = Math.max(peak.rssMiB, m.rss / 2 ** 20);
-  };
-  const timer = setInterval(sample, 100);
-  timer.unref();
-  return { sample, stop: () => (clearInterval(timer), sample(), { peakHeapMiB: Math.round(peak.heapMiB), peakRssMiB: Math.round(peak.rssMiB) }) };
-}
-
-async function chooseBackend(choice: CliOptions['backend']): Promise<SolverBackend> {
+export async function chooseBackend(choice: CliOptions['backend']): Promise<SolverBackend> {
   if (choice === 'cpu') return cpuBackend;
   try {
     const ctx = await createNodeGpuContext();

@@ -44,6 +44,8 @@ export interface LayerAccumulator {
 
 export interface SolverBackend {
   readonly name: 'webgpu' | 'cpu';
+  /** The GPU device the backend allocates on (for benchmarks that count its buffers). */
+  readonly device?: GPUDevice;
   /** Refuses a layer whose buffers the device cannot hold, before anything is allocated. */
   assertFits?(layer: Pick<LayerInfo, 'name' | 'm' | 'n' | 'groups'>): void;
   begin(geometry: InputGeometry, rows: number, sampling: { positionsPerImage?: number; seed: number }): LayerAccumulator;
@@ -68,6 +70,7 @@ export function gpuBackend(ctx: GpuContext): SolverBackend {
   const pipelines = new PipelineCache(ctx.device);
   return {
     name: 'webgpu',
+    device: ctx.device,
     assertFits(layer) {
       const { maxStorageBufferBindingSize: binding, maxBufferSize: buffer } = ctx.adapterSummary;
       const limit = Math.min(binding, buffer);
