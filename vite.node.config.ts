@@ -20,6 +20,7 @@ export default defineConfig({
         'bench-export': 'bench/export.ts',
         'bench-mixed': 'bench/mixed.ts',
         'bench-job': 'bench/job.ts',
+        'bench-accumulate': 'bench/accumulate.ts',
       },
       output: { format: 'es', entryFileNames: '[name].mjs' },
     },
