@@ -33,6 +33,8 @@ test('measures each layer\'s sensitivity, chooses bits under a budget, runs them
   await expect(page.getByLabel('Bits of /stages/stages.1/conv2/Conv')).toHaveValue('2');
 
   await page.getByLabel('Budget (bits per weight)').fill('2.5');
+  // 77,072 weights x 2.5 bits = 24,085 bytes.
+  await expect(page.getByText('A budget of 2.5 bits per weight is 23.5 KiB of weights.')).toBeVisible();
   await page.getByRole('button', { name: 'Choose and run' }).click();
   const plan = page.getByTestId('mixed-plan');
   await expect(plan).toContainText(/Chosen for a budget of 2\.5 bits: 2\.\d{3} bits per weight/);

@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { averageBits, nothingToQuantize, plannedBits, useStudio, type ModelSummary, type SensitivityTable } from '../state/store';
-import { formatInt } from './format';
+import { formatBytes, formatInt } from './format';
 
 const sci = (v: number) => v.toExponential(1);
 const CHART_BITS = [{ bits: 2, color: '#b91c1c' }, { bits: 3, color: '#c2410c' }, { bits: 4, color: '#1d4ed8' }];
@@ -82,6 +82,7 @@ export function SensitivityPanel({ model }: { model: ModelSummary }) {
   const run = useStudio((s) => s.run);
   const [budget, setBudget] = useState(3);
   const active = model.layers.filter((l) => !settings.layers[l.name]?.skip);
+  const activeParams = active.reduce((sum, l) => sum + l.params, 0);
   const uniformBits = plannedBits(model.layers, { ...settings, overrides: {} });
   const uniformAverage = averageBits(active, (name) => uniformBits.get(active.find((l) => l.name === name)!.index)!);
   return (
@@ -111,7 +112,8 @@ export function SensitivityPanel({ model }: { model: ModelSummary }) {
             <button type="button" disabled={running} onClick={() => choose(budget) && void run()}>Choose and run</button>
           </div>
           <p className="hint">
-            Uniform {settings.wbits} bits with the first and last layers at {settings.firstLastBits}: {uniformAverage.toFixed(2)} bits per weight.
+            A budget of {budget} bits per weight is {formatBytes((budget * activeParams) / 8)} of weights. Uniform {settings.wbits} bits with the first and last
+            layers at {settings.firstLastBits}: {uniformAverage.toFixed(2)} bits per weight.
           </p>
           {plan && (
             <p data-testid="mixed-plan">
