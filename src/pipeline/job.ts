@@ -5,8 +5,8 @@ import type { LayerInfo } from '../core/layers';
 import { MetricsAccumulator, type ModelMetrics } from '../core/model-metrics';
 import type { GraphView } from '../core/onnx/graph';
 import { activationLevels, fitActivationScaleReference } from '../core/quant/activation-scale';
-import { dequantize, type QuantizedWeights } from '../core/quant/grid';
-import { codeHistogram, outputError, weightMse } from '../core/quant/metrics';
+import type { QuantizedWeights } from '../core/quant/grid';
+import { codeHistogram, weightMse } from '../core/quant/metrics';
 import { planLayers, reusableLayers, type LayerPlan, type PlanConfig } from '../core/quant/plan';
 import { seededRandom } from '../core/random';
 import { roundHalfEven } from '../core/quant/weight-init';
@@ -14,6 +14,7 @@ import { batchOf, type ImageSet } from './images';
 import { Simulator } from './simulator';
 import type { LayerAccumulator, SolverBackend } from './solver-backend';
 import { accumulateLayer, batchStarts, timed, type CalibrationPass } from './calibration';
+import { layerErrors } from './layer-errors';
 
 export interface JobConfig extends PlanConfig {
   /** Error-compensated activation quantization: each layer solved on its real, partly quantized input. */
@@ -50,6 +51,7 @@ export interface LayerRecord {
   method: string;
   skipped: boolean;
   /** Relative output error on the layer's calibration input: float weights, the result, round to nearest. */
+  /** NaN where the layer is too large to recompute it on the host (layer-errors.ts). */
   relOutputErrorFloat: number;
   relOutputError: number;
   relOutputErrorRtn: number;
@@ -169,19 +171,18 @@ export async function runJob(graph: GraphView, layers: LayerInfo[], calib: Image
         const acc = accumulator;
         const solved = await timed(seconds, 'solve', () => acc.solve(matrix, plan.bits, plan.method, config.maxEpochs));
         const rtn = plan.method === 'rtn' ? solved : await timed(seconds, 'solve', () => acc.solve(matrix, plan.bits, 'rtn'));
-        const { problem, yy } = await acc.statistics();
-        const deq = dequantize(solved.weights);
-        const totalEnergy = Array.from(yy).reduce((a, b) => a + b, 0) || 1;
+        const errors = layerErrors(acc, layer.m, layer.n);
+        const totalEnergy = Array.from(await errors.energy()).reduce((a, b) => a + b, 0) || 1;
         const dequantized = layerCodes(layer, solved.weights).weights;
         sim.weights.set(layer.index, folded ? unfoldChannelScales(layer, dequantized, folded) : dequantized);
         codes.set(layer.index, solved.weights);
         if (config.ecaq) roundBias(plan);
-        const after = outputError(problem, yy, deq);
+        const after = await errors.of(solved);
         records.push({
           name: layer.name, op: layer.op, params: layer.params, wbits: plan.bits, method: plan.method, skipped: false,
-          relOutputErrorFloat: outputError(problem, yy, matrix).relative,
+          relOutputErrorFloat: await errors.float(matrix),
           relOutputError: after.relative,
-          relOutputErrorRtn: outputError(problem, yy, dequantize(rtn.weights)).relative,
+          relOutputErrorRtn: (await errors.of(rtn)).relative,
           sqnrDb: after.sqnrDb,
           weightMse: weightMse(matrix, solved.weights),
           activation: activationRecord(plan),

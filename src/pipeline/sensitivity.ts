@@ -2,11 +2,10 @@ import { layerBias, layerCodes, layerWeights } from '../core/layer-weights';
 import type { LayerInfo } from '../core/layers';
 import { MetricsAccumulator } from '../core/model-metrics';
 import type { GraphView } from '../core/onnx/graph';
-import { outputError } from '../core/quant/metrics';
-import { dequantize } from '../core/quant/grid';
 import type { SensitivityCell, SensitivityTable } from '../core/quant/mixed-precision';
 import { planLayers } from '../core/quant/plan';
 import { accumulateLayer, batchStarts, type CalibrationPass } from './calibration';
+import { layerErrors } from './layer-errors';
 import { batchOf, type ImageSet } from './images';
 import { cancellationCheck, makeProgress, type JobConfig, type JobDeps } from './job';
 import { Simulator } from './simulator';
@@ -53,7 +52,7 @@ export async function measureSensitivity(
         onBatch: (done) => progress('sensitivity', plan, done / 2),
       });
       try {
-        const { problem, yy } = await acc.statistics();
+        const errors = layerErrors(acc, layer.m, layer.n);
         const cells: SensitivityCell[] = [];
         for (const [k, b] of bits.entries()) {
           await check();
@@ -66,7 +65,7 @@ export async function measureSensitivity(
           }
           const m = metrics.result();
           if (m.top1Float !== undefined) table.top1Float = m.top1Float;
-          cells.push({ bits: b, relOutputError: outputError(problem, yy, dequantize(solved.weights)).relative, kl: m.kl, agreement: m.agreement, ...(m.top1 !== undefined ? { top1: m.top1 } : {}) });
+          cells.push({ bits: b, relOutputError: (await errors.of(solved)).relative, kl: m.kl, agreement: m.agreement, ...(m.top1 !== undefined ? { top1: m.top1 } : {}) });
           progress('sensitivity', plan, pass.count * (0.5 + (k + 1) / (2 * bits.length)));
         }
         table.layers.push({ name: layer.name, op: layer.op, params: layer.params, method: plan.method, cells });

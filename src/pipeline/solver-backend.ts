@@ -1,6 +1,6 @@
 import { convOutputSize, patchLength, type ConvGeometry } from '../core/conv-geometry';
 import { DEFAULT_MAX_EPOCHS, solveBitSplitReference, type SolverProblem } from '../core/quant/bit-split';
-import type { QuantizedWeights } from '../core/quant/grid';
+import { planesOf, type QuantizedWeights } from '../core/quant/grid';
 import type { Method } from '../core/quant/plan';
 import { initWeightsReference } from '../core/quant/weight-init';
 import { convGramReference, crossGramReference } from '../core/reference/conv-gram';
@@ -18,6 +18,8 @@ export interface SolvedLayer {
   flips: number;
   /** The layer's objective minus ||Y||^2 after each epoch's scale fit, summed over rows (empty unless Bit-Split). */
   objective: number[];
+  /** Per row, <C_m, w> and w^T A w of the result, where the solver summed them (the GPU's closing pass). */
+  rowSums?: { cw: Float64Array; waw: Float64Array };
 }
 
 /** Sums per-row objective histories (row-major M x stride); a row that stopped keeps its last value. */
@@ -38,6 +40,8 @@ export interface LayerAccumulator {
   add(input: Float32Array, batch: number, target: Float32Array): Promise<void>;
   /** A, C and diag(Y^T Y), on the host (for the metrics). */
   statistics(): Promise<{ problem: SolverProblem; yy: Float64Array }>;
+  /** diag(Y^T Y) alone: M values, where statistics() moves N x N per group. */
+  energy(): Promise<Float64Array>;
   solve(weights: Float32Array, bits: number, method: Method, maxEpochs?: number): Promise<SolvedLayer>;
   destroy(): void;
 }
@@ -97,11 +101,15 @@ export function gpuBackend(ctx: GpuContext): SolverBackend {
           const { c, yy } = await stats.readCross();
           return { problem: { a, c, m: rows, n, groups: geometry.groups }, yy };
         }),
+        energy: () => onDevice(ctx, async () => (await stats.readCross()).yy),
         solve: (weights, bits, method, maxEpochs = DEFAULT_MAX_EPOCHS) => onDevice(ctx, async () => {
           const r = await solveLayerOnGpu(ctx, { weights, m: rows, n, groups: geometry.groups, a: stats.gram.total, c: stats.cross!.total },
             { bits, method, maxEpochs }, pipelines);
           const objective = method === 'bitsplit' ? objectivePerEpoch(r.history, r.epochs, maxEpochs) : [];
-          return { weights: r, epochs: Math.max(0, ...r.epochs), flips: r.flips.reduce((a, b) => a + b, 0), objective };
+          // w = alpha S, with S in the planes' fixed-point units: <C, w> = alpha num, w^T A w = alpha^2 den.
+          const alpha = Float64Array.from(r.steps, (step) => step * 2 ** (planesOf(bits) - 1));
+          const rowSums = { cw: alpha.map((a, row) => a * r.num[row]), waw: alpha.map((a, row) => a * a * r.den[row]) };
+          return { weights: r, epochs: Math.max(0, ...r.epochs), flips: r.flips.reduce((a, b) => a + b, 0), objective, rowSums };
         }),
         destroy: () => stats.destroy(),
       };
@@ -131,6 +139,7 @@ export const cpuBackend: SolverBackend = {
         images += batch;
       },
       statistics: async () => ({ problem: { a, c, m: rows, n, groups: geometry.groups }, yy }),
+      energy: async () => yy,
       async solve(weights, bits, method, maxEpochs = DEFAULT_MAX_EPOCHS) {
         const init = initWeightsReference(weights, rows, n, bits, method === 'rtn' ? 0 : undefined);
         if (method !== 'bitsplit') return { weights: init, epochs: 0, flips: 0, objective: [] };

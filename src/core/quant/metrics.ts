@@ -17,24 +17,31 @@ export interface LayerError {
 export function outputError(p: SolverProblem, yy: ArrayLike<number>, weights: ArrayLike<number>): LayerError {
   const { m, n } = p;
   const rowsPerGroup = m / p.groups;
-  const perRow = new Float64Array(m);
-  let total = 0;
-  let energy = 0;
+  const cw = new Float64Array(m);
+  const waw = new Float64Array(m);
   for (let row = 0; row < m; row++) {
     const a = p.a[Math.floor(row / rowsPerGroup)];
     const o = row * n;
-    let cw = 0;
-    let waw = 0;
     for (let r = 0; r < n; r++) {
       const wr = weights[o + r];
-      cw += p.c[o + r] * wr;
+      cw[row] += p.c[o + r] * wr;
       if (wr === 0) continue;
       let acc = 0;
       for (let k = 0; k < n; k++) acc += a[r * n + k] * weights[o + k];
-      waw += wr * acc;
+      waw[row] += wr * acc;
     }
+  }
+  return errorFromRowSums(yy, cw, waw);
+}
+
+/** The same from each row's <C_m, w> and w^T A w, wherever they were summed (the GPU solver reports them). */
+export function errorFromRowSums(yy: ArrayLike<number>, cw: ArrayLike<number>, waw: ArrayLike<number>): LayerError {
+  const perRow = new Float64Array(yy.length);
+  let total = 0;
+  let energy = 0;
+  for (let row = 0; row < yy.length; row++) {
     // Rounding can leave a tiny negative remainder for an exact fit.
-    perRow[row] = Math.max(0, yy[row] - 2 * cw + waw);
+    perRow[row] = Math.max(0, yy[row] - 2 * cw[row] + waw[row]);
     total += perRow[row];
     energy += yy[row];
   }

@@ -1,0 +1,30 @@
+import { dequantize } from '../core/quant/grid';
+import { errorFromRowSums, outputError, type LayerError } from '../core/quant/metrics';
+import type { LayerAccumulator, SolvedLayer } from './solver-backend';
+
+/**
+ * Above this many multiply-adds (M x N^2 per error) the host does not recompute a layer's output errors
+ * from A: the solver's own row sums are used, and the float weights' error is not computed (NaN).
+ * A ResNet-50 layer of 512 x 4608 would cost 11 G multiply-adds per error, more than its GPU solve.
+ */
+export const HOST_METRIC_MACS = 1e9;
+
+/** The layer-level errors of a job's records, reading A back to the host only where that is cheap. */
+export function layerErrors(acc: LayerAccumulator, m: number, n: number, hostBudget = HOST_METRIC_MACS) {
+  let host: ReturnType<LayerAccumulator['statistics']> | null = null;
+  const statistics = () => (host ??= acc.statistics());
+  const large = m * n * n > hostBudget;
+  return {
+    energy: () => acc.energy(),
+    async of(solved: SolvedLayer): Promise<LayerError> {
+      if (large && solved.rowSums) return errorFromRowSums(await acc.energy(), solved.rowSums.cw, solved.rowSums.waw);
+      const { problem, yy } = await statistics();
+      return outputError(problem, yy, dequantize(solved.weights));
+    },
+    async float(matrix: Float32Array): Promise<number> {
+      if (large) return Number.NaN;
+      const { problem, yy } = await statistics();
+      return outputError(problem, yy, matrix).relative;
+    },
+  };
+}
