@@ -36,6 +36,8 @@ export interface AccumulateOptions {
   /** Applied to a quantized input before it is accumulated (the layer's own input quantizer). */
   quantizeInput?: (x: Float32Array, dims: readonly number[]) => Float32Array;
   bias: Float32Array | null;
+  /** The layer's (unquantized) input per batch, when an earlier pass over the same model kept it. */
+  cachedInputs?: { data: Float32Array; dims: number[] }[];
   positionsPerImage?: number;
   seed: number;
   onBatch?: (done: number) => void;
@@ -46,13 +48,14 @@ export async function accumulateLayer(pass: CalibrationPass, layer: LayerInfo, b
   const { sim, images } = pass;
   let accumulator: LayerAccumulator | null = null;
   try {
-    for (const start of batchStarts(pass)) {
+    for (const [index, start] of batchStarts(pass).entries()) {
       await pass.check();
       const b = batchOf(images, start, Math.min(pass.batchSize, pass.count - start));
       const feed = { data: b.data, dims: [b.batch, ...images.dims] };
       // On float inputs one run gives input and target.
       const floatOut = await timed(pass.seconds, 'forward', () => sim.run(feed, 'float', o.mode === 'float' ? [layer.input, layer.output] : [layer.output]));
-      const x = o.mode === 'float' ? floatOut[layer.input] : (await timed(pass.seconds, 'forward', () => sim.run(feed, 'quantized', [layer.input])))[layer.input];
+      const x = o.mode === 'float' ? floatOut[layer.input]
+        : (o.cachedInputs?.[index] ?? (await timed(pass.seconds, 'forward', () => sim.run(feed, 'quantized', [layer.input])))[layer.input]);
       const geometry = layerGeometry(layer, x.dims);
       const { batch: _batch, ...perImage } = geometry;
       accumulator ??= backend.begin(perImage, layer.m, { positionsPerImage: o.positionsPerImage, seed: o.seed });

@@ -49,6 +49,14 @@ describe('the quantization job on the demo (CPU backend)', () => {
     for (const [i, w] of a.weights) expect(Array.from(b.weights.get(i)!)).toEqual(Array.from(w));
   });
 
+  it('takes each layer\'s inputs from its quantizer fit instead of running the model again, with the same weights', async () => {
+    const config = { ...DEFAULT_JOB, wbits: 3, abits: 4, calibImages: 16, positionsPerImage: 50, seed: 2 } as JobConfig;
+    const cached = await runJob(loaded.graph, loaded.summary.layers, images, null, config, { backend: cpuBackend });
+    const rerun = await runJob(loaded.graph, loaded.summary.layers, images, null, config, { backend: cpuBackend, inputCacheBytes: 0 });
+    for (const [i, w] of cached.weights) expect(Array.from(rerun.weights.get(i)!)).toEqual(Array.from(w));
+    expect(cached.seconds.forward).toBeLessThan(rerun.seconds.forward);
+  });
+
   it('cancels between steps with a typed error', async () => {
     const controller = new AbortController();
     controller.abort();

@@ -94,9 +94,13 @@ export interface JobDeps {
    * models whose output is not class scores, e.g. a text recogniser read as a digit classifier.
    */
   scores?: (output: Float32Array, batch: number) => Float32Array;
+  /** Bytes of a layer's inputs kept from its quantizer fit for its sums (default INPUT_CACHE_BYTES; 0 runs the model again). */
+  inputCacheBytes?: number;
 }
 
 const SAMPLES_PER_TENSOR = 1 << 18;
+/** A layer's inputs over the calibration images are kept between its quantizer fit and its sums up to this size. */
+const INPUT_CACHE_BYTES = 256 * 2 ** 20;
 
 /**
  * The quantization job (bit-split.md, section 7): layer by layer in topological order, fit the input's
@@ -127,6 +131,7 @@ export async function runJob(graph: GraphView, layers: LayerInfo[], calib: Image
   const sim = await Simulator.create(graph, layers, sites, floatWeights);
   const calibCount = Math.min(config.calibImages, calib.count);
   if (calibCount === 0) throw new StudioError('InvalidArgumentError', 'No calibration images: add at least one image.');
+  const cacheBytes = deps.inputCacheBytes ?? INPUT_CACHE_BYTES;
   const pass: CalibrationPass = { sim, images: calib, count: calibCount, batchSize: config.batchSize, check, seconds };
   const batches = batchStarts(pass);
   const progress = makeProgress(deps, plans.length, calibCount);
@@ -155,7 +160,7 @@ export async function runJob(graph: GraphView, layers: LayerInfo[], calib: Image
         continue;
       }
       const layer = plan.layer;
-      if (config.ecaq && plan.input) await timed(seconds, 'fitActivations', () => fitQuantizer(plan, 'quantized'));
+      const cachedInputs = config.ecaq && plan.input ? await timed(seconds, 'fitActivations', () => fitQuantizer(plan, 'quantized')) : undefined;
       const q = config.ecaq && plan.input ? sim.quantizers.get(plan.input.tensor)! : null;
       // Folded per-channel scales: the layer reads the codes x / s, and its weights are W diag(s).
       const folded = q && plan.input?.channels ? q.scale : null;
@@ -165,7 +170,7 @@ export async function runJob(graph: GraphView, layers: LayerInfo[], calib: Image
         accumulator = await accumulateLayer(pass, layer, deps.backend, {
           mode: config.ecaq ? 'quantized' : 'float',
           quantizeInput: q ? (x, dims) => fakeQuantize(x, q, { dims, axis: plan.input?.channels?.axis, codes: Boolean(folded) }) : undefined,
-          bias: layerBias(graph, layer),
+          bias: layerBias(graph, layer), cachedInputs,
           positionsPerImage: config.positionsPerImage, seed: config.seed + layer.index, onBatch: (done) => progress('calibrate', plan, done),
         });
         const acc = accumulator;
@@ -247,10 +252,14 @@ export async function runJob(graph: GraphView, layers: LayerInfo[], calib: Image
     const count = q.channels?.count ?? 1;
     const samples: number[][] = Array.from({ length: count }, () => []);
     const random = seededRandom(config.seed ^ (plan.layer.index * 7919));
+    const kept: { data: Float32Array; dims: number[] }[] = [];
+    let keptBytes = 0;
     for (const start of batches) {
       await check();
       const b = batchOf(calib, start, Math.min(config.batchSize, calibCount - start));
       const x = (await sim.run({ data: b.data, dims: [b.batch, ...calib.dims] }, mode, [q.tensor]))[q.tensor];
+      keptBytes += x.data.byteLength;
+      if (keptBytes <= cacheBytes) kept.push(x);
       const channelOf = channelIndex(count, x.dims, q.channels?.axis);
       const keep = Math.min(1, SAMPLES_PER_TENSOR / (x.data.length * batches.length));
       for (let i = 0; i < x.data.length; i++) if (keep >= 1 || random() < keep) samples[channelOf(i)].push(x.data[i]);
@@ -259,6 +268,8 @@ export async function runJob(graph: GraphView, layers: LayerInfo[], calib: Image
     const levels = activationLevels(q.bits, q.signed);
     const scale = Float32Array.from(samples, (values) => fitActivationScaleReference(values, q.bits, q.signed).scale || 1);
     sim.quantizers.set(q.tensor, { scale, qmin: q.signed ? -levels : 0, qmax: levels, on: true });
+    // The layer's input does not depend on its own quantizer: calibration can take these instead of running the model again.
+    return keptBytes <= cacheBytes ? kept : undefined;
   }
 }
 
