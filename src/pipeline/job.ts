@@ -50,8 +50,10 @@ export interface LayerRecord {
   wbits: number;
   method: string;
   skipped: boolean;
-  /** Relative output error on the layer's calibration input: float weights, the result, round to nearest. */
-  /** NaN where the layer is too large to recompute it on the host (layer-errors.ts). */
+  /**
+   * Relative output error on the layer's calibration input: float weights, the result, round to nearest.
+   * The float weights' is NaN where the layer is too large to recompute it on the host (layer-errors.ts).
+   */
   relOutputErrorFloat: number;
   relOutputError: number;
   relOutputErrorRtn: number;
@@ -164,7 +166,8 @@ export async function runJob(graph: GraphView, layers: LayerInfo[], calib: Image
       const q = config.ecaq && plan.input ? sim.quantizers.get(plan.input.tensor)! : null;
       // Folded per-channel scales: the layer reads the codes x / s, and its weights are W diag(s).
       const folded = q && plan.input?.channels ? q.scale : null;
-      const matrix = folded ? foldChannelScales(layer, layerWeights(graph, layer).matrix, folded) : layerWeights(graph, layer).matrix;
+      const original = layerWeights(graph, layer).matrix;
+      const matrix = folded ? foldChannelScales(layer, original, folded) : original;
       let accumulator: LayerAccumulator | null = null;
       try {
         accumulator = await accumulateLayer(pass, layer, deps.backend, {

@@ -11,13 +11,16 @@ export const HOST_METRIC_MACS = 1e9;
 
 /** The layer-level errors of a job's records, reading A back to the host only where that is cheap. */
 export function layerErrors(acc: LayerAccumulator, m: number, n: number, hostBudget = HOST_METRIC_MACS) {
+  // Each is read back from the GPU at most once per layer.
   let host: ReturnType<LayerAccumulator['statistics']> | null = null;
+  let yy: ReturnType<LayerAccumulator['energy']> | null = null;
   const statistics = () => (host ??= acc.statistics());
+  const energy = () => (yy ??= acc.energy());
   const large = m * n * n > hostBudget;
   return {
-    energy: () => acc.energy(),
+    energy,
     async of(solved: SolvedLayer): Promise<LayerError> {
-      if (large && solved.rowSums) return errorFromRowSums(await acc.energy(), solved.rowSums.cw, solved.rowSums.waw);
+      if (large && solved.rowSums) return errorFromRowSums(await energy(), solved.rowSums.cw, solved.rowSums.waw);
       const { problem, yy } = await statistics();
       return outputError(problem, yy, dequantize(solved.weights));
     },

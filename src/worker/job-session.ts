@@ -221,7 +221,7 @@ export class JobSession {
    */
   async sensitivity(graph: GraphView, model: ModelSummary, settings: RunSettings, gpu: GpuContext | null, onProgress: (p: JobProgress) => void): Promise<SensitivityTable> {
     const { calib, scored } = this.split(model, settings);
-    const backend = gpu && !gpu.adapterSummary.isFallback ? gpuBackend(gpu) : cpuBackend;
+    const backend = backendFor(gpu);
     const table = await this.guarded((signal) =>
       measureSensitivity(graph, model.layers, calib, firstImages(scored, SENSITIVITY_IMAGES), this.jobConfig(settings), { backend, onProgress, signal }));
     this.lastSensitivity = { graph, table };
@@ -230,12 +230,17 @@ export class JobSession {
 
   async run(graph: GraphView, model: ModelSummary, settings: RunSettings, gpu: GpuContext | null, onProgress: (p: JobProgress) => void): Promise<RunSummary> {
     const { calib, scored, scoredIds, scoredOnCalibration } = this.split(model, settings);
-    const backend = gpu && !gpu.adapterSummary.isFallback ? gpuBackend(gpu) : cpuBackend;
+    const backend = backendFor(gpu);
     const result = await this.guarded((signal) =>
       runJob(graph, model.layers, calib, scored, this.jobConfig(settings), { backend, onProgress, signal, previous: this.last?.graph === graph ? this.last.result : undefined }));
     this.last = { graph, model, result, settings, calib, scored, scoredImages: scoredIds.map((i) => this.images[i].path) };
     return { settings, backend: result.backend, layers: result.layers, metrics: result.metrics, seconds: result.seconds, scoredOnCalibration };
   }
+}
+
+/** The GPU solver on a real adapter; on a software one (SwiftShader) the CPU path is faster. */
+function backendFor(gpu: GpuContext | null) {
+  return gpu && !gpu.adapterSummary.isFallback ? gpuBackend(gpu) : cpuBackend;
 }
 
 function shuffled(count: number, seed: number): number[] {
