@@ -3,7 +3,8 @@ import { DEFAULT_MAX_EPOCHS, solveBitSplitReference, type SolverProblem } from '
 import { planesOf, type QuantizedWeights } from '../core/quant/grid';
 import type { Method } from '../core/quant/plan';
 import { initWeightsReference } from '../core/quant/weight-init';
-import { convGramReference, crossGramReference } from '../core/reference/conv-gram';
+import { gatherPatches, gatherTargets } from '../core/im2col';
+import { gramProducts } from '../runtime/gram';
 import { batchPositions } from '../core/sampling';
 import { solveLayerOnGpu } from '../gpu/bit-split-solver';
 import type { GpuContext } from '../gpu/device';
@@ -117,12 +118,18 @@ export function gpuBackend(ctx: GpuContext): SolverBackend {
   };
 }
 
-/** The CPU path: the float64 references, with the same sampling and the same codes as the GPU. */
-export const cpuBackend: SolverBackend = {
+/**
+ * The CPU path: the same sampling and the same float64 solver as the reference. A and C are summed by
+ * onnxruntime's MatMul in float32 over at most `chunkFloats` of im2col rows at a time (16 MiB by
+ * default), and the chunks in float64 (the GPU also multiplies in float32).
+ */
+export const cpuBackendWith = ({ chunkFloats = 1 << 22 }: { chunkFloats?: number } = {}): SolverBackend => ({
   name: 'cpu',
   begin(geometry, rows, sampling) {
     const n = patchLength({ ...geometry, batch: 1 });
-    const a = Array.from({ length: geometry.groups }, () => new Float64Array(n * n));
+    const { groups } = geometry;
+    const mg = rows / groups;
+    const a = Array.from({ length: groups }, () => new Float64Array(n * n));
     const c = new Float64Array(rows * n);
     const yy = new Float64Array(rows);
     let images = 0;
@@ -130,12 +137,19 @@ export const cpuBackend: SolverBackend = {
       async add(input, batch, target) {
         const g: ConvGeometry = { ...geometry, batch };
         const { outH, outW } = convOutputSize(g);
-        const only = sampling.positionsPerImage !== undefined && sampling.positionsPerImage < outH * outW
-          ? batchPositions(outH * outW, batch, sampling.positionsPerImage, sampling.seed, images) : undefined;
-        convGramReference(input, g, only).forEach((part, i) => part.forEach((v, k) => (a[i][k] += v)));
-        const cross = crossGramReference(input, target, rows, g, only);
-        cross.c.forEach((v, k) => (c[k] += v));
-        cross.yy.forEach((v, k) => (yy[k] += v));
+        const plane = outH * outW;
+        const positions = batchPositions(plane, batch, sampling.positionsPerImage, sampling.seed, images);
+        const chunk = Math.max(1, Math.floor(chunkFloats / (groups * Math.max(n, mg))));
+        for (let first = 0; first < positions.length; first += chunk) {
+          const part = positions.subarray(first, first + chunk);
+          const x = gatherPatches(input, g, part);
+          const y = gatherTargets(target, rows, plane, groups, part, yy);
+          const sums = await gramProducts(x, y, { groups, rows: part.length, n, mg });
+          a.forEach((ag, group) => {
+            for (let k = 0; k < n * n; k++) ag[k] += sums.a[group * n * n + k];
+          });
+          for (let k = 0; k < rows * n; k++) c[k] += sums.c[k];
+        }
         images += batch;
       },
       statistics: async () => ({ problem: { a, c, m: rows, n, groups: geometry.groups }, yy }),
@@ -149,4 +163,6 @@ export const cpuBackend: SolverBackend = {
       destroy: () => undefined,
     };
   },
-};
+});
+
+export const cpuBackend = cpuBackendWith();
