@@ -1,14 +1,20 @@
 import type { LayerInfo } from '../core/layers';
 import type { GraphView } from '../core/onnx/graph';
-import { encodeModel } from '../core/onnx/model-io';
+import { encodeModel, type ModelProto } from '../core/onnx/model-io';
+import { pruneToOutputs } from '../core/onnx/prune';
 import { biasInputName, buildSimulationModel, weightInputName, type QuantizerSite, type QuantizerValue } from '../core/onnx/sim-graph';
 import { storedBias } from '../core/layer-weights';
 import type { QuantizedBias } from '../core/quant/bias';
 import { ModelRunner, type Feeds, type Outputs } from '../runtime/ort';
 
+/** Sessions kept at once: the job alternates between two output sets per layer. */
+const SESSIONS_KEPT = 4;
+
 /**
- * One onnxruntime session over the simulation graph; weights and quantizers are inputs. The job moves
- * layers from float to quantized by changing what it feeds, never by rebuilding the session.
+ * onnxruntime sessions over the simulation graph; weights and quantizers are inputs. The job moves
+ * layers from float to quantized by changing what it feeds, never by rebuilding a session. A session
+ * holds only what the outputs it was made for depend on (onnxruntime runs every node of a session), so
+ * fetching an early layer's input costs the layers before it, not the whole model.
  */
 export class Simulator {
   readonly quantizers = new Map<string, QuantizerValue & { on: boolean }>();
@@ -16,8 +22,10 @@ export class Simulator {
   /** Int32-rounded biases (as their float values) of layers whose input and weight are quantized. */
   readonly biases = new Map<number, QuantizedBias>();
 
+  private readonly sessions = new Map<string, Promise<ModelRunner>>();
+
   private constructor(
-    private readonly runner: ModelRunner,
+    private readonly model: ModelProto,
     private readonly inputName: string,
     private readonly layers: LayerInfo[],
     private readonly floatWeights: Map<number, Float32Array>,
@@ -28,16 +36,17 @@ export class Simulator {
   static async create(graph: GraphView, layers: LayerInfo[], sites: QuantizerSite[], floatWeights: Map<number, Float32Array>): Promise<Simulator> {
     const probes = [...new Set(layers.flatMap((l) => [l.input, l.output]))];
     const model = buildSimulationModel(graph, layers, sites, { live: true, probes });
-    const runner = await ModelRunner.create(encodeModel(model));
+    // Fails here, not at the first run, when onnxruntime cannot load the graph.
+    await (await ModelRunner.create(encodeModel(model))).release();
     const floatBiases = new Map(layers.flatMap((l) => {
       const b = storedBias(graph, l);
       return b ? [[l.index, b] as const] : [];
     }));
-    return new Simulator(runner, graph.inputs[0].name, layers, floatWeights, floatBiases, sites);
+    return new Simulator(model, graph.inputs[0].name, layers, floatWeights, floatBiases, sites);
   }
 
   /** Runs a batch: 'float' is the original model; 'quantized' uses the weights and quantizers set so far. */
-  run(input: { data: Float32Array; dims: number[] }, mode: 'float' | 'quantized', outputs: string[]): Promise<Outputs> {
+  async run(input: { data: Float32Array; dims: number[] }, mode: 'float' | 'quantized', outputs: string[]): Promise<Outputs> {
     const feeds: Feeds = { [this.inputName]: input };
     for (const layer of this.layers) {
       const w = (mode === 'quantized' && this.weights.get(layer.index)) || this.floatWeights.get(layer.index)!;
@@ -55,10 +64,32 @@ export class Simulator {
       feeds[`${prefix}.qmax`] = { dims: [], data: Float32Array.of(on ? q!.qmax : 3e38) };
       feeds[`${prefix}.on`] = { dims: [], data: Float32Array.of(on ? 1 : 0) };
     }
-    return this.runner.run(feeds, outputs);
+    const runner = await this.session(outputs);
+    const needed = new Set(runner.inputNames);
+    return runner.run(Object.fromEntries(Object.entries(feeds).filter(([name]) => needed.has(name))), outputs);
   }
 
-  release(): Promise<void> {
-    return this.runner.release();
+  private session(outputs: string[]): Promise<ModelRunner> {
+    const key = JSON.stringify([...outputs].sort());
+    let runner = this.sessions.get(key);
+    if (runner) {
+      this.sessions.delete(key);
+    } else {
+      runner = ModelRunner.create(encodeModel(pruneToOutputs(this.model, outputs)));
+      runner.catch(() => this.sessions.delete(key));
+    }
+    this.sessions.set(key, runner);
+    for (const [oldest, evicted] of this.sessions) {
+      if (this.sessions.size <= SESSIONS_KEPT) break;
+      this.sessions.delete(oldest);
+      void evicted.then((r) => r.release(), () => undefined);
+    }
+    return runner;
+  }
+
+  async release(): Promise<void> {
+    const runners = [...this.sessions.values()];
+    this.sessions.clear();
+    await Promise.all(runners.map((r) => r.then((s) => s.release(), () => undefined)));
   }
 }
