@@ -65,9 +65,10 @@ async function main() {
     for (const l of sensitivity.layers) console.log([l.name, l.params, ...l.cells.map((c) => c.kl.toExponential(1))].join('\t'));
     const rows: string[][] = [];
     let float = '';
+    const floatScores = new Map<string, Float32Array>();
     const run = async (label: string, config: JobConfig) => {
       const t = performance.now();
-      const r = await runJob(graph, layers, calib, scored, config, { backend: cpuBackend });
+      const r = await runJob(graph, layers, calib, scored, config, { backend: cpuBackend, floatScores });
       const bits = averageBits(r.layers, (n) => r.layers.find((l) => l.name === n)!.wbits);
       float = r.metrics!.top1Float!.toFixed(2);
       rows.push([label, bits.toFixed(3), r.metrics!.top1!.toFixed(2), r.metrics!.kl.toExponential(2), r.metrics!.agreement.toFixed(2), r.layers.map((l) => l.wbits).join(' ')]);

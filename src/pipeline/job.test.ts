@@ -57,6 +57,21 @@ describe('the quantization job on the demo (CPU backend)', () => {
     expect(cached.seconds.forward).toBeLessThan(rerun.seconds.forward);
   });
 
+  it('scores the float model once per scored set when given a map to keep its scores in', async () => {
+    const config = { ...DEFAULT_JOB, wbits: 4, abits: 8, calibImages: 16, positionsPerImage: 50 } as JobConfig;
+    const floatScores = new Map<string, Float32Array>();
+    const plain = await runJob(loaded.graph, loaded.summary.layers, images, images, config, { backend: cpuBackend });
+    const first = await runJob(loaded.graph, loaded.summary.layers, images, images, config, { backend: cpuBackend, floatScores });
+    expect(floatScores.size).toBe(Math.ceil(images.count / config.batchSize));
+    const second = await runJob(loaded.graph, loaded.summary.layers, images, images, config, { backend: cpuBackend, floatScores });
+    expect(second.metrics).toEqual(plain.metrics);
+    expect(first.metrics).toEqual(plain.metrics);
+    // The kept scores are what the second run reads: zeroed, every image's float top-1 becomes class 0.
+    for (const f of floatScores.values()) f.fill(0);
+    const third = await runJob(loaded.graph, loaded.summary.layers, images, images, config, { backend: cpuBackend, floatScores });
+    expect(third.metrics!.top1Float).toBeLessThan(20);
+  });
+
   it('cancels between steps with a typed error', async () => {
     const controller = new AbortController();
     controller.abort();

@@ -98,6 +98,11 @@ export interface JobDeps {
   scores?: (output: Float32Array, batch: number) => Float32Array;
   /** Bytes of a layer's inputs kept from its quantizer fit for its sums (default INPUT_CACHE_BYTES; 0 runs the model again). */
   inputCacheBytes?: number;
+  /**
+   * The float model's scores on the scored images, by batch: the first run that scores them fills it,
+   * later runs read it instead of running the float model again. One map per model and scored set.
+   */
+  floatScores?: Map<string, Float32Array>;
 }
 
 const SAMPLES_PER_TENSOR = 1 << 18;
@@ -222,7 +227,7 @@ export async function runJob(graph: GraphView, layers: LayerInfo[], calib: Image
     let metrics: ModelMetrics | null = null;
     if (evalSet && evalSet.count > 0) {
       const t = performance.now();
-      metrics = await evaluate(sim, evalSet, graph.outputs[0].name, config.batchSize, (done) => progress('evaluate', null, done, evalSet.count), check, deps.scores);
+      metrics = await evaluate(sim, evalSet, graph.outputs[0].name, config.batchSize, (done) => progress('evaluate', null, done, evalSet.count), check, deps);
       seconds.evaluate = (performance.now() - t) / 1000;
     }
     seconds.total = (performance.now() - started) / 1000;
@@ -326,14 +331,16 @@ function skippedRecord(plan: LayerPlan): LayerRecord {
 
 async function evaluate(
   sim: Simulator, set: ImageSet, output: string, batchSize: number, onBatch: (done: number) => void, check: () => Promise<void>,
-  scores: JobDeps['scores'] = (x) => x,
+  { scores = (x) => x, floatScores }: Pick<JobDeps, 'scores' | 'floatScores'>,
 ): Promise<ModelMetrics> {
   const metrics = new MetricsAccumulator();
   for (let start = 0; start < set.count; start += batchSize) {
     await check();
     const b = batchOf(set, start, batchSize);
     const input = { data: b.data, dims: [b.batch, ...set.dims] };
-    const f = scores((await sim.run(input, 'float', [output]))[output].data, b.batch);
+    const key = `${start}+${b.batch}`;
+    const f = floatScores?.get(key) ?? scores((await sim.run(input, 'float', [output]))[output].data, b.batch);
+    floatScores?.set(key, f);
     const q = scores((await sim.run(input, 'quantized', [output]))[output].data, b.batch);
     metrics.add(f, q, f.length / b.batch, b.labels);
     onBatch(start + b.batch);

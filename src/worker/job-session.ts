@@ -67,6 +67,8 @@ export class JobSession {
   private ignored: string[] = [];
   private lastSensitivity: { graph: GraphView; table: SensitivityTable } | null = null;
   private last: { graph: GraphView; model: ModelSummary; result: JobResult; settings: RunSettings; calib: ImageSet; scored: ImageSet; scoredImages: string[] } | null = null;
+  /** The float model's scores on the scored images, while the model, the images and their split stay the same. */
+  private floatScores: { graph: GraphView; images: JobSession['images']; split: string; byBatch: Map<string, Float32Array> } | null = null;
 
   async setImages(files: { path: string; blob: Blob }[], source: string): Promise<ImagesSummary> {
     const classFile = files.find((f) => /(^|\/)classes\.txt$/.test(f.path));
@@ -173,6 +175,7 @@ export class JobSession {
   forget(): void {
     this.last = null;
     this.lastSensitivity = null;
+    this.floatScores = null;
   }
 
   cancel(): void {
@@ -197,6 +200,14 @@ export class JobSession {
     const pick = (ids: number[]): ImageSet => ({ count: ids.length, dims, image: (i) => tensors[ids[i]], label: (i) => labels[ids[i]] });
     const scoredIds = calibCount < tensors.length ? order.slice(calibCount) : order;
     return { calib: pick(order.slice(0, calibCount)), scored: pick(scoredIds), scoredIds, scoredOnCalibration: calibCount >= tensors.length };
+  }
+
+  private floatScoresFor(graph: GraphView, model: ModelSummary, settings: RunSettings): Map<string, Float32Array> {
+    const split = JSON.stringify([this.preprocessing(model, settings), settings.seed, settings.calibImages]);
+    const c = this.floatScores;
+    if (c?.graph === graph && c.images === this.images && c.split === split) return c.byBatch;
+    this.floatScores = { graph, images: this.images, split, byBatch: new Map() };
+    return this.floatScores.byBatch;
   }
 
   private async guarded<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
@@ -232,7 +243,9 @@ export class JobSession {
     const { calib, scored, scoredIds, scoredOnCalibration } = this.split(model, settings);
     const backend = backendFor(gpu);
     const result = await this.guarded((signal) =>
-      runJob(graph, model.layers, calib, scored, this.jobConfig(settings), { backend, onProgress, signal, previous: this.last?.graph === graph ? this.last.result : undefined }));
+      runJob(graph, model.layers, calib, scored, this.jobConfig(settings), {
+        backend, onProgress, signal, previous: this.last?.graph === graph ? this.last.result : undefined, floatScores: this.floatScoresFor(graph, model, settings),
+      }));
     this.last = { graph, model, result, settings, calib, scored, scoredImages: scoredIds.map((i) => this.images[i].path) };
     return { settings, backend: result.backend, layers: result.layers, metrics: result.metrics, seconds: result.seconds, scoredOnCalibration };
   }
