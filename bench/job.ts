@@ -68,10 +68,10 @@ async function main() {
     ecaq: !process.argv.includes('--no-ecaq'), calibImages: count, positionsPerImage: Number(option('positions', '64')), maxEpochs: Number(option('epochs', '100')),
     batchSize: Math.min(32, count),
   }, { backend, onProgress: () => memory.sample() });
-  const { peakHeapMiB, peakRssMiB } = memory.stop();
+  const { peakHeapMiB, peakArrayBuffersMiB, peakRssMiB } = memory.stop();
   console.log('seconds by stage:');
   for (const [stage, s] of Object.entries(result.seconds)) console.log(`  ${stage}\t${s.toFixed(2)}`);
-  console.log(`peak JS heap ${peakHeapMiB} MiB, resident ${peakRssMiB} MiB, GPU buffers ${Number.isNaN(gpuPeak()) ? '-' : `${(gpuPeak() / 2 ** 20).toFixed(1)} MiB`}`);
+  console.log(`peak JS heap ${peakHeapMiB} MiB, array buffers ${peakArrayBuffersMiB} MiB, resident ${peakRssMiB} MiB, GPU buffers ${Number.isNaN(gpuPeak()) ? '-' : `${(gpuPeak() / 2 ** 20).toFixed(1)} MiB`}`);
   console.log(`largest layer: ${summary.layers.reduce((a, l) => (l.n * l.n > a.n * a.n ? l : a)).name} (N = ${Math.max(...summary.layers.map((l) => l.n))})`);
 }
 

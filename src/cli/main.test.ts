@@ -42,6 +42,7 @@ describe('bitsplit quantize', () => {
     for (const stage of ['forward', 'accumulate', 'solve', 'fitActivations']) expect(report.seconds[stage]).toBeGreaterThan(0);
     expect(report.seconds.forward + report.seconds.accumulate + report.seconds.solve).toBeLessThan(report.seconds.calibrateAndSolve);
     expect(report.memory.peakHeapMiB).toBeGreaterThan(1);
+    expect(report.memory.peakArrayBuffersMiB).toBeGreaterThan(0);
     expect(report.memory.peakRssMiB).toBeGreaterThan(report.memory.peakHeapMiB);
 
     const bytes = new Uint8Array(readFileSync(join(dir, 'q.onnx')));

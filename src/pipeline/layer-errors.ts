@@ -4,8 +4,9 @@ import type { LayerAccumulator, SolvedLayer } from './solver-backend';
 
 /**
  * Above this many multiply-adds (M x N^2 per error) the host does not recompute a layer's output errors
- * from A: the solver's own row sums are used, and the float weights' error is not computed (NaN).
- * A ResNet-50 layer of 512 x 4608 would cost 11 G multiply-adds per error, more than its GPU solve.
+ * from A in JavaScript: the solver's own row sums are used (GPU), or the backend's (CPU, onnxruntime);
+ * without either, the float weights' error is not computed (NaN). A ResNet-50 layer of 512 x 4608
+ * costs 11 G multiply-adds per error, more than its GPU solve.
  */
 export const HOST_METRIC_MACS = 1e9;
 
@@ -20,12 +21,16 @@ export function layerErrors(acc: LayerAccumulator, m: number, n: number, hostBud
   return {
     energy,
     async of(solved: SolvedLayer): Promise<LayerError> {
-      if (large && solved.rowSums) return errorFromRowSums(await energy(), solved.rowSums.cw, solved.rowSums.waw);
+      const sums = large ? (solved.rowSums ?? (await acc.rowSums?.(dequantize(solved.weights)))) : undefined;
+      if (sums) return errorFromRowSums(await energy(), sums.cw, sums.waw);
       const { problem, yy } = await statistics();
       return outputError(problem, yy, dequantize(solved.weights));
     },
     async float(matrix: Float32Array): Promise<number> {
-      if (large) return Number.NaN;
+      if (large) {
+        const sums = await acc.rowSums?.(matrix);
+        return sums ? errorFromRowSums(await energy(), sums.cw, sums.waw).relative : Number.NaN;
+      }
       const { problem, yy } = await statistics();
       return outputError(problem, yy, matrix).relative;
     },

@@ -4,7 +4,7 @@ import { planesOf, type QuantizedWeights } from '../core/quant/grid';
 import type { Method } from '../core/quant/plan';
 import { initWeightsReference } from '../core/quant/weight-init';
 import { gatherPatches, gatherTargets } from '../core/im2col';
-import { gramProducts } from '../runtime/gram';
+import { gramProducts, quadraticRowSums } from '../runtime/gram';
 import { batchPositions } from '../core/sampling';
 import { solveLayerOnGpu } from '../gpu/bit-split-solver';
 import type { GpuContext } from '../gpu/device';
@@ -44,6 +44,8 @@ export interface LayerAccumulator {
   /** diag(Y^T Y) alone: M values, where statistics() moves N x N per group. */
   energy(): Promise<Float64Array>;
   solve(weights: Float32Array, bits: number, method: Method, maxEpochs?: number): Promise<SolvedLayer>;
+  /** Per row, <C_m, w> and w^T A w of any weights, where the backend sums them faster than the host's loop. */
+  rowSums?(weights: ArrayLike<number>): Promise<{ cw: Float64Array; waw: Float64Array }>;
   destroy(): void;
 }
 
@@ -154,6 +156,7 @@ export const cpuBackendWith = ({ chunkFloats = 1 << 22 }: { chunkFloats?: number
       },
       statistics: async () => ({ problem: { a, c, m: rows, n, groups: geometry.groups }, yy }),
       energy: async () => yy,
+      rowSums: (weights) => quadraticRowSums(weights, a, c, { m: rows, n }),
       async solve(weights, bits, method, maxEpochs = DEFAULT_MAX_EPOCHS) {
         const init = initWeightsReference(weights, rows, n, bits, method === 'rtn' ? 0 : undefined);
         if (method !== 'bitsplit') return { weights: init, epochs: 0, flips: 0, objective: [] };
