@@ -2,6 +2,7 @@ import * as Comlink from 'comlink';
 import type { StateCreator } from 'zustand';
 import { DEFAULT_SETTINGS, type LayerSetting } from '../core/config-url';
 import { PRESETS } from '../core/preprocess';
+import { averageBits } from '../core/quant/mixed-precision';
 import type { ExportedModel, ExportFormat, ImagesSummary, JobProgress, PreprocessPreview, RunSettings, RunSummary } from '../worker/studio.worker';
 import { describeError, studioWorker } from './bridge';
 import { sources } from './sources';
@@ -41,8 +42,9 @@ export interface JobSlice {
 
 /** Average bits per quantized weight of a run (layers kept in float left out). */
 export function bitsPerWeight(run: RunSummary): number {
-  const q = run.layers.filter((l) => !l.skipped);
-  return q.reduce((s, l) => s + l.params * l.wbits, 0) / Math.max(1, q.reduce((s, l) => s + l.params, 0));
+  const quantized = run.layers.filter((l) => !l.skipped);
+  const bits = new Map(quantized.map((l) => [l.name, l.wbits]));
+  return averageBits(quantized, (name) => bits.get(name)!);
 }
 
 /** A run with bits chosen per layer (by hand or by the mixed-precision knapsack). */
