@@ -2,7 +2,7 @@
  * Accuracy of the quantized model, method by method and bit-width by bit-width, on real models.
  *
  *   npm run bench:accuracy -- [--models resnet20,resnet32,demo,ppocr] [--cells W8A8,W4A8,W3A8,W4A4,W2A8]
- *                             [--rows rtn,mse,bitsplit,bitsplit+ecaq] (+channels: per-channel activation scales, folded) [--calib 256] [--positions 128]
+ *                             [--rows rtn,mse,bitsplit,bitsplit+ecaq] (+channels: per-channel activation scales, folded) [--calib 256] [--positions 128|all]
  *                             [--eval 9000] [--backend cpu|gpu]
  *
  * CIFAR-10 ResNets come from ../shared/data/cifar10 (calibrate on images of records 0..999, score
@@ -28,10 +28,11 @@ async function main() {
   const cells = option('cells', 'W8A8,W4A8,W3A8,W4A4,W2A8').split(',');
   const rows = option('rows', 'rtn,mse,bitsplit,bitsplit+ecaq').split(',');
   const calibCount = Number(option('calib', '256'));
-  const positions = Number(option('positions', '128'));
+  const positionsOption = option('positions', '128');
+  const positions = positionsOption === 'all' ? undefined : Number(positionsOption);
   const evalCount = Number(option('eval', '9000'));
   const backend: SolverBackend = option('backend', 'cpu') === 'gpu' ? gpuBackend(await createNodeGpuContext()) : cpuBackend;
-  console.log(`backend ${backend.name}; calibration ${calibCount} images, ${positions} positions per image; first and last layers 8-bit\n`);
+  console.log(`backend ${backend.name}; calibration ${calibCount} images, ${positions === undefined ? 'every position' : `${positions} positions per image`}; first and last layers 8-bit\n`);
   for (const name of models) {
     const isDemo = name === 'demo';
     const isOcr = name === 'ppocr';
