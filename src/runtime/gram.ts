@@ -1,7 +1,7 @@
-import * as ort from 'onnxruntime-web';
 import { makeModel, makeNode, makeValueInfo } from '../core/onnx/builder';
 import { encodeModel } from '../core/onnx/model-io';
 import { DataType, makeTensor } from '../core/onnx/tensor';
+import { ModelRunner } from './ort';
 
 /**
  * Batched matrix products for the CPU path, run by onnxruntime's MatMul (MLAS, wasm SIMD): 10-25x faster
@@ -37,22 +37,18 @@ const rowSumsModel = () => makeModel({
   name: 'row-sums',
 });
 
-const sessions = new Map<string, Promise<ort.InferenceSession>>();
+const runners = new Map<string, Promise<ModelRunner>>();
 
-function session(name: string, model: () => ReturnType<typeof makeModel>): Promise<ort.InferenceSession> {
-  let s = sessions.get(name);
-  if (!s) {
-    s = ort.InferenceSession.create(encodeModel(model()), { executionProviders: ['wasm'], logSeverityLevel: 3 });
-    s.catch(() => sessions.delete(name));
-    sessions.set(name, s);
-  }
-  return s;
-}
-
+/** One session per product model, made on first use (a failed creation is retried next time). */
 async function run(name: string, model: () => ReturnType<typeof makeModel>, feeds: Record<string, [Float32Array, number[]]>): Promise<Record<string, Float32Array>> {
-  const s = await session(name, model);
-  const out = await s.run(Object.fromEntries(Object.entries(feeds).map(([k, [data, dims]]) => [k, new ort.Tensor('float32', data, dims)])));
-  return Object.fromEntries(Object.entries(out).map(([k, t]) => [k, t.data as Float32Array]));
+  let runner = runners.get(name);
+  if (!runner) {
+    runner = ModelRunner.create(encodeModel(model()));
+    runner.catch(() => runners.delete(name));
+    runners.set(name, runner);
+  }
+  const out = await (await runner).run(Object.fromEntries(Object.entries(feeds).map(([k, [data, dims]]) => [k, { data, dims }])));
+  return Object.fromEntries(Object.entries(out).map(([k, t]) => [k, t.data]));
 }
 
 /** A [groups, N, N] and C [groups, Mg, N] of one chunk of patches. */
