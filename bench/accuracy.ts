@@ -2,7 +2,8 @@
  * Accuracy of the quantized model, method by method and bit-width by bit-width, on real models.
  *
  *   npm run bench:accuracy -- [--models resnet20,resnet32,demo,ppocr] [--cells W8A8,W4A8,W3A8,W4A4,W2A8]
- *                             [--rows rtn,mse,bitsplit,bitsplit+ecaq] (+channels: per-channel activation scales, folded) [--calib 256] [--positions 128|all]
+ *                             [--rows rtn,mse,bitsplit,bitsplit+ecaq] (+channels: per-channel activation scales, folded;
+ *                             +nobias: error compensation without bias correction) [--calib 256] [--positions 128|all]
  *                             [--eval 9000] [--backend cpu|gpu]
  *
  * CIFAR-10 ResNets come from ../shared/data/cifar10 (calibrate on images of records 0..999, score
@@ -64,13 +65,15 @@ async function main() {
     const floatScores = new Map<string, Float32Array>();
     const table: string[][] = [];
     for (const row of rows) {
+      // Bias correction belongs to the studio's method; the two-step row is the reference's pipeline, without it.
       const [method, ecaq, channelScales] = [row.split('+')[0] as Method, row.includes('+ecaq'), row.includes('+channels')];
+      const biasCorrection = ecaq && !row.includes('+nobias');
       const line = [row];
       for (const cell of cells) {
         const [, w, a] = /^W(\d)A(\d+|float)$/.exec(cell)!;
         const t = performance.now();
         const r = await runJob(graph, summary.layers, calib, scored, {
-          ...DEFAULT_JOB, wbits: Number(w), abits: a === 'float' ? 'float' : Number(a), method, ecaq, channelScales,
+          ...DEFAULT_JOB, wbits: Number(w), abits: a === 'float' ? 'float' : Number(a), method, ecaq, channelScales, biasCorrection,
           calibImages: calibCount, positionsPerImage: positions,
         }, { backend, scores: isOcr ? ocrDigitScores() : undefined, floatScores });
         floatTop1 = r.metrics!.top1Float!.toFixed(2);

@@ -8,6 +8,8 @@ test('the URL carries the configuration; opening it restores it', async ({ page,
   await page.getByLabel('Method', { exact: true }).selectOption('mse');
   await page.getByLabel('Seed').fill('7');
   await page.getByLabel('Error compensation').uncheck();
+  await expect(page.getByLabel('Bias correction')).toBeChecked();
+  await page.getByLabel('Bias correction').uncheck();
   await page.getByLabel('First/last layers').selectOption('6');
   await page.getByLabel('Epochs (max.)').fill('20');
   await page.getByLabel('Resize').selectOption('letterbox');
@@ -31,6 +33,7 @@ test('the URL carries the configuration; opening it restores it', async ({ page,
   await expect(other.getByLabel('Method', { exact: true })).toHaveValue('mse');
   await expect(other.getByLabel('Seed')).toHaveValue('7');
   await expect(other.getByLabel('Error compensation')).not.toBeChecked();
+  await expect(other.getByLabel('Bias correction')).not.toBeChecked();
   await expect(other.getByLabel('Preprocessing')).toHaveValue('zero1');
   await expect(other.getByLabel('First/last layers')).toHaveValue('6');
   await expect(other.getByLabel('Epochs (max.)')).toHaveValue('20');

@@ -12,6 +12,7 @@ export interface CliOptions {
   method: Method;
   ecaq: boolean;
   channelScales: boolean;
+  biasCorrection: boolean;
   calib: number;
   evalImages?: string;
   classes?: string;
@@ -30,7 +31,7 @@ export interface CliOptions {
 }
 
 export const USAGE = `usage: bitsplit quantize MODEL.onnx --images DIR --wbits B|--budget-bits B --abits B|float --method rtn|mse|bitsplit
-         [--ecaq] [--channel-scales] [--calib N] [--eval-images DIR] [--classes FILE] [--preset imagenet|minus1to1|zero1]
+         [--ecaq] [--channel-scales] [--no-bias-correction] [--calib N] [--eval-images DIR] [--classes FILE] [--preset imagenet|minus1to1|zero1]
          [--seed S] [--input-size HxW] [--positions N] [--epochs N] [--batch N] [--backend auto|gpu|cpu]
          [--first-last-bits B] [--resize shorter-side-crop|stretch|letterbox] [--format int8|int4]
          --out OUT.onnx --report OUT.json`;
@@ -54,7 +55,8 @@ export function parseCli(argv: string[]): CliOptions {
       allowPositionals: true,
       options: {
         images: { type: 'string' }, wbits: { type: 'string' }, abits: { type: 'string' }, method: { type: 'string' },
-        ecaq: { type: 'boolean', default: false }, 'channel-scales': { type: 'boolean', default: false }, calib: { type: 'string' }, 'eval-images': { type: 'string' },
+        ecaq: { type: 'boolean', default: false }, 'channel-scales': { type: 'boolean', default: false },
+        'no-bias-correction': { type: 'boolean', default: false }, calib: { type: 'string' }, 'eval-images': { type: 'string' },
         classes: { type: 'string' }, preset: { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' },
         report: { type: 'string' }, 'input-size': { type: 'string' }, positions: { type: 'string' }, epochs: { type: 'string' },
         batch: { type: 'string' }, backend: { type: 'string' }, 'first-last-bits': { type: 'string' }, resize: { type: 'string' },
@@ -100,6 +102,7 @@ export function parseCli(argv: string[]): CliOptions {
     method: method as Method,
     ecaq: Boolean(v.ecaq),
     channelScales: Boolean(v['channel-scales']),
+    biasCorrection: !v['no-bias-correction'],
     calib: v.calib === undefined ? 256 : integer('calib', v.calib, 1, 1_000_000),
     evalImages: v['eval-images'],
     classes: v.classes,

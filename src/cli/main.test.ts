@@ -8,6 +8,7 @@ import { decodeModel } from '../core/onnx/model-io';
 import { presetConfig } from '../core/preprocess';
 import { batchOf } from '../pipeline/images';
 import { ModelRunner } from '../runtime/ort';
+import { parseCli } from './args';
 import { main } from './main';
 import { loadImageFolder } from './node-images';
 
@@ -21,6 +22,12 @@ function quiet<T>(f: () => Promise<T>): Promise<{ result: T; stderr: string }> {
 }
 
 describe('bitsplit quantize', () => {
+  it('corrects biases unless --no-bias-correction says otherwise', () => {
+    const args = ['quantize', 'm.onnx', '--images', 'd', '--wbits', '4', '--abits', '8', '--method', 'bitsplit', '--out', 'o.onnx', '--report', 'r.json'];
+    expect(parseCli(args).biasCorrection).toBe(true);
+    expect(parseCli([...args, '--no-bias-correction']).biasCorrection).toBe(false);
+  });
+
   it('quantizes the demo; the written model runs in onnxruntime and scores what the report says', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'bitsplit-'));
     const args = ['quantize', demo('model.onnx'), '--images', demo('images'), '--wbits', '4', '--abits', '8', '--method', 'bitsplit',
@@ -29,7 +36,7 @@ describe('bitsplit quantize', () => {
     const { result: code } = await quiet(() => main(args));
     expect(code).toBe(0);
     const report = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8'));
-    expect(report.config).toMatchObject({ wbits: 4, abits: 8, method: 'bitsplit', ecaq: true, calibImages: 16, seed: 5 });
+    expect(report.config).toMatchObject({ wbits: 4, abits: 8, method: 'bitsplit', ecaq: true, biasCorrection: true, calibImages: 16, seed: 5 });
     expect(report.layers).toHaveLength(10);
     for (const l of report.layers) {
       expect(Object.keys(l)).toEqual(expect.arrayContaining(['name', 'op', 'params', 'wbits', 'method', 'relOutputError', 'relOutputErrorRtn']));

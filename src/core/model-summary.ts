@@ -1,5 +1,6 @@
 import { findLayers, type LayerInfo, type QuantizedInFile, type SkippedNode } from './layers';
 import { GraphView, type ValueShape } from './onnx/graph';
+import { addZeroBiases } from './onnx/explicit-bias';
 import { decodeModel } from './onnx/model-io';
 import { modelInputLayout } from './preprocess';
 
@@ -81,7 +82,8 @@ export function nothingToQuantize(s: Pick<ModelSummary, 'layers' | 'quantizedInF
 
 /** Decodes a model file and summarises it; throws the decoder's typed errors unchanged. */
 export async function readModelFile(bytes: Uint8Array, fileName: string): Promise<{ graph: GraphView; summary: ModelSummary }> {
-  const graph = new GraphView(decodeModel(bytes));
+  // Every layer gets a bias to correct, including a Conv before a BatchNormalization (outputs unchanged).
+  const graph = new GraphView(addZeroBiases(decodeModel(bytes)));
   const summary = summarizeGraph(graph, fileName, bytes.byteLength, await sha256Hex(bytes));
   return { graph, summary };
 }

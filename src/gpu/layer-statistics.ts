@@ -8,6 +8,8 @@ import { encodeConvGram } from './kernels/conv-gram';
 import { encodeCrossGram } from './kernels/cross-gram';
 import { encodeGramReduce } from './kernels/gram-reduce';
 import { encodePadInput } from './kernels/pad-input';
+import { encodeSubtractOuter } from './kernels/subtract-outer';
+import type { MeanSums } from '../core/quant/bias-correction';
 import { TILE, WORKGROUP_SIZE, type PatchPass } from './kernels/patch-pass';
 import { PipelineCache } from './pipelines';
 import { readBuffer } from './readback';
@@ -160,6 +162,39 @@ export class LayerStatistics {
     });
     this.images += batch;
     this.visited += positions;
+  }
+
+  /**
+   * Turns the sums into sums of deviations from the means (bias correction, bias-correction.ts):
+   * A_g -= x_g x_gᵀ / K, C -= y x_gᵀ / K, diag(YᵀY) -= y² / K. Call once, after the last batch.
+   */
+  async center(sums: MeanSums): Promise<void> {
+    const n = this.n;
+    const groups = this.geometry.groups;
+    if (sums.x.length !== groups || sums.x[0].length !== n || (this.rows && sums.y.length !== this.rows)) {
+      throw new StudioError('InvalidArgumentError', `layer statistics: means of ${sums.x.length} x ${sums.x[0]?.length} patches and ${sums.y.length} targets do not fit ${groups} groups of N = ${n} and M = ${this.rows}.`);
+    }
+    await this.ctx.checked('centring for bias correction', async () => {
+      const device = this.ctx.device;
+      const upload = (values: Float64Array, label: string) => {
+        const buffer = device.createBuffer({ size: Math.max(16, values.length * 4), usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST, label });
+        device.queue.writeBuffer(buffer, 0, Float32Array.from(values));
+        return buffer;
+      };
+      const x = new Float64Array(groups * n);
+      sums.x.forEach((part, g) => x.set(part, g * n));
+      const inputs = [upload(x, 'center:x'), ...(this.rows ? [upload(sums.y, 'center:y')] : [])];
+      const [ux, uy] = inputs;
+      const encoder = device.createCommandEncoder({ label: 'center' });
+      const params = [await encodeSubtractOuter(this.ctx, this.pipelines, encoder, { target: this.gram.total, u: ux, v: ux, rows: groups * n, cols: n, rowsPerGroup: n, count: sums.count })];
+      if (this.cross && this.energy) {
+        params.push(await encodeSubtractOuter(this.ctx, this.pipelines, encoder, { target: this.cross.total, u: uy, v: ux, rows: this.rows, cols: n, rowsPerGroup: this.rows / groups, count: sums.count }));
+        params.push(await encodeSubtractOuter(this.ctx, this.pipelines, encoder, { target: this.energy.total, u: uy, v: uy, rows: this.rows, cols: 1, rowsPerGroup: 1, count: sums.count }));
+      }
+      device.queue.submit([encoder.finish()]);
+      await device.queue.onSubmittedWorkDone();
+      for (const b of [...inputs, ...params]) b.destroy();
+    });
   }
 
   private async readSum(sum: Sum): Promise<Float64Array> {

@@ -40,6 +40,8 @@ export interface AccumulateOptions {
   cachedInputs?: { data: Float32Array; dims: number[] }[];
   positionsPerImage?: number;
   seed: number;
+  /** Also sum the means (bias correction). */
+  means?: boolean;
   onBatch?: (done: number) => void;
 }
 
@@ -58,7 +60,7 @@ export async function accumulateLayer(pass: CalibrationPass, layer: LayerInfo, b
         : (o.cachedInputs?.[index] ?? (await timed(pass.seconds, 'forward', () => sim.run(feed, 'quantized', [layer.input])))[layer.input]);
       const geometry = layerGeometry(layer, x.dims);
       const { batch: _batch, ...perImage } = geometry;
-      accumulator ??= backend.begin(perImage, layer.m, { positionsPerImage: o.positionsPerImage, seed: o.seed });
+      accumulator ??= backend.begin(perImage, layer.m, { positionsPerImage: o.positionsPerImage, seed: o.seed, means: o.means });
       const { outH, outW } = convOutputSize(geometry);
       const y = targetsWithoutBias(floatOut[layer.output].data, layer.m, outH * outW, o.bias);
       const input = o.quantizeInput ? o.quantizeInput(x.data, x.dims) : x.data;

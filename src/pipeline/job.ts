@@ -1,11 +1,12 @@
 import { StudioError } from '../core/errors';
 import { foldChannelScales, layerBias, layerCodes, layerWeights, storedBias, unfoldChannelScales } from '../core/layer-weights';
-import { quantizeBias, type QuantizedBias } from '../core/quant/bias';
+import { quantizeBias, type LayerBias } from '../core/quant/bias';
+import { correctedBias, meanError } from '../core/quant/bias-correction';
 import type { LayerInfo } from '../core/layers';
 import { MetricsAccumulator, type ModelMetrics } from '../core/model-metrics';
 import type { GraphView } from '../core/onnx/graph';
 import { activationLevels, fitActivationScaleReference } from '../core/quant/activation-scale';
-import type { QuantizedWeights } from '../core/quant/grid';
+import { dequantize, type QuantizedWeights } from '../core/quant/grid';
 import { codeHistogram, weightMse } from '../core/quant/metrics';
 import { planLayers, reusableLayers, type LayerPlan, type PlanConfig } from '../core/quant/plan';
 import { seededRandom } from '../core/random';
@@ -19,6 +20,11 @@ import { layerErrors } from './layer-errors';
 export interface JobConfig extends PlanConfig {
   /** Error-compensated activation quantization: each layer solved on its real, partly quantized input. */
   ecaq: boolean;
+  /**
+   * Bias correction: each Bit-Split layer with a stored bias is solved for the part of its output error
+   * the bias cannot absorb, and its bias then takes the mean error (bias-correction.ts). Absent: off.
+   */
+  biasCorrection?: boolean;
   calibImages: number;
   positionsPerImage?: number;
   maxEpochs: number;
@@ -27,7 +33,7 @@ export interface JobConfig extends PlanConfig {
 }
 
 export const DEFAULT_JOB: JobConfig = {
-  wbits: 4, abits: 8, method: 'bitsplit', ecaq: true, firstLastBits: 8, overrides: {},
+  wbits: 4, abits: 8, method: 'bitsplit', ecaq: true, biasCorrection: true, firstLastBits: 8, overrides: {},
   calibImages: 256, maxEpochs: 100, seed: 0, batchSize: 32,
 };
 
@@ -80,8 +86,8 @@ export interface JobResult {
   /** Final weights (model layout, exactly codes x scale in float32), their codes, and activation quantizers: what export writes. */
   weights: Map<number, Float32Array>;
   codes: Map<number, QuantizedWeights>;
-  /** Biases rounded to int32 codes (as float values), for layers whose input and weight are quantized. */
-  biases: Map<number, QuantizedBias>;
+  /** Biases the run changed: rounded to int32 codes where the layer's input and weight are quantized; corrected ones. */
+  biases: Map<number, LayerBias>;
   quantizers: Simulator['quantizers'];
 }
 
@@ -145,6 +151,8 @@ export async function runJob(graph: GraphView, layers: LayerInfo[], calib: Image
   seconds.prepare = (performance.now() - started) / 1000;
   const records: LayerRecord[] = [];
   const codes = new Map<number, QuantizedWeights>();
+  /** Float biases after bias correction, before any int32 rounding. */
+  const corrected = new Map<number, Float32Array>();
 
   try {
     const solveStart = performance.now();
@@ -160,7 +168,7 @@ export async function runJob(graph: GraphView, layers: LayerInfo[], calib: Image
         sim.weights.set(plan.layer.index, previous.weights.get(plan.layer.index)!);
         codes.set(plan.layer.index, previous.codes.get(plan.layer.index)!);
         const bias = previous.biases.get(plan.layer.index);
-        if (bias && config.ecaq) sim.biases.set(plan.layer.index, bias);
+        if (bias && (config.ecaq || !bias.codes)) sim.biases.set(plan.layer.index, bias);
         const q = plan.input && previous.quantizers.get(plan.input.tensor);
         if (plan.input && q && config.ecaq) sim.quantizers.set(plan.input.tensor, q);
         records.push({ ...earlier, reused: true, seconds: 0 });
@@ -173,36 +181,42 @@ export async function runJob(graph: GraphView, layers: LayerInfo[], calib: Image
       const folded = q && plan.input?.channels ? q.scale : null;
       const original = layerWeights(graph, layer).matrix;
       const matrix = folded ? foldChannelScales(layer, original, folded) : original;
+      const storedFloatBias = config.biasCorrection && plan.method === 'bitsplit' ? storedBias(graph, layer) : null;
       let accumulator: LayerAccumulator | null = null;
       try {
         accumulator = await accumulateLayer(pass, layer, deps.backend, {
           mode: config.ecaq ? 'quantized' : 'float',
           quantizeInput: q ? (x, dims) => fakeQuantize(x, q, { dims, axis: plan.input?.channels?.axis, codes: Boolean(folded) }) : undefined,
           bias: layerBias(graph, layer), cachedInputs,
-          positionsPerImage: config.positionsPerImage, seed: config.seed + layer.index, onBatch: (done) => progress('calibrate', plan, done),
+          positionsPerImage: config.positionsPerImage, seed: config.seed + layer.index, means: storedFloatBias !== null, onBatch: (done) => progress('calibrate', plan, done),
         });
         const acc = accumulator;
+        const means = storedFloatBias ? await timed(seconds, 'accumulate', () => acc.center()) : null;
         const solved = await timed(seconds, 'solve', () => acc.solve(matrix, plan.bits, plan.method, config.maxEpochs));
         const rtn = plan.method === 'rtn' ? solved : await timed(seconds, 'solve', () => acc.solve(matrix, plan.bits, 'rtn'));
-        const errors = layerErrors(acc, layer.m, layer.n);
-        const totalEnergy = Array.from(await errors.energy()).reduce((a, b) => a + b, 0) || 1;
+        const errors = layerErrors(acc, layer.m, layer.n, { means });
         const dequantized = layerCodes(layer, solved.weights).weights;
         sim.weights.set(layer.index, folded ? unfoldChannelScales(layer, dequantized, folded) : dequantized);
         codes.set(layer.index, solved.weights);
+        if (means && storedFloatBias) {
+          const bias = correctedBias(storedFloatBias, meanError(means, dequantize(solved.weights)));
+          corrected.set(layer.index, bias);
+          sim.biases.set(layer.index, { values: bias });
+        }
         if (config.ecaq) roundBias(plan);
         const after = await errors.of(solved);
         records.push({
           name: layer.name, op: layer.op, params: layer.params, wbits: plan.bits, method: plan.method, skipped: false,
           relOutputErrorFloat: await errors.float(matrix),
           relOutputError: after.relative,
-          relOutputErrorRtn: (await errors.of(rtn)).relative,
+          relOutputErrorRtn: (await errors.uncorrected(rtn)).relative,
           sqnrDb: after.sqnrDb,
           weightMse: weightMse(matrix, solved.weights),
           activation: activationRecord(plan),
           epochs: solved.epochs, flips: solved.flips, seconds: (performance.now() - t0) / 1000,
           codeHistogram: codeHistogram(solved.weights),
           reused: false,
-          errorPerEpoch: solved.objective.map((o) => Math.max(0, (totalEnergy + o) / totalEnergy)),
+          errorPerEpoch: await errors.perEpoch(solved.objective),
         });
       } finally {
         accumulator?.destroy();
@@ -246,7 +260,7 @@ export async function runJob(graph: GraphView, layers: LayerInfo[], calib: Image
   /** Once a layer's input and weight are quantized, its bias is what a QDQ runtime makes of it: int32 codes. */
   function roundBias(plan: LayerPlan) {
     const q = plan.input && sim.quantizers.get(plan.input.tensor);
-    const bias = storedBias(graph, plan.layer);
+    const bias = corrected.get(plan.layer.index) ?? storedBias(graph, plan.layer);
     const weights = codes.get(plan.layer.index);
     if (!q || !bias || !weights) return;
     // Folded scales: the layer reads integer codes, whose scale is 1.

@@ -22,12 +22,12 @@ describe('layer errors of large layers come from the GPU solver\'s own sums', ()
     const weights = Float32Array.from(layer.weights);
     for (const method of ['bitsplit', 'rtn'] as const) {
       const solved = await acc.solve(weights, 3, method);
-      const viaSums = await layerErrors(acc, m, 72, 0).of(solved);
+      const viaSums = await layerErrors(acc, m, 72, { hostBudget: 0 }).of(solved);
       const onHost = await layerErrors(acc, m, 72).of(solved);
       expect(solved.rowSums).toBeDefined();
       expect(Math.abs(viaSums.relative - onHost.relative)).toBeLessThanOrEqual(1e-4 * onHost.relative);
     }
-    expect(await layerErrors(acc, m, 72, 0).float(weights)).toBeNaN();
+    expect(await layerErrors(acc, m, 72, { hostBudget: 0 }).float(weights)).toBeNaN();
     expect(await layerErrors(acc, m, 72).float(weights)).toBeLessThan(1e-3);
     acc.destroy();
   });
@@ -45,11 +45,11 @@ describe('on the CPU, large layers\' errors come from onnxruntime\'s row sums', 
     const weights = Float32Array.from(layer.weights);
     const solved = await acc.solve(weights, 3, 'bitsplit');
     expect(solved.rowSums).toBeUndefined();
-    const viaSums = await layerErrors(acc, m, n, 0).of(solved);
+    const viaSums = await layerErrors(acc, m, n, { hostBudget: 0 }).of(solved);
     const onHost = await layerErrors(acc, m, n).of(solved);
     expect(viaSums.relative).toBeGreaterThan(1e-3);
     expect(Math.abs(viaSums.relative - onHost.relative)).toBeLessThanOrEqual(1e-4 * onHost.relative);
-    const floatViaSums = await layerErrors(acc, m, n, 0).float(weights);
+    const floatViaSums = await layerErrors(acc, m, n, { hostBudget: 0 }).float(weights);
     const floatOnHost = await layerErrors(acc, m, n).float(weights);
     expect(Math.abs(floatViaSums - floatOnHost)).toBeLessThanOrEqual(1e-5);
   });

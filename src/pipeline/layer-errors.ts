@@ -1,5 +1,6 @@
+import { errorAroundMeans, rawEnergy, type MeanSums } from '../core/quant/bias-correction';
 import { dequantize } from '../core/quant/grid';
-import { errorFromRowSums, outputError, type LayerError } from '../core/quant/metrics';
+import { errorFromRowSums, quadraticSums, type LayerError } from '../core/quant/metrics';
 import type { LayerAccumulator, SolvedLayer } from './solver-backend';
 
 /**
@@ -10,29 +11,50 @@ import type { LayerAccumulator, SolvedLayer } from './solver-backend';
  */
 export const HOST_METRIC_MACS = 1e9;
 
-/** The layer-level errors of a job's records, reading A back to the host only where that is cheap. */
-export function layerErrors(acc: LayerAccumulator, m: number, n: number, hostBudget = HOST_METRIC_MACS) {
+type RowSums = { cw: Float64Array; waw: Float64Array };
+
+/**
+ * The layer-level errors of a job's records, reading A back to the host only where that is cheap.
+ * With `means` the accumulator's sums were centred (bias correction): every error is still relative to
+ * ||Y||^2, and weights are judged with the bias corrected or, for the baselines, left as it was.
+ */
+export function layerErrors(acc: LayerAccumulator, m: number, n: number, { means = null, hostBudget = HOST_METRIC_MACS }: { means?: MeanSums | null; hostBudget?: number } = {}) {
   // Each is read back from the GPU at most once per layer.
   let host: ReturnType<LayerAccumulator['statistics']> | null = null;
   let yy: ReturnType<LayerAccumulator['energy']> | null = null;
   const statistics = () => (host ??= acc.statistics());
   const energy = () => (yy ??= acc.energy());
   const large = m * n * n > hostBudget;
+
+  async function rowSums(w: ArrayLike<number>, given: RowSums | undefined, hostFallback: boolean): Promise<RowSums | null> {
+    if (large) {
+      const sums = given ?? (await acc.rowSums?.(w));
+      if (sums || !hostFallback) return sums ?? null;
+    }
+    return quadraticSums((await statistics()).problem, w);
+  }
+
+  async function error(w: ArrayLike<number>, given: RowSums | undefined, biasCorrected: boolean, hostFallback = true): Promise<LayerError | null> {
+    const sums = await rowSums(w, given, hostFallback);
+    if (!sums) return null;
+    const e = await energy();
+    return means ? errorAroundMeans(e, sums.cw, sums.waw, means, w, biasCorrected) : errorFromRowSums(e, sums.cw, sums.waw);
+  }
+
   return {
-    energy,
-    async of(solved: SolvedLayer): Promise<LayerError> {
-      const sums = large ? (solved.rowSums ?? (await acc.rowSums?.(dequantize(solved.weights)))) : undefined;
-      if (sums) return errorFromRowSums(await energy(), sums.cw, sums.waw);
-      const { problem, yy } = await statistics();
-      return outputError(problem, yy, dequantize(solved.weights));
+    /** ||Y||^2 per output channel. */
+    energy: async () => (means ? rawEnergy(await energy(), means) : energy()),
+    /** Relative error after each epoch, from the solver's objective (its sums minus ||Y||^2, on the sums it solved). */
+    async perEpoch(objective: number[]): Promise<number[]> {
+      const solved = Array.from(await energy()).reduce((a, b) => a + b, 0);
+      const total = Array.from(await this.energy()).reduce((a, b) => a + b, 0) || 1;
+      return objective.map((o) => Math.max(0, (solved + o) / total));
     },
-    async float(matrix: Float32Array): Promise<number> {
-      if (large) {
-        const sums = await acc.rowSums?.(matrix);
-        return sums ? errorFromRowSums(await energy(), sums.cw, sums.waw).relative : Number.NaN;
-      }
-      const { problem, yy } = await statistics();
-      return outputError(problem, yy, matrix).relative;
-    },
+    /** The solver's result, with the bias it gets (corrected when the sums were centred). */
+    of: async (solved: SolvedLayer): Promise<LayerError> => (await error(dequantize(solved.weights), solved.rowSums, true))!,
+    /** Weights with the layer's own bias, uncorrected (round to nearest as a baseline). */
+    uncorrected: async (solved: SolvedLayer): Promise<LayerError> => (await error(dequantize(solved.weights), solved.rowSums, false))!,
+    /** The float weights with the layer's own bias; NaN where the layer is too large to recompute it. */
+    float: async (matrix: Float32Array): Promise<number> => (await error(matrix, undefined, false, false))?.relative ?? Number.NaN,
   };
 }

@@ -92,7 +92,7 @@ describe('QDQ export', () => {
     expect(init('dw.weight_zero_point').values).toEqual(new Array(8).fill(0));
     expect(init('proj.weight_quantized').values).toEqual(Array.from(quantized[3].codes.codes));
     expect(init('dw.weight_quantized').values).toEqual(Array.from(quantized[1].codes.codes));
-    expect(init('fc.bias_quantized')).toEqual({ dataType: DataType.INT32, values: Array.from(fc.bias!.codes) });
+    expect(init('fc.bias_quantized')).toEqual({ dataType: DataType.INT32, values: Array.from(fc.bias!.codes!) });
     expect(node('fc.bias_DequantizeLinear').input).toEqual(['fc.bias_quantized', 'fc.bias_scale']);
     expect(node('r1_QuantizeLinear').input).toEqual(['r1_Clip_Output', 'r1_scale', 'r1_zero_point']);
     expect(init('r1_zero_point').dataType).toBe(DataType.UINT8);

@@ -4,7 +4,7 @@ import { encodeModel, type ModelProto } from '../core/onnx/model-io';
 import { pruneToOutputs } from '../core/onnx/prune';
 import { biasInputName, buildSimulationModel, weightInputName, type QuantizerSite, type QuantizerValue } from '../core/onnx/sim-graph';
 import { storedBias } from '../core/layer-weights';
-import type { QuantizedBias } from '../core/quant/bias';
+import type { LayerBias } from '../core/quant/bias';
 import { ModelRunner, type Feeds, type Outputs } from '../runtime/ort';
 
 /** Sessions kept at once: the job alternates between two output sets per layer. */
@@ -19,8 +19,8 @@ const SESSIONS_KEPT = 4;
 export class Simulator {
   readonly quantizers = new Map<string, QuantizerValue & { on: boolean }>();
   readonly weights = new Map<number, Float32Array>();
-  /** Int32-rounded biases (as their float values) of layers whose input and weight are quantized. */
-  readonly biases = new Map<number, QuantizedBias>();
+  /** Biases the job changed: int32-rounded where the layer's input and weight are quantized, and bias-corrected ones. */
+  readonly biases = new Map<number, LayerBias>();
 
   private readonly sessions = new Map<string, Promise<ModelRunner>>();
 

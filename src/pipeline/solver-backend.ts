@@ -6,6 +6,7 @@ import { initWeightsReference } from '../core/quant/weight-init';
 import { gatherPatches, gatherTargets } from '../core/im2col';
 import { gramProducts, quadraticRowSums } from '../runtime/gram';
 import { batchPositions } from '../core/sampling';
+import { addMeanSums, addTensorMeans, centerStatistics, emptyMeanSums, type MeanSums } from '../core/quant/bias-correction';
 import { solveLayerOnGpu } from '../gpu/bit-split-solver';
 import type { GpuContext } from '../gpu/device';
 import { StudioError } from '../core/errors';
@@ -46,7 +47,24 @@ export interface LayerAccumulator {
   solve(weights: Float32Array, bits: number, method: Method, maxEpochs?: number): Promise<SolvedLayer>;
   /** Per row, <C_m, w> and w^T A w of any weights, where the backend sums them faster than the host's loop. */
   rowSums?(weights: ArrayLike<number>): Promise<{ cw: Float64Array; waw: Float64Array }>;
+  /**
+   * Bias correction (bias-correction.ts): turns A, C and diag(YᵀY) into sums of deviations from the
+   * means, once, after the last batch, and returns the sums of the means. Only for an accumulator
+   * begun with `means`.
+   */
+  center(): Promise<MeanSums>;
   destroy(): void;
+}
+
+export interface Sampling {
+  positionsPerImage?: number;
+  seed: number;
+  /** Also sum the patches' and targets' means, for bias correction. */
+  means?: boolean;
+}
+
+function noMeans(): never {
+  throw new StudioError('InvalidArgumentError', 'bias correction: this layer\'s sums were started without means.');
 }
 
 export interface SolverBackend {
@@ -55,7 +73,7 @@ export interface SolverBackend {
   readonly device?: GPUDevice;
   /** Refuses a layer whose buffers the device cannot hold, before anything is allocated. */
   assertFits?(layer: Pick<LayerInfo, 'name' | 'm' | 'n' | 'groups'>): void;
-  begin(geometry: InputGeometry, rows: number, sampling: { positionsPerImage?: number; seed: number }): LayerAccumulator;
+  begin(geometry: InputGeometry, rows: number, sampling: Sampling): LayerAccumulator;
 }
 
 /**
@@ -93,12 +111,27 @@ export function gpuBackend(ctx: GpuContext): SolverBackend {
         }
       }
     },
-    begin(geometry, rows, sampling) {
+    begin(geometry, rows, { means: withMeans, ...sampling }) {
       ctx.assertAlive();
       const stats = new LayerStatistics(ctx, geometry, { rows, ...sampling }, { pipelines });
       const n = stats.n;
+      const means = withMeans ? emptyMeanSums(geometry.groups, n, rows) : null;
+      let images = 0;
       return {
-        add: (input, batch, target) => onDevice(ctx, () => stats.add(input, batch, target)),
+        add: (input, batch, target) => onDevice(ctx, async () => {
+          await stats.add(input, batch, target);
+          if (means) {
+            const g = { ...geometry, batch };
+            const { outH, outW } = convOutputSize(g);
+            addTensorMeans(means, input, g, target, batchPositions(outH * outW, batch, sampling.positionsPerImage, sampling.seed, images));
+          }
+          images += batch;
+        }),
+        center: () => onDevice(ctx, async () => {
+          if (!means) noMeans();
+          await stats.center(means);
+          return means;
+        }),
         statistics: () => onDevice(ctx, async () => {
           const a = await stats.readGram();
           const { c, yy } = await stats.readCross();
@@ -129,6 +162,7 @@ export const cpuBackendWith = ({ chunkFloats = 1 << 22 }: { chunkFloats?: number
   name: 'cpu',
   begin(geometry, rows, sampling) {
     const n = patchLength({ ...geometry, batch: 1 });
+    const means = sampling.means ? emptyMeanSums(geometry.groups, n, rows) : null;
     const { groups } = geometry;
     const mg = rows / groups;
     const a = Array.from({ length: groups }, () => new Float64Array(n * n));
@@ -146,6 +180,7 @@ export const cpuBackendWith = ({ chunkFloats = 1 << 22 }: { chunkFloats?: number
           const part = positions.subarray(first, first + chunk);
           const x = gatherPatches(input, g, part);
           const y = gatherTargets(target, rows, plane, groups, part, yy);
+          if (means) addMeanSums(means, x, y, part.length);
           const sums = await gramProducts(x, y, { groups, rows: part.length, n, mg });
           a.forEach((ag, group) => {
             for (let k = 0; k < n * n; k++) ag[k] += sums.a[group * n * n + k];
@@ -157,6 +192,11 @@ export const cpuBackendWith = ({ chunkFloats = 1 << 22 }: { chunkFloats?: number
       statistics: async () => ({ problem: { a, c, m: rows, n, groups: geometry.groups }, yy }),
       energy: async () => yy,
       rowSums: (weights) => quadraticRowSums(weights, a, c, { m: rows, n }),
+      async center() {
+        if (!means) noMeans();
+        centerStatistics({ a, c, m: rows, n, groups }, yy, means);
+        return means;
+      },
       async solve(weights, bits, method, maxEpochs = DEFAULT_MAX_EPOCHS) {
         const init = initWeightsReference(weights, rows, n, bits, method === 'rtn' ? 0 : undefined);
         if (method !== 'bitsplit') return { weights: init, epochs: 0, flips: 0, objective: [] };

@@ -53,6 +53,10 @@ export function RunPanel() {
           <input type="checkbox" checked={settings.channelScales} onChange={(e) => set('channelScales')(e.target.checked)} disabled={running || !settings.ecaq || settings.abits === 'float'} />
           Per-channel activation scales
         </label>
+        <label className="check" title="Each Bit-Split layer's bias takes its mean output error (upstream rounding included), and the weights are fitted to the rest">
+          <input type="checkbox" checked={settings.biasCorrection} onChange={(e) => set('biasCorrection')(e.target.checked)} disabled={running} />
+          Bias correction
+        </label>
         <label>
           Calibration images
           <input type="number" min={1} max={100000} value={settings.calibImages} onChange={(e) => set('calibImages')(Math.max(1, Number(e.target.value) || 1))} disabled={running} />

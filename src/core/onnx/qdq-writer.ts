@@ -3,7 +3,7 @@ import { ModelProtoSchema, StringStringEntryProtoSchema, type ModelProto, type N
 import { StudioError } from '../errors';
 import type { LayerCodes } from '../layer-weights';
 import type { LayerInfo } from '../layers';
-import type { QuantizedBias } from '../quant/bias';
+import type { LayerBias } from '../quant/bias';
 import { makeNode } from './builder';
 import type { GraphView } from './graph';
 import { upgradeOpset } from './opset-upgrade';
@@ -16,8 +16,11 @@ export interface QdqLayer {
   layer: LayerInfo;
   bits: number;
   codes: LayerCodes;
-  /** Int32 bias codes with scale = input scale x weight scale, when the layer's input is quantized too. */
-  bias?: QuantizedBias;
+  /**
+   * Int32 bias codes with scale = input scale x weight scale, when the layer's input is quantized too;
+   * otherwise float values that replace the stored bias (bias correction).
+   */
+  bias?: LayerBias;
 }
 
 export interface QdqOptions {
@@ -83,7 +86,10 @@ export function writeQdqModel(
       makeTensor(unique(`${w}_scale`), [layer.m], DataType.FLOAT, codes.scales),
       makeTensor(unique(`${w}_zero_point`), [layer.m], type, new Int8Array(layer.m)),
     ], codes.axis);
-    if (bias) {
+    if (bias && !bias.codes) {
+      node.input[2] = unique(`${node.input[2]}_corrected`);
+      initializers.push(makeTensor(node.input[2], [layer.m], DataType.FLOAT, bias.values));
+    } else if (bias) {
       const b = node.input[2];
       dequantizeConstant(node, 2, [makeTensor(unique(`${b}_quantized`), [layer.m], DataType.INT32, bias.codes), makeTensor(unique(`${b}_scale`), [layer.m], DataType.FLOAT, bias.scales)], 0);
     }

@@ -7,6 +7,12 @@ export interface QuantizedBias {
   values: Float32Array;
 }
 
+/**
+ * A layer's bias as a run leaves it: int32 codes where the layer's input and weight are quantized,
+ * otherwise float values (a bias moved by bias correction on a layer that reads float input).
+ */
+export type LayerBias = QuantizedBias | { values: Float32Array; codes?: undefined; scales?: undefined };
+
 const INT32_MAX = 2 ** 31 - 1;
 
 /**

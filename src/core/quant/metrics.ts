@@ -15,6 +15,12 @@ export interface LayerError {
  * ||y - X w||^2 = yy - 2 <C_m, w> + w^T A w, for any weights (float or dequantized).
  */
 export function outputError(p: SolverProblem, yy: ArrayLike<number>, weights: ArrayLike<number>): LayerError {
+  const { cw, waw } = quadraticSums(p, weights);
+  return errorFromRowSums(yy, cw, waw);
+}
+
+/** Per row, <C_m, w> and w^T A w. */
+export function quadraticSums(p: SolverProblem, weights: ArrayLike<number>): { cw: Float64Array; waw: Float64Array } {
   const { m, n } = p;
   const rowsPerGroup = m / p.groups;
   const cw = new Float64Array(m);
@@ -31,7 +37,7 @@ export function outputError(p: SolverProblem, yy: ArrayLike<number>, weights: Ar
       waw[row] += wr * acc;
     }
   }
-  return errorFromRowSums(yy, cw, waw);
+  return { cw, waw };
 }
 
 /** The same from each row's <C_m, w> and w^T A w, wherever they were summed (the GPU solver reports them). */
