@@ -1,9 +1,11 @@
 // Partial sums of diag(Y^T Y): each output channel's energy over a chunk of positions, the ||y_m||^2
-// that turns A and C into a relative output error.
+// that turns A and C into a relative output error. With SQUARED off, the plain sums 1ᵀY (the target
+// means bias correction needs).
 
 struct Params { rows: u32, plane: u32, positions: u32, chunk: u32, sampled: u32 }
 
 override WORKGROUP_SIZE: u32 = 64u;
+override SQUARED: bool = true;
 
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> y: array<f32>;
@@ -21,7 +23,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   for (var i = start; i < end; i++) {
     let pos = select(i, samples[i], p.sampled == 1u);
     let v = y[((pos / p.plane) * p.rows + m) * p.plane + pos % p.plane];
-    sum += v * v;
+    sum += select(v, v * v, SQUARED);
   }
   partial[chunk * p.rows + m] = sum;
 }

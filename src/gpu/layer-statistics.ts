@@ -8,8 +8,9 @@ import { encodeConvGram } from './kernels/conv-gram';
 import { encodeCrossGram } from './kernels/cross-gram';
 import { encodeGramReduce } from './kernels/gram-reduce';
 import { encodePadInput } from './kernels/pad-input';
+import { encodePatchSums } from './kernels/patch-sums';
 import { encodeSubtractOuter } from './kernels/subtract-outer';
-import type { MeanSums } from '../core/quant/bias-correction';
+import { emptyMeanSums, type MeanSums } from '../core/quant/bias-correction';
 import { TILE, WORKGROUP_SIZE, type PatchPass } from './kernels/patch-pass';
 import { PipelineCache } from './pipelines';
 import { readBuffer } from './readback';
@@ -27,6 +28,8 @@ export interface StatisticsOptions {
   /** Visit this many seeded random positions per image instead of all of them. */
   positionsPerImage?: number;
   seed?: number;
+  /** Also sum the patches' columns and the targets (needs rows): their means, for bias correction. */
+  means?: boolean;
 }
 
 interface Sum {
@@ -45,6 +48,9 @@ export class LayerStatistics {
   readonly gram: Sum;
   readonly cross: Sum | null;
   readonly energy: Sum | null;
+  /** Column sums of the patches per group, and of the targets per row (with `means`). */
+  readonly patchSums: Sum | null;
+  readonly targetSums: Sum | null;
   private readonly pool: BufferPool;
   private readonly pipelines: PipelineCache;
   private images = 0;
@@ -70,6 +76,8 @@ export class LayerStatistics {
     this.gram = sum(geometry.groups * this.n * this.n, 'gram');
     this.cross = this.rows ? sum(this.rows * this.n, 'cross') : null;
     this.energy = this.rows ? sum(this.rows, 'energy') : null;
+    this.patchSums = options.means ? sum(geometry.groups * this.n, 'patch-sums') : null;
+    this.targetSums = options.means && this.rows ? sum(this.rows, 'target-sums') : null;
   }
 
   /** Output positions summed so far. */
@@ -154,6 +162,16 @@ export class LayerStatistics {
         const energyPartial = scratch(chunks * this.rows * 4, 'statistics:energy-partial');
         temporary.push(await encodeChannelEnergy(this.ctx, this.pipelines, encoder, pass, this.rows, { target, partial: energyPartial, samples: sampleBuffer }));
         await reduce(energyPartial, this.energy, this.rows, 0);
+        if (this.targetSums) {
+          const sumsPartial = scratch(chunks * this.rows * 4, 'statistics:target-sums-partial');
+          temporary.push(await encodeChannelEnergy(this.ctx, this.pipelines, encoder, pass, this.rows, { target, partial: sumsPartial, samples: sampleBuffer }, false));
+          await reduce(sumsPartial, this.targetSums, this.rows, 0);
+        }
+      }
+      if (this.patchSums) {
+        const sumsPartial = scratch(chunks * g.groups * this.n * 4, 'statistics:patch-sums-partial');
+        temporary.push(await encodePatchSums(this.ctx, this.pipelines, encoder, pass, { input: padded, partial: sumsPartial, samples: sampleBuffer }));
+        await reduce(sumsPartial, this.patchSums, g.groups * this.n, 0);
       }
       device.queue.submit([encoder.finish()]);
       for (const b of released) this.pool.release(b);
@@ -162,6 +180,17 @@ export class LayerStatistics {
     });
     this.images += batch;
     this.visited += positions;
+  }
+
+  /** The column sums of the patches and the targets' sums so far, with the positions they cover. */
+  async readMeans(): Promise<MeanSums> {
+    if (!this.patchSums) throw new StudioError('InvalidArgumentError', 'layer statistics: means were not summed (the `means` option was off).');
+    const sums = emptyMeanSums(this.geometry.groups, this.n, this.rows);
+    const x = await this.readSum(this.patchSums);
+    sums.x.forEach((part, g) => part.set(x.subarray(g * this.n, (g + 1) * this.n)));
+    if (this.targetSums) sums.y.set(await this.readSum(this.targetSums));
+    sums.count = this.visited;
+    return sums;
   }
 
   /**
@@ -219,7 +248,7 @@ export class LayerStatistics {
   }
 
   destroy(): void {
-    for (const sum of [this.gram, this.cross, this.energy]) {
+    for (const sum of [this.gram, this.cross, this.energy, this.patchSums, this.targetSums]) {
       sum?.total.destroy();
       sum?.compensation.destroy();
     }

@@ -64,7 +64,7 @@ function centredReference(g: ConvGeometry, m: number, batches: { x: Float32Array
       }
     }
   }
-  return { a, c, yy, rows, k };
+  return { a, c, yy, rows, k, meanX, meanY };
 }
 
 describe.each([
@@ -86,6 +86,9 @@ describe.each([
     const means = await acc.center();
     const ref = centredReference(g, m, batches);
     expect(means.count).toBe(ref.k);
+    // The sums of the patch columns (a padded border included) and of the targets.
+    means.x.forEach((part, group) => part.forEach((v, i) => expect(Math.abs(v / ref.k - ref.meanX[group][i])).toBeLessThanOrEqual(1e-6 * (1 + Math.abs(ref.meanX[group][i])))));
+    means.y.forEach((v, r) => expect(Math.abs(v / ref.k - ref.meanY[r])).toBeLessThanOrEqual(1e-6 * (1 + Math.abs(ref.meanY[r]))));
     const { problem, yy } = await acc.statistics();
     // Float32 sums lose about log10(mean^2 / variance) digits more when centred: 1e-4 of the raw scale.
     yy.forEach((v, r) => expect(Math.abs(v - ref.yy[r])).toBeLessThanOrEqual(1e-4 * (ref.yy[r] + means.y[r] ** 2 / means.count)));

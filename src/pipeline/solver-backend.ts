@@ -6,7 +6,7 @@ import { initWeightsReference } from '../core/quant/weight-init';
 import { gatherPatches, gatherTargets } from '../core/im2col';
 import { gramProducts, quadraticRowSums } from '../runtime/gram';
 import { batchPositions } from '../core/sampling';
-import { addMeanSums, addTensorMeans, centerStatistics, emptyMeanSums, type MeanSums } from '../core/quant/bias-correction';
+import { addMeanSums, centerStatistics, emptyMeanSums, type MeanSums } from '../core/quant/bias-correction';
 import { solveLayerOnGpu } from '../gpu/bit-split-solver';
 import type { GpuContext } from '../gpu/device';
 import { StudioError } from '../core/errors';
@@ -111,24 +111,15 @@ export function gpuBackend(ctx: GpuContext): SolverBackend {
         }
       }
     },
-    begin(geometry, rows, { means: withMeans, ...sampling }) {
+    begin(geometry, rows, sampling) {
       ctx.assertAlive();
       const stats = new LayerStatistics(ctx, geometry, { rows, ...sampling }, { pipelines });
       const n = stats.n;
-      const means = withMeans ? emptyMeanSums(geometry.groups, n, rows) : null;
-      let images = 0;
       return {
-        add: (input, batch, target) => onDevice(ctx, async () => {
-          await stats.add(input, batch, target);
-          if (means) {
-            const g = { ...geometry, batch };
-            const { outH, outW } = convOutputSize(g);
-            addTensorMeans(means, input, g, target, batchPositions(outH * outW, batch, sampling.positionsPerImage, sampling.seed, images));
-          }
-          images += batch;
-        }),
+        add: (input, batch, target) => onDevice(ctx, () => stats.add(input, batch, target)),
         center: () => onDevice(ctx, async () => {
-          if (!means) noMeans();
+          if (!sampling.means) noMeans();
+          const means = await stats.readMeans();
           await stats.center(means);
           return means;
         }),

@@ -1,6 +1,4 @@
-import { convOutputSize, type ConvGeometry } from '../conv-geometry';
 import { StudioError } from '../errors';
-import { gatherPatches, gatherTargets } from '../im2col';
 import type { SolverProblem } from './bit-split';
 import type { LayerError } from './metrics';
 
@@ -112,23 +110,4 @@ export function errorAroundMeans(
 /** ||Y||^2 from the centred diag(YᵀY). */
 export function rawEnergy(centredYY: ArrayLike<number>, sums: MeanSums): Float64Array {
   return Float64Array.from(centredYY, (v, row) => v + (sums.count > 0 ? sums.y[row] ** 2 / sums.count : 0));
-}
-
-/** Patch floats gathered at a time when summing means from whole tensors (16 MiB). */
-const GATHER_FLOATS = 1 << 22;
-
-/**
- * Adds the means of one batch given as tensors (input NCHW, targets NCHW [batch, M, plane]) at the
- * given batch-global output positions: for a backend that sums A and C elsewhere (the GPU).
- */
-export function addTensorMeans(sums: MeanSums, input: ArrayLike<number>, g: ConvGeometry, target: ArrayLike<number>, positions: Uint32Array): void {
-  const { outH, outW } = convOutputSize(g);
-  const n = sums.x[0].length;
-  const m = sums.y.length;
-  const energy = new Float64Array(m);
-  const chunk = Math.max(1, Math.floor(GATHER_FLOATS / (g.groups * Math.max(n, m / g.groups))));
-  for (let first = 0; first < positions.length; first += chunk) {
-    const part = positions.subarray(first, first + chunk);
-    addMeanSums(sums, gatherPatches(input, g, part), gatherTargets(target, m, outH * outW, g.groups, part, energy), part.length);
-  }
 }

@@ -4,7 +4,7 @@ import { encodePass, uniformBuffer } from '../dispatch';
 import type { PipelineCache } from '../pipelines';
 import { WORKGROUP_SIZE, type PatchPass } from './patch-pass';
 
-/** Encodes the partial sums of each output channel's energy, diag(Y^T Y). */
+/** Encodes the partial sums of each output channel's energy, diag(Y^T Y), or with `squared` false its plain sums. */
 export async function encodeChannelEnergy(
   ctx: GpuContext,
   pipelines: PipelineCache,
@@ -12,9 +12,10 @@ export async function encodeChannelEnergy(
   s: PatchPass,
   m: number,
   b: { target: GPUBuffer; partial: GPUBuffer; samples: GPUBuffer },
+  squared = true,
 ): Promise<GPUBuffer> {
   const params = uniformBuffer(ctx.device, Uint32Array.of(m, s.outH * s.outW, s.positions, s.chunk, s.sampled ? 1 : 0), 'channel-energy:params');
-  const pipeline = await pipelines.get('channel-energy', shader, { WORKGROUP_SIZE });
+  const pipeline = await pipelines.get('channel-energy', shader, { WORKGROUP_SIZE, SQUARED: squared ? 1 : 0 });
   encodePass(ctx.device, encoder, pipeline, 'channel-energy', [params, b.target, b.partial, b.samples], [Math.ceil(m / WORKGROUP_SIZE), 1, s.chunks]);
   return params;
 }
