@@ -5,7 +5,7 @@ const shader = `${entry}\n${patchTaps}`;
 import type { GpuContext } from '../device';
 import { encodePass, uniformBuffer } from '../dispatch';
 import type { PipelineCache } from '../pipelines';
-import { TILE, WORKGROUP_SIZE, type PatchPass } from './patch-pass';
+import { TILE, WORKGROUP_SIZE, patchParams, type PatchPass } from './patch-pass';
 
 /** Encodes the partial sums of A = X^T X (upper triangles). Returns the params buffer to destroy after submit. */
 export async function encodeConvGram(
@@ -16,10 +16,7 @@ export async function encodeConvGram(
   b: { input: GPUBuffer; partial: GPUBuffer; samples: GPUBuffer },
 ): Promise<GPUBuffer> {
   const tiles = Math.ceil(s.n / TILE);
-  const params = uniformBuffer(ctx.device, Uint32Array.of(
-    s.channels, s.height, s.width, s.channels / s.groups, s.outH, s.outW, s.kernelH, s.kernelW,
-    s.strideH, s.strideW, s.dilationH, s.dilationW, 0, 0, s.n, tiles, s.positions, s.chunk, s.groups, s.sampled ? 1 : 0,
-  ), 'conv-gram:params');
+  const params = uniformBuffer(ctx.device, patchParams(s, tiles), 'conv-gram:params');
   const pipeline = await pipelines.get('conv-gram', shader, { WORKGROUP_SIZE });
   encodePass(ctx.device, encoder, pipeline, 'conv-gram', [params, b.input, b.partial, b.samples], [Math.ceil((tiles * tiles) / WORKGROUP_SIZE), s.groups, s.chunks]);
   return params;

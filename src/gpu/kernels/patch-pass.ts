@@ -18,3 +18,11 @@ export type PatchPass = Omit<ConvGeometry, 'batch' | 'padTop' | 'padLeft' | 'pad
   chunks: number;
   sampled: boolean;
 };
+
+/** The uniform words of conv-gram.wgsl and patch-sums.wgsl (their shared Params layout). */
+export function patchParams(s: PatchPass, tiles: number): Uint32Array<ArrayBuffer> {
+  return Uint32Array.of(
+    s.channels, s.height, s.width, s.channels / s.groups, s.outH, s.outW, s.kernelH, s.kernelW,
+    s.strideH, s.strideW, s.dilationH, s.dilationW, 0, 0, s.n, tiles, s.positions, s.chunk, s.groups, s.sampled ? 1 : 0,
+  );
+}

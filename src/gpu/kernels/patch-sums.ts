@@ -5,7 +5,7 @@ const shader = `${entry}\n${patchTaps}`;
 import type { GpuContext } from '../device';
 import { encodePass, uniformBuffer } from '../dispatch';
 import type { PipelineCache } from '../pipelines';
-import { WORKGROUP_SIZE, type PatchPass } from './patch-pass';
+import { WORKGROUP_SIZE, patchParams, type PatchPass } from './patch-pass';
 
 /** Encodes the partial column sums of the patches per group (groups x N per chunk). Returns the params buffer to destroy after submit. */
 export async function encodePatchSums(
@@ -15,10 +15,7 @@ export async function encodePatchSums(
   s: PatchPass,
   b: { input: GPUBuffer; partial: GPUBuffer; samples: GPUBuffer },
 ): Promise<GPUBuffer> {
-  const params = uniformBuffer(ctx.device, Uint32Array.of(
-    s.channels, s.height, s.width, s.channels / s.groups, s.outH, s.outW, s.kernelH, s.kernelW,
-    s.strideH, s.strideW, s.dilationH, s.dilationW, 0, 0, s.n, 0, s.positions, s.chunk, s.groups, s.sampled ? 1 : 0,
-  ), 'patch-sums:params');
+  const params = uniformBuffer(ctx.device, patchParams(s, 0), 'patch-sums:params');
   const pipeline = await pipelines.get('patch-sums', shader, { WORKGROUP_SIZE });
   encodePass(ctx.device, encoder, pipeline, 'patch-sums', [params, b.input, b.partial, b.samples], [Math.ceil(s.n / WORKGROUP_SIZE), s.groups, s.chunks]);
   return params;
