@@ -4,7 +4,7 @@
  *   npm run bench:accuracy -- [--models resnet20,resnet32,demo,ppocr] [--cells W8A8,W4A8,W3A8,W4A4,W2A8]
  *                             [--rows rtn,mse,bitsplit,bitsplit+ecaq] (+channels: per-channel activation scales, folded;
  *                             +nobias: error compensation without bias correction) [--calib 256] [--positions 128|all]
- *                             [--eval 9000] [--backend cpu|gpu]
+ *                             [--eval 9000] [--backend cpu|gpu] [--seed 0]
  *
  * CIFAR-10 ResNets come from ../shared/data/cifar10 (calibrate on images of records 0..999, score
  * records 1000..9999, as that folder's README says); the demo calibrates and scores on its shipped images.
@@ -32,8 +32,10 @@ async function main() {
   const positionsOption = option('positions', '128');
   const positions = positionsOption === 'all' ? undefined : Number(positionsOption);
   const evalCount = Number(option('eval', '9000'));
+  // The seed picks the sampled positions and activation samples: runs with other seeds show the calibration noise.
+  const seed = Number(option('seed', '0'));
   const backend: SolverBackend = option('backend', 'cpu') === 'gpu' ? gpuBackend(await createNodeGpuContext()) : cpuBackend;
-  console.log(`backend ${backend.name}; calibration ${calibCount} images, ${positions === undefined ? 'every position' : `${positions} positions per image`}; first and last layers 8-bit\n`);
+  console.log(`backend ${backend.name}; calibration ${calibCount} images, ${positions === undefined ? 'every position' : `${positions} positions per image`}, seed ${seed}; first and last layers 8-bit\n`);
   for (const name of models) {
     const isDemo = name === 'demo';
     const isOcr = name === 'ppocr';
@@ -74,7 +76,7 @@ async function main() {
         const t = performance.now();
         const r = await runJob(graph, summary.layers, calib, scored, {
           ...DEFAULT_JOB, wbits: Number(w), abits: a === 'float' ? 'float' : Number(a), method, ecaq, channelScales, biasCorrection,
-          calibImages: calibCount, positionsPerImage: positions,
+          calibImages: calibCount, positionsPerImage: positions, seed,
         }, { backend, scores: isOcr ? ocrDigitScores() : undefined, floatScores });
         floatTop1 = r.metrics!.top1Float!.toFixed(2);
         line.push(r.metrics!.top1!.toFixed(2));
