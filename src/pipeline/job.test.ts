@@ -68,6 +68,16 @@ describe('the quantization job on the demo (CPU backend)', () => {
     expect((await run({ wbits: 2, abits: 8, calibImages: 32, method: 'rtn' })).biases.get(0)).toBeUndefined();
   });
 
+  it('a re-run keeps the corrected biases of the layers it reuses (two-step pipeline, biases rounded at the end)', async () => {
+    const config = { ...DEFAULT_JOB, wbits: 3, abits: 8, ecaq: false, calibImages: 16, positionsPerImage: 50 } as JobConfig;
+    const first = await runJob(loaded.graph, loaded.summary.layers, images, null, config, { backend: cpuBackend });
+    const last = loaded.summary.layers.at(-2)!.name;
+    const second = await runJob(loaded.graph, loaded.summary.layers, images, null, { ...config, overrides: { [last]: { bits: 2 } } }, { backend: cpuBackend, previous: first });
+    expect(second.layers[1].reused).toBe(true);
+    expect(Array.from(second.biases.get(1)!.values)).toEqual(Array.from(first.biases.get(1)!.values));
+    expect(second.correctedBiases.get(1)).toBe(first.correctedBiases.get(1));
+  });
+
   it('is deterministic: the same seed gives the same weights', async () => {
     const a = await run({ wbits: 4, abits: 8, calibImages: 16, positionsPerImage: 50, seed: 3 });
     const b = await run({ wbits: 4, abits: 8, calibImages: 16, positionsPerImage: 50, seed: 3 });

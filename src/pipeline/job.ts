@@ -88,6 +88,8 @@ export interface JobResult {
   codes: Map<number, QuantizedWeights>;
   /** Biases the run changed: rounded to int32 codes where the layer's input and weight are quantized; corrected ones. */
   biases: Map<number, LayerBias>;
+  /** Float biases after bias correction, before any int32 rounding (what a later run reusing the layer rounds again). */
+  correctedBiases: Map<number, Float32Array>;
   quantizers: Simulator['quantizers'];
 }
 
@@ -169,6 +171,8 @@ export async function runJob(graph: GraphView, layers: LayerInfo[], calib: Image
         codes.set(plan.layer.index, previous.codes.get(plan.layer.index)!);
         const bias = previous.biases.get(plan.layer.index);
         if (bias && (config.ecaq || !bias.codes)) sim.biases.set(plan.layer.index, bias);
+        const fix = previous.correctedBiases.get(plan.layer.index);
+        if (fix) corrected.set(plan.layer.index, fix);
         const q = plan.input && previous.quantizers.get(plan.input.tensor);
         if (plan.input && q && config.ecaq) sim.quantizers.set(plan.input.tensor, q);
         records.push({ ...earlier, reused: true, seconds: 0 });
@@ -246,7 +250,7 @@ export async function runJob(graph: GraphView, layers: LayerInfo[], calib: Image
     }
     seconds.total = (performance.now() - started) / 1000;
     progress('done', null, calibCount);
-    return { config, backend: deps.backend.name, layers: records, metrics, seconds, weights: new Map(sim.weights), codes, biases: new Map(sim.biases), quantizers: new Map(sim.quantizers) };
+    return { config, backend: deps.backend.name, layers: records, metrics, seconds, weights: new Map(sim.weights), codes, biases: new Map(sim.biases), correctedBiases: new Map(corrected), quantizers: new Map(sim.quantizers) };
   } finally {
     await sim.release();
   }
