@@ -182,36 +182,28 @@ export class LayerStatistics {
     this.visited += positions;
   }
 
-  /** The column sums of the patches and the targets' sums so far, with the positions they cover. */
-  async readMeans(): Promise<MeanSums> {
-    if (!this.patchSums) throw new StudioError('InvalidArgumentError', 'layer statistics: means were not summed (the `means` option was off).');
-    const sums = emptyMeanSums(this.geometry.groups, this.n, this.rows);
-    const x = await this.readSum(this.patchSums);
-    sums.x.forEach((part, g) => part.set(x.subarray(g * this.n, (g + 1) * this.n)));
-    if (this.targetSums) sums.y.set(await this.readSum(this.targetSums));
-    sums.count = this.visited;
-    return sums;
-  }
-
   /**
-   * Turns the sums into sums of deviations from the means (bias correction, bias-correction.ts):
-   * A_g -= x_g x_gᵀ / K, C -= y x_gᵀ / K, diag(YᵀY) -= y² / K. Call once, after the last batch.
+   * Bias correction (bias-correction.ts): reads the column sums of the patches and the targets' sums,
+   * and turns A, C and diag(YᵀY) into sums of deviations from the means: A_g -= x_g x_gᵀ / K,
+   * C -= y x_gᵀ / K, diag(YᵀY) -= y² / K. Call once, after the last batch; returns the sums read.
    */
-  async center(sums: MeanSums): Promise<void> {
+  async center(): Promise<MeanSums> {
+    if (!this.patchSums) throw new StudioError('InvalidArgumentError', 'layer statistics: means were not summed (the `means` option was off).');
     const n = this.n;
     const groups = this.geometry.groups;
-    if (sums.x.length !== groups || sums.x[0].length !== n || (this.rows && sums.y.length !== this.rows)) {
-      throw new StudioError('InvalidArgumentError', `layer statistics: means of ${sums.x.length} x ${sums.x[0]?.length} patches and ${sums.y.length} targets do not fit ${groups} groups of N = ${n} and M = ${this.rows}.`);
-    }
+    const sums = emptyMeanSums(groups, n, this.rows);
+    const x = await this.readSum(this.patchSums);
+    sums.x.forEach((part, g) => part.set(x.subarray(g * n, (g + 1) * n)));
+    if (this.targetSums) sums.y.set(await this.readSum(this.targetSums));
+    sums.count = this.visited;
     await this.ctx.checked('centring for bias correction', async () => {
       const device = this.ctx.device;
+      // The compensated sums, read back above, as float32: the kernels' own totals lack their compensation.
       const upload = (values: Float64Array, label: string) => {
         const buffer = device.createBuffer({ size: Math.max(16, values.length * 4), usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST, label });
         device.queue.writeBuffer(buffer, 0, Float32Array.from(values));
         return buffer;
       };
-      const x = new Float64Array(groups * n);
-      sums.x.forEach((part, g) => x.set(part, g * n));
       const inputs = [upload(x, 'center:x'), ...(this.rows ? [upload(sums.y, 'center:y')] : [])];
       const [ux, uy] = inputs;
       const encoder = device.createCommandEncoder({ label: 'center' });
@@ -224,6 +216,7 @@ export class LayerStatistics {
       await device.queue.onSubmittedWorkDone();
       for (const b of [...inputs, ...params]) b.destroy();
     });
+    return sums;
   }
 
   private async readSum(sum: Sum): Promise<Float64Array> {

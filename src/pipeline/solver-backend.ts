@@ -119,9 +119,7 @@ export function gpuBackend(ctx: GpuContext): SolverBackend {
         add: (input, batch, target) => onDevice(ctx, () => stats.add(input, batch, target)),
         center: () => onDevice(ctx, async () => {
           if (!sampling.means) noMeans();
-          const means = await stats.readMeans();
-          await stats.center(means);
-          return means;
+          return stats.center();
         }),
         statistics: () => onDevice(ctx, async () => {
           const a = await stats.readGram();

@@ -1,6 +1,6 @@
 import { StudioError } from '../errors';
 import type { SolverProblem } from './bit-split';
-import type { LayerError } from './metrics';
+import { errorFromRowSums, layerError, type LayerError } from './metrics';
 
 /**
  * Bias correction: each output channel's bias is a free, unquantized parameter, so the solver should
@@ -93,18 +93,9 @@ export function correctedBias(bias: Float32Array, shift: Float64Array): Float32A
 export function errorAroundMeans(
   centredYY: ArrayLike<number>, cw: ArrayLike<number>, waw: ArrayLike<number>, sums: MeanSums, w: ArrayLike<number>, biasCorrected: boolean,
 ): LayerError {
-  const shift = biasCorrected ? null : meanError(sums, w);
-  const perRow = new Float64Array(centredYY.length);
-  let total = 0;
-  let energy = 0;
-  for (let row = 0; row < perRow.length; row++) {
-    const mean = sums.count > 0 ? sums.y[row] / sums.count : 0;
-    perRow[row] = Math.max(0, centredYY[row] - 2 * cw[row] + waw[row]) + (shift ? sums.count * shift[row] ** 2 : 0);
-    total += perRow[row];
-    energy += centredYY[row] + sums.count * mean * mean;
-  }
-  const relative = energy > 0 ? total / energy : 0;
-  return { relative, sqnrDb: 10 * Math.log10(energy / Math.max(total, Number.MIN_VALUE)), perRow };
+  const { perRow } = errorFromRowSums(centredYY, cw, waw);
+  if (!biasCorrected) meanError(sums, w).forEach((shift, row) => (perRow[row] += sums.count * shift ** 2));
+  return layerError(perRow, rawEnergy(centredYY, sums));
 }
 
 /** ||Y||^2 from the centred diag(YᵀY). */

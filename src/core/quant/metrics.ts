@@ -42,15 +42,16 @@ export function quadraticSums(p: SolverProblem, weights: ArrayLike<number>): { c
 
 /** The same from each row's <C_m, w> and w^T A w, wherever they were summed (the GPU solver reports them). */
 export function errorFromRowSums(yy: ArrayLike<number>, cw: ArrayLike<number>, waw: ArrayLike<number>): LayerError {
-  const perRow = new Float64Array(yy.length);
-  let total = 0;
+  // Rounding can leave a tiny negative remainder for an exact fit.
+  const perRow = Float64Array.from(yy, (v, row) => Math.max(0, v - 2 * cw[row] + waw[row]));
+  return layerError(perRow, yy);
+}
+
+/** Relative error and SQNR of per-row squared errors against the rows' target energies ||y_m||^2. */
+export function layerError(perRow: Float64Array, energies: ArrayLike<number>): LayerError {
+  const total = perRow.reduce((a, b) => a + b, 0);
   let energy = 0;
-  for (let row = 0; row < yy.length; row++) {
-    // Rounding can leave a tiny negative remainder for an exact fit.
-    perRow[row] = Math.max(0, yy[row] - 2 * cw[row] + waw[row]);
-    total += perRow[row];
-    energy += yy[row];
-  }
+  for (let row = 0; row < energies.length; row++) energy += energies[row];
   const relative = energy > 0 ? total / energy : 0;
   return { relative, sqnrDb: 10 * Math.log10(energy / Math.max(total, Number.MIN_VALUE)), perRow };
 }
