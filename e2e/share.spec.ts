@@ -7,7 +7,11 @@ test('the URL carries the configuration; opening it restores it', async ({ page,
   await page.getByLabel('Weight bits').selectOption('3');
   await page.getByLabel('Method', { exact: true }).selectOption('mse');
   await page.getByLabel('Seed').fill('7');
+  await expect(page.getByLabel('Residual compensation')).toBeChecked();
+  await page.getByLabel('Residual compensation').uncheck();
   await page.getByLabel('Error compensation').uncheck();
+  // It refines error compensation: without it there is nothing to refine.
+  await expect(page.getByLabel('Residual compensation')).toBeDisabled();
   await expect(page.getByLabel('Bias correction')).toBeChecked();
   await page.getByLabel('Bias correction').uncheck();
   await page.getByLabel('First/last layers').selectOption('6');
@@ -34,6 +38,7 @@ test('the URL carries the configuration; opening it restores it', async ({ page,
   await expect(other.getByLabel('Seed')).toHaveValue('7');
   await expect(other.getByLabel('Error compensation')).not.toBeChecked();
   await expect(other.getByLabel('Bias correction')).not.toBeChecked();
+  await expect(other.getByLabel('Residual compensation')).not.toBeChecked();
   await expect(other.getByLabel('Preprocessing')).toHaveValue('zero1');
   await expect(other.getByLabel('First/last layers')).toHaveValue('6');
   await expect(other.getByLabel('Epochs (max.)')).toHaveValue('20');

@@ -47,6 +47,34 @@ export function singleGemmModel(seed = 7): ModelProto {
   });
 }
 
+/**
+ * A residual block with an unfolded BatchNormalization: stem → Relu → branch1 → Relu → branch2 →
+ * BatchNormalization → Add(stem's Relu) → Relu → pool → fc. One normalisation channel has no gain.
+ */
+export function residualBlockModel() {
+  const conv = (name: string, cin: number) => makeTensor(`${name}.w`, [4, cin, 3, 3], DataType.FLOAT, randomArray(4 * cin * 9, cin + name.length, 0.3));
+  const bn = (what: string, values: number[]) => makeTensor(`bn.${what}`, [4], DataType.FLOAT, Float32Array.from(values));
+  return makeModel({
+    inputs: [makeValueInfo('image', ['batch', 2, 5, 5])],
+    outputs: [makeValueInfo('scores', ['batch', 3])],
+    initializers: [conv('stem', 2), conv('branch1', 4), conv('branch2', 4), bn('scale', [2, -1, 0.5, 0]), bn('bias', [0, 1, 0, 0]),
+      bn('mean', [0.1, 0, 0, 0]), bn('var', [3, 0, 0.25, 1]), makeTensor('fc.w', [3, 4], DataType.FLOAT, randomArray(12, 9, 0.3))],
+    nodes: [
+      makeNode('Conv', ['image', 'stem.w'], ['s'], { pads: [1, 1, 1, 1] }, 'stem'),
+      makeNode('Relu', ['s'], ['r0']),
+      makeNode('Conv', ['r0', 'branch1.w'], ['b1'], { pads: [1, 1, 1, 1] }, 'branch1'),
+      makeNode('Relu', ['b1'], ['r1']),
+      makeNode('Conv', ['r1', 'branch2.w'], ['b2'], { pads: [1, 1, 1, 1] }, 'branch2'),
+      makeNode('BatchNormalization', ['b2', 'bn.scale', 'bn.bias', 'bn.mean', 'bn.var'], ['n2'], { epsilon: { float: 1 } }),
+      makeNode('Add', ['r0', 'n2'], ['sum']),
+      makeNode('Relu', ['sum'], ['r2']),
+      makeNode('GlobalAveragePool', ['r2'], ['pooled']),
+      makeNode('Flatten', ['pooled'], ['flat']),
+      makeNode('Gemm', ['flat', 'fc.w'], ['scores'], { transB: 1 }, 'fc'),
+    ],
+  });
+}
+
 export const fixtureBytes = (model: ModelProto): Uint8Array => encodeModel(model);
 
 /** Each fixture with the input shape to run it at. */

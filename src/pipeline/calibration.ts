@@ -1,8 +1,10 @@
 import { convOutputSize } from '../core/conv-geometry';
 import { layerGeometry, targetsWithoutBias } from '../core/layer-weights';
 import type { LayerInfo } from '../core/layers';
+import { compensateResidual, type ResidualTarget } from '../core/residual-target';
 import { batchOf, type ImageSet } from './images';
 import type { Simulator } from './simulator';
+import type { Outputs } from '../runtime/ort';
 import type { LayerAccumulator, SolverBackend } from './solver-backend';
 
 /** The calibration images, walked in batches: `count` of them, between which a run may be cancelled. */
@@ -36,10 +38,12 @@ export interface AccumulateOptions {
   /** Applied to a quantized input before it is accumulated (the layer's own input quantizer). */
   quantizeInput?: (x: Float32Array, dims: readonly number[]) => Float32Array;
   bias: Float32Array | null;
-  /** The layer's (unquantized) input per batch, when an earlier pass over the same model kept it. */
-  cachedInputs?: { data: Float32Array; dims: number[] }[];
+  /** Per batch, the partly quantized model's tensors an earlier pass kept: the layer's (unquantized) input, and its shortcut. */
+  cachedInputs?: Outputs[];
   positionsPerImage?: number;
   seed: number;
+  /** Aim at the float sum of a residual Add rather than the layer's own float output (quantized mode only). */
+  residual?: ResidualTarget | null;
   /** Also sum the means (bias correction). */
   means?: boolean;
   onBatch?: (done: number) => void;
@@ -55,14 +59,20 @@ export async function accumulateLayer(pass: CalibrationPass, layer: LayerInfo, b
       const b = batchOf(images, start, Math.min(pass.batchSize, pass.count - start));
       const feed = { data: b.data, dims: [b.batch, ...images.dims] };
       // On float inputs one run gives input and target.
-      const floatOut = await timed(pass.seconds, 'forward', () => sim.run(feed, 'float', o.mode === 'float' ? [layer.input, layer.output] : [layer.output]));
-      const x = o.mode === 'float' ? floatOut[layer.input]
-        : (o.cachedInputs?.[index] ?? (await timed(pass.seconds, 'forward', () => sim.run(feed, 'quantized', [layer.input])))[layer.input]);
+      const shortcut = o.mode === 'quantized' && o.residual ? [o.residual.shortcut] : [];
+      const floatOut = await timed(pass.seconds, 'forward', () => sim.run(feed, 'float', o.mode === 'float' ? [layer.input, layer.output] : [layer.output, ...shortcut]));
+      const cached = o.cachedInputs?.[index] ?? {};
+      const missing = o.mode === 'float' ? [] : [layer.input, ...shortcut].filter((t) => !cached[t]);
+      const quantOut = { ...cached, ...(missing.length > 0 ? await timed(pass.seconds, 'forward', () => sim.run(feed, 'quantized', missing)) : {}) };
+      const x = o.mode === 'float' ? floatOut[layer.input] : quantOut[layer.input];
       const geometry = layerGeometry(layer, x.dims);
       const { batch: _batch, ...perImage } = geometry;
       accumulator ??= backend.begin(perImage, layer.m, { positionsPerImage: o.positionsPerImage, seed: o.seed, means: o.means });
       const { outH, outW } = convOutputSize(geometry);
-      const y = targetsWithoutBias(floatOut[layer.output].data, layer.m, outH * outW, o.bias);
+      const output = shortcut.length > 0
+        ? compensateResidual(floatOut[layer.output].data, floatOut[shortcut[0]].data, quantOut[shortcut[0]].data, o.residual!, outH * outW)
+        : floatOut[layer.output].data;
+      const y = targetsWithoutBias(output, layer.m, outH * outW, o.bias);
       const input = o.quantizeInput ? o.quantizeInput(x.data, x.dims) : x.data;
       await timed(pass.seconds, 'accumulate', () => accumulator!.add(input, geometry.batch, y));
       o.onBatch?.(start + b.batch);

@@ -13,7 +13,9 @@ import { seededRandom } from '../core/random';
 import { roundHalfEven } from '../core/quant/weight-init';
 import { batchOf, type ImageSet } from './images';
 import { Simulator } from './simulator';
+import type { Outputs } from '../runtime/ort';
 import type { LayerAccumulator, SolverBackend } from './solver-backend';
+import { residualTarget } from '../core/residual-target';
 import { accumulateLayer, batchStarts, timed, type CalibrationPass } from './calibration';
 import { layerErrors } from './layer-errors';
 
@@ -25,6 +27,11 @@ export interface JobConfig extends PlanConfig {
    * the bias cannot absorb, and its bias then takes the mean error (bias-correction.ts). Absent: off.
    */
   biasCorrection?: boolean;
+  /**
+   * With ECAQ, for Bit-Split layers: a layer that feeds a residual Add aims at the float sum minus the
+   * quantized shortcut, so it also makes up for the shortcut's drift (residual-target.ts). Absent: off.
+   */
+  residualCompensation?: boolean;
   calibImages: number;
   positionsPerImage?: number;
   maxEpochs: number;
@@ -33,7 +40,7 @@ export interface JobConfig extends PlanConfig {
 }
 
 export const DEFAULT_JOB: JobConfig = {
-  wbits: 4, abits: 8, method: 'bitsplit', ecaq: true, biasCorrection: true, firstLastBits: 8, overrides: {},
+  wbits: 4, abits: 8, method: 'bitsplit', ecaq: true, biasCorrection: true, residualCompensation: true, firstLastBits: 8, overrides: {},
   calibImages: 256, maxEpochs: 100, seed: 0, batchSize: 32,
 };
 
@@ -143,7 +150,13 @@ export async function runJob(graph: GraphView, layers: LayerInfo[], calib: Image
     : new Set<number>();
   for (const plan of plans) if (!plan.skip) deps.backend.assertFits?.(plan.layer);
   const floatWeights = new Map(layers.map((l) => [l.index, layerWeights(graph, l).original]));
-  const sim = await Simulator.create(graph, layers, sites, floatWeights);
+  const residuals = new Map(config.ecaq && config.residualCompensation
+    ? plans.flatMap((p) => {
+      const r = p.skip || p.method !== 'bitsplit' ? null : residualTarget(graph, p.layer, layers);
+      return r ? [[p.layer.index, r] as const] : [];
+    })
+    : []);
+  const sim = await Simulator.create(graph, layers, sites, floatWeights, [...residuals.values()].map((r) => r.shortcut));
   const calibCount = Math.min(config.calibImages, calib.count);
   if (calibCount === 0) throw new StudioError('InvalidArgumentError', 'No calibration images: add at least one image.');
   const cacheBytes = deps.inputCacheBytes ?? INPUT_CACHE_BYTES;
@@ -179,7 +192,8 @@ export async function runJob(graph: GraphView, layers: LayerInfo[], calib: Image
         continue;
       }
       const layer = plan.layer;
-      const cachedInputs = config.ecaq && plan.input ? await timed(seconds, 'fitActivations', () => fitQuantizer(plan, 'quantized')) : undefined;
+      const shortcut = residuals.get(plan.layer.index)?.shortcut;
+      const cachedInputs = config.ecaq && plan.input ? await timed(seconds, 'fitActivations', () => fitQuantizer(plan, 'quantized', shortcut ? [shortcut] : [])) : undefined;
       const q = config.ecaq && plan.input ? sim.quantizers.get(plan.input.tensor)! : null;
       // Folded per-channel scales: the layer reads the codes x / s, and its weights are W diag(s).
       const folded = q && plan.input?.channels ? q.scale : null;
@@ -191,7 +205,7 @@ export async function runJob(graph: GraphView, layers: LayerInfo[], calib: Image
         accumulator = await accumulateLayer(pass, layer, deps.backend, {
           mode: config.ecaq ? 'quantized' : 'float',
           quantizeInput: q ? (x, dims) => fakeQuantize(x, q, { dims, axis: plan.input?.channels?.axis, codes: Boolean(folded) }) : undefined,
-          bias: layerBias(graph, layer), cachedInputs,
+          bias: layerBias(graph, layer), cachedInputs, residual: residuals.get(layer.index),
           positionsPerImage: config.positionsPerImage, seed: config.seed + layer.index, means: storedFloatBias !== null, onBatch: (done) => progress('calibrate', plan, done),
         });
         const acc = accumulator;
@@ -272,20 +286,22 @@ export async function runJob(graph: GraphView, layers: LayerInfo[], calib: Image
   }
 
   /** Fits a layer's input quantizer (one scale, or one per channel) on seeded samples of what the current model feeds it. */
-  async function fitQuantizer(plan: LayerPlan, mode: 'float' | 'quantized') {
+  /** `extra`: tensors to keep beside the input, from the same runs (a shortcut that does not read this quantizer). */
+  async function fitQuantizer(plan: LayerPlan, mode: 'float' | 'quantized', extra: string[] = []) {
     const q = plan.input!;
     if (sim.quantizers.has(q.tensor)) return;
     const count = q.channels?.count ?? 1;
     const samples: number[][] = Array.from({ length: count }, () => []);
     const random = seededRandom(config.seed ^ (plan.layer.index * 7919));
-    const kept: { data: Float32Array; dims: number[] }[] = [];
+    const kept: Outputs[] = [];
     let keptBytes = 0;
     for (const start of batches) {
       await check();
       const b = batchOf(calib, start, Math.min(config.batchSize, calibCount - start));
-      const x = (await sim.run({ data: b.data, dims: [b.batch, ...calib.dims] }, mode, [q.tensor]))[q.tensor];
-      keptBytes += x.data.byteLength;
-      if (keptBytes <= cacheBytes) kept.push(x);
+      const out = await sim.run({ data: b.data, dims: [b.batch, ...calib.dims] }, mode, [q.tensor, ...extra]);
+      const x = out[q.tensor];
+      keptBytes += Object.values(out).reduce((n, t) => n + t.data.byteLength, 0);
+      if (keptBytes <= cacheBytes) kept.push(out);
       const channelOf = channelIndex(count, x.dims, q.channels?.axis);
       const keep = Math.min(1, SAMPLES_PER_TENSOR / (x.data.length * batches.length));
       for (let i = 0; i < x.data.length; i++) if (keep >= 1 || random() < keep) samples[channelOf(i)].push(x.data[i]);

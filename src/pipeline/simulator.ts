@@ -33,9 +33,10 @@ export class Simulator {
     private readonly sites: QuantizerSite[],
   ) {}
 
-  static async create(graph: GraphView, layers: LayerInfo[], sites: QuantizerSite[], floatWeights: Map<number, Float32Array>): Promise<Simulator> {
-    const probes = [...new Set(layers.flatMap((l) => [l.input, l.output]))];
-    const model = buildSimulationModel(graph, layers, sites, { live: true, probes });
+  /** `probes`: tensors besides the layers' inputs and outputs that runs may fetch. */
+  static async create(graph: GraphView, layers: LayerInfo[], sites: QuantizerSite[], floatWeights: Map<number, Float32Array>, probes: string[] = []): Promise<Simulator> {
+    const all = [...new Set([...layers.flatMap((l) => [l.input, l.output]), ...probes])];
+    const model = buildSimulationModel(graph, layers, sites, { live: true, probes: all });
     // Fails here, not at the first run, when onnxruntime cannot load the graph.
     await (await ModelRunner.create(encodeModel(model))).release();
     const floatBiases = new Map(layers.flatMap((l) => {

@@ -29,7 +29,7 @@ export function ResultsPanel() {
   return (
     <section className="panel" aria-labelledby="results-title">
       <h2 id="results-title">
-        Result: {bitsLabel(result)} {s.method}{s.ecaq ? ' + error compensation' : ''}{s.biasCorrection && s.method === 'bitsplit' ? ' + bias correction' : ''}
+        Result: {bitsLabel(result)} {s.method}{s.ecaq ? ' + error compensation' : ''}{s.biasCorrection && s.method === 'bitsplit' ? ' + bias correction' : ''}{s.residualCompensation && s.ecaq && s.method === 'bitsplit' ? ' + residual compensation' : ''}
       </h2>
       <dl className="facts">
         {m?.top1 !== undefined && (

@@ -57,6 +57,10 @@ export function RunPanel() {
           <input type="checkbox" checked={settings.biasCorrection} onChange={(e) => set('biasCorrection')(e.target.checked)} disabled={running} />
           Bias correction
         </label>
+        <label className="check" title="With error compensation: the last layer of a residual branch aims at the float sum minus the quantized shortcut, so it also makes up for the shortcut's drift">
+          <input type="checkbox" checked={settings.residualCompensation} onChange={(e) => set('residualCompensation')(e.target.checked)} disabled={running || !settings.ecaq} />
+          Residual compensation
+        </label>
         <label>
           Calibration images
           <input type="number" min={1} max={100000} value={settings.calibImages} onChange={(e) => set('calibImages')(Math.max(1, Number(e.target.value) || 1))} disabled={running} />

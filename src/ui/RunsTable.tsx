@@ -85,7 +85,7 @@ export function RunsTable() {
                   <td>{i + 1}</td>
                   <td>
                     {bitsLabel(r)} {s.method}
-                    {s.ecaq ? ' + EC' : ''}{s.biasCorrection && s.method === 'bitsplit' ? ' + BC' : ''} · {s.calibImages} images · seed {s.seed}
+                    {s.ecaq ? ' + EC' : ''}{s.biasCorrection && s.method === 'bitsplit' ? ' + BC' : ''}{s.residualCompensation && s.ecaq && s.method === 'bitsplit' ? ' + RC' : ''} · {s.calibImages} images · seed {s.seed}
                     {overridesText(s.layers)}
                   </td>
                   <td className="num">{r.metrics?.top1 !== undefined ? `${r.metrics.top1.toFixed(2)} %` : '—'}</td>
