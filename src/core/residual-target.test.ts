@@ -3,7 +3,9 @@ import { readFileSync } from 'node:fs';
 import { residualBlockModel } from './fixtures';
 import { findLayers } from './layers';
 import { GraphView } from './onnx/graph';
+import { makeModel, makeNode, makeValueInfo } from './onnx/builder';
 import { decodeModel } from './onnx/model-io';
+import { DataType, makeTensor } from './onnx/tensor';
 import { compensateResidual, residualTarget } from './residual-target';
 
 describe('residual targets: which layers aim at a residual sum', () => {
@@ -34,6 +36,45 @@ describe('residual targets: which layers aim at a residual sum', () => {
       [down(2).name, conv2(2).output, [1]],
     ]);
     expect(conv2(1).index).toBeLessThan(down(1).index);
+  });
+
+  it('goes through biases and unfolded normalisations (Add/Sub/Mul/Div by per-channel or scalar constants)', () => {
+    const constant = (name: string, dims: number[], values: number[]) => makeTensor(name, dims, DataType.FLOAT, Float32Array.from(values));
+    // A transformer block's projection (MatMul, bias Add, residual Add) and a conv through a scale, a shift and a division.
+    const model = (tail: ReturnType<typeof makeNode>[], extra: ReturnType<typeof constant>[] = []) => makeModel({
+      inputs: [makeValueInfo('x', [1, 2, 3]), makeValueInfo('image', [1, 3, 4, 4])],
+      outputs: [makeValueInfo('seq', [1, 2, 3]), makeValueInfo('map', null)],
+      initializers: [constant('w', [3, 3], [1, 0, 0, 0, 1, 0, 0, 0, 1]), constant('b', [3], [0.1, 0.2, 0.3]),
+        constant('k', [2, 3, 1, 1], [1, 2, 3, 4, 5, 6]), constant('scale', [2, 1, 1], [2, 4]), constant('shift', [1, 2, 1, 1], [1, 1]),
+        constant('half', [], [0.5]), ...extra],
+      nodes: [
+        makeNode('MatMul', ['x', 'w'], ['p'], {}, 'proj'),
+        makeNode('Add', ['p', 'b'], ['pb']),
+        makeNode('Add', ['x', 'pb'], ['seq']),
+        // The shortcut's conv comes first: solved before the branch, it may be its shortcut.
+        makeNode('Conv', ['image', 'k'], ['short'], {}, 'short'),
+        makeNode('Conv', ['image', 'k'], ['c'], {}, 'conv'),
+        ...tail,
+      ],
+    });
+    const targets = (m: ReturnType<typeof model>) => {
+      const graph = new GraphView(m);
+      const layers = findLayers(graph).layers;
+      return layers.map((l) => {
+        const t = residualTarget(graph, l, layers);
+        return t && [t.shortcut, Array.from(t.gain)];
+      });
+    };
+    expect(targets(model([
+      makeNode('Mul', ['scale', 'c'], ['c1']), makeNode('Sub', ['c1', 'shift'], ['c2']), makeNode('Div', ['c2', 'half'], ['c3']),
+      makeNode('Add', ['c3', 'short'], ['map']),
+    ]))).toEqual([['x', [1, 1, 1]], null, ['short', [4, 8]]]);
+    // The path as the divisor or the subtrahend, or a constant that is not one value per channel: not affine per channel.
+    for (const tail of [
+      [makeNode('Div', ['half', 'c'], ['c1'])], [makeNode('Sub', ['shift', 'c'], ['c1'])], [makeNode('Mul', ['c', 'spatial'], ['c1'])],
+    ]) {
+      expect(targets(model([...tail, makeNode('Add', ['c1', 'short'], ['map'])], [constant('spatial', [1, 1, 4, 4], new Array(16).fill(1))]))[2]).toBeNull();
+    }
   });
 
   it('adds the shortcut\'s drift over the gain per channel (NCHW), keeps a channel without gain, refuses other shapes', () => {

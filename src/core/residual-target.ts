@@ -1,5 +1,6 @@
 import { StudioError } from './errors';
 import type { LayerInfo } from './layers';
+import type { NodeProto } from 'onnx-buf';
 import { attrFloat, type GraphView } from './onnx/graph';
 import { tensorToFloat32 } from './onnx/tensor';
 
@@ -18,7 +19,10 @@ export interface ResidualTarget {
   gain: Float32Array;
 }
 
-/** The Add this layer's output flows into, or null where the output goes anywhere else too. */
+/**
+ * The Add this layer's output flows into, through BatchNormalization and Add/Sub/Mul/Div by per-channel
+ * or scalar constants (a bias, an unfolded normalisation); null where the output goes anywhere else too.
+ */
 export function residualTarget(graph: GraphView, layer: LayerInfo, layers: LayerInfo[]): ResidualTarget | null {
   const gain = new Float32Array(layer.m).fill(1);
   let tensor = layer.output;
@@ -26,18 +30,46 @@ export function residualTarget(graph: GraphView, layer: LayerInfo, layers: Layer
     const readers = graph.consumers.get(tensor) ?? [];
     if (readers.length !== 1 || graph.outputs.some((o) => o.name === tensor)) return null;
     const node = readers[0];
-    if (node.opType === 'BatchNormalization') {
-      const scale = batchNormScale(graph, node.input, attrFloat(node, 'epsilon', 1e-5), layer.m);
-      if (!scale || node.output.length !== 1) return null;
-      scale.forEach((s, c) => (gain[c] *= s));
+    if (node.output.length !== 1) return null;
+    const step = affineStep(graph, node, tensor, layer);
+    if (step === null) return null;
+    if (step instanceof Float32Array) {
+      step.forEach((s, c) => (gain[c] *= s));
       tensor = node.output[0];
       continue;
     }
-    if (node.opType !== 'Add' || node.input.length !== 2) return null;
-    const shortcut = node.input[0] === tensor ? node.input[1] : node.input[0];
-    if (shortcut === tensor || graph.constants.has(shortcut)) return null;
-    return solvedBefore(graph, shortcut, layer, layers) ? { shortcut, gain } : null;
+    return solvedBefore(graph, step.shortcut, layer, layers) ? { shortcut: step.shortcut, gain } : null;
   }
+}
+
+/** What `node` does to the path through `tensor`: scales it per channel, adds a shortcut, or neither (null). */
+function affineStep(graph: GraphView, node: NodeProto, tensor: string, layer: LayerInfo): Float32Array | { shortcut: string } | null {
+  if (node.opType === 'BatchNormalization') return batchNormScale(graph, node.input, attrFloat(node, 'epsilon', 1e-5), layer.m);
+  if (!['Add', 'Sub', 'Mul', 'Div'].includes(node.opType) || node.input.length !== 2) return null;
+  const [first, second] = node.input;
+  if (first === second) return null;
+  const other = first === tensor ? second : first;
+  const constant = graph.constants.has(other) ? channelConstant(graph, other, layer) : undefined;
+  if (constant === null) return null;
+  if (node.opType === 'Add') return constant ? new Float32Array(layer.m).fill(1) : { shortcut: other };
+  // A constant subtracted from the path, or the path divided by one; not the other way round.
+  if (!constant || (node.opType !== 'Mul' && first !== tensor)) return null;
+  if (node.opType === 'Sub') return new Float32Array(layer.m).fill(1);
+  return node.opType === 'Mul' ? constant : constant.map((v) => 1 / v);
+}
+
+/**
+ * A constant as one value per output channel: a scalar, or m values along the channel axis (-3 of
+ * NCHW for conv, the last one for dense layers); null when it broadcasts any other way.
+ */
+function channelConstant(graph: GraphView, name: string, layer: LayerInfo): Float32Array | null {
+  const t = graph.constantTensor(name);
+  if (!t) return null;
+  const values = tensorToFloat32(t);
+  if (values.length === 1) return new Float32Array(layer.m).fill(values[0]);
+  const axis = t.dims.length - (layer.conv ? 3 : 1);
+  const ok = values.length === layer.m && axis >= 0 && t.dims.every((d, i) => (i === axis ? d === layer.m : d === 1));
+  return ok ? values : null;
 }
 
 /**
@@ -63,7 +95,7 @@ function batchNormScale(graph: GraphView, inputs: string[], epsilon: number, m: 
     const t = name ? graph.constantTensor(name) : null;
     return t ? tensorToFloat32(t) : null;
   });
-  if (!scale || !variance || scale.length !== m || variance.length !== m) return null;
+  if (!scale || !variance || scale.length !== m || variance.length !== m || inputs.length !== 5) return null;
   return Float32Array.from(scale, (s, c) => s / Math.sqrt(variance[c] + epsilon));
 }
 
