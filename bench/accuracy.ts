@@ -3,7 +3,7 @@
  *
  *   npm run bench:accuracy -- [--models resnet20,resnet32,demo,ppocr] [--cells W8A8,W4A8,W3A8,W4A4,W2A8]
  *                             [--rows rtn,mse,bitsplit,bitsplit+ecaq] (+channels: per-channel activation scales, folded;
- *                             +nobias: without bias correction; +nores: without residual compensation) [--calib 256] [--positions 128|all]
+ *                             +nobias: without bias correction; +res: with residual compensation) [--calib 256] [--positions 128|all]
  *                             [--eval 9000] [--backend cpu|gpu] [--seed 0]
  *
  * CIFAR-10 ResNets come from ../shared/data/cifar10 (calibrate on images of records 0..999, score
@@ -67,10 +67,10 @@ async function main() {
     const floatScores = new Map<string, Float32Array>();
     const table: string[][] = [];
     for (const row of rows) {
-      // Bias and residual compensation belong to the studio's method; the two-step row is the reference's pipeline, without them.
+      // Bias correction belongs to the studio's method; the two-step row is the reference's pipeline, without it.
       const [method, ecaq, channelScales] = [row.split('+')[0] as Method, row.includes('+ecaq'), row.includes('+channels')];
       const biasCorrection = ecaq && !row.includes('+nobias');
-      const residualCompensation = ecaq && !row.includes('+nores');
+      const residualCompensation = ecaq && row.includes('+res');
       const line = [row];
       for (const cell of cells) {
         const [, w, a] = /^W(\d)A(\d+|float)$/.exec(cell)!;

@@ -38,11 +38,11 @@ describe('shared configuration in the URL', () => {
     expect(decoded.settings).toEqual({
       ...DEFAULT_SETTINGS, wbits: 2, abits: 'float', method: 'mse', ecaq: false, calibImages: 16, preset: 'minus1to1', seed: 1,
       mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5], layers: { fc: { bits: 8 } },
-      // Those runs had no bias or residual compensation: the link reproduces them.
-      biasCorrection: false, residualCompensation: false,
+      // Those runs had no bias correction: the link reproduces them.
+      biasCorrection: false,
     });
     expect(DEFAULT_SETTINGS.biasCorrection).toBe(true);
-    expect(DEFAULT_SETTINGS.residualCompensation).toBe(true);
+    expect(DEFAULT_SETTINGS.residualCompensation).toBe(false);
     const badBias = encodeSharedConfig({ ...config, settings: { ...config.settings, biasCorrection: 'yes' as unknown as boolean } });
     expect(() => decodeSharedConfig(badBias)).toThrowError(/bias correction must be true or false/);
     const badResidual = encodeSharedConfig({ ...config, settings: { ...config.settings, residualCompensation: 1 as unknown as boolean } });

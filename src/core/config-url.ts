@@ -44,7 +44,7 @@ export interface StudioSettings {
 }
 
 export const DEFAULT_SETTINGS: StudioSettings = {
-  wbits: 4, abits: 8, method: 'bitsplit', ecaq: true, channelScales: false, biasCorrection: true, residualCompensation: true, calibImages: 64, seed: 0, firstLastBits: 8, epochs: 100, positions: 128,
+  wbits: 4, abits: 8, method: 'bitsplit', ecaq: true, channelScales: false, biasCorrection: true, residualCompensation: false, calibImages: 64, seed: 0, firstLastBits: 8, epochs: 100, positions: 128,
   preset: 'imagenet', resize: 'shorter-side-crop', colorOrder: 'RGB', mean: [...PRESETS.imagenet.mean], std: [...PRESETS.imagenet.std], inputSize: null, layers: {},
 };
 
@@ -97,8 +97,8 @@ export function decodeSharedConfig(text: string): SharedConfig {
   const given = (c.settings ?? fail('settings are missing')) as Partial<StudioSettings> & { layerBits?: unknown };
   // Links made before a setting existed get its default; a preset without fields gets the preset's.
   const preset = PRESETS[given.preset as PresetName];
-  // Except bias and residual compensation: links made before them ran without them, and reproduce that.
-  const s: StudioSettings = { ...DEFAULT_SETTINGS, biasCorrection: false, residualCompensation: false, ...(preset ? { mean: [...preset.mean], std: [...preset.std] } : {}), ...given };
+  // Except bias correction: links made before it existed ran without it, and reproduce that.
+  const s: StudioSettings = { ...DEFAULT_SETTINGS, biasCorrection: false, ...(preset ? { mean: [...preset.mean], std: [...preset.std] } : {}), ...given };
   const legacyBits = (value as { layerBits?: Record<string, number> }).layerBits;
   if (legacyBits && !given.layers) s.layers = Object.fromEntries(Object.entries(legacyBits).map(([k, bits]) => [k, { bits }]));
   const int = (v: unknown, lo: number, hi: number) => Number.isInteger(v) && (v as number) >= lo && (v as number) <= hi;
