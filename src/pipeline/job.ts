@@ -286,8 +286,10 @@ export async function runJob(graph: GraphView, layers: LayerInfo[], calib: Image
     sim.biases.set(plan.layer.index, quantizeBias(bias, plan.input?.channels ? 1 : q.scale[0], layerCodes(plan.layer, weights).scales));
   }
 
-  /** Fits a layer's input quantizer (one scale, or one per channel) on seeded samples of what the current model feeds it. */
-  /** `extra`: tensors to keep beside the input, from the same runs (a shortcut that does not read this quantizer). */
+  /**
+   * Fits a layer's input quantizer (one scale, or one per channel) on seeded samples of what the current
+   * model feeds it. `extra`: tensors kept beside the input from the same runs (a shortcut, which never reads this quantizer).
+   */
   async function fitQuantizer(plan: LayerPlan, mode: 'float' | 'quantized', extra: string[] = []) {
     const q = plan.input!;
     if (sim.quantizers.has(q.tensor)) return;
