@@ -55,6 +55,21 @@ export function bitsLabel(run: RunSummary): string {
   return `W${hasPerLayerBits(run) ? bitsPerWeight(run).toFixed(2) : run.settings.wbits}A${run.settings.abits}`;
 }
 
+/**
+ * The method and the refinements that applied to it: "bitsplit + error compensation + bias correction",
+ * or with `short` "bitsplit + EC + BC". Bias correction needs Bit-Split; residual compensation also EC.
+ */
+export function methodLabel(run: RunSummary, short = false): string {
+  const s = run.settings;
+  const bitsplit = s.method === 'bitsplit';
+  const parts = [
+    [s.ecaq, 'error compensation', 'EC'],
+    [s.biasCorrection && bitsplit, 'bias correction', 'BC'],
+    [s.residualCompensation && s.ecaq && bitsplit, 'residual compensation', 'RC'],
+  ] as const;
+  return [s.method, ...parts.filter(([on]) => on).map(([, long, abbreviation]) => (short ? abbreviation : long))].join(' + ');
+}
+
 /** Gives the worker these image files (a folder's paths kept: sub-folders are labels). */
 export async function setImagesInto(files: File[]): Promise<ImagesSummary> {
   const list = files.map((f) => ({ path: (f as File & { webkitRelativePath?: string }).webkitRelativePath || f.name, blob: f as Blob }));

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { bitsLabel, useStudio, type StudioState } from '../state/store';
+import { bitsLabel, methodLabel, useStudio, type StudioState } from '../state/store';
 import { formatBytes } from './format';
 
 function save(name: string, data: BlobPart, type: string) {
@@ -25,11 +25,10 @@ export function ResultsPanel() {
     save(file.name, file.data as Uint8Array<ArrayBuffer> | string, what === 'report' ? 'application/json' : 'application/octet-stream');
   };
   const m = result.metrics;
-  const s = result.settings;
   return (
     <section className="panel" aria-labelledby="results-title">
       <h2 id="results-title">
-        Result: {bitsLabel(result)} {s.method}{s.ecaq ? ' + error compensation' : ''}{s.biasCorrection && s.method === 'bitsplit' ? ' + bias correction' : ''}{s.residualCompensation && s.ecaq && s.method === 'bitsplit' ? ' + residual compensation' : ''}
+        Result: {bitsLabel(result)} {methodLabel(result)}
       </h2>
       <dl className="facts">
         {m?.top1 !== undefined && (

@@ -1,5 +1,5 @@
 import { CartesianGrid, Legend, ResponsiveContainer, Scatter, ScatterChart, Tooltip, XAxis, YAxis } from 'recharts';
-import { bitsLabel, bitsPerWeight, hasPerLayerBits, useStudio, type RunSummary } from '../state/store';
+import { bitsLabel, bitsPerWeight, methodLabel, hasPerLayerBits, useStudio, type RunSummary } from '../state/store';
 import { formatBytes } from './format';
 
 
@@ -84,8 +84,7 @@ export function RunsTable() {
                 <tr key={i}>
                   <td>{i + 1}</td>
                   <td>
-                    {bitsLabel(r)} {s.method}
-                    {s.ecaq ? ' + EC' : ''}{s.biasCorrection && s.method === 'bitsplit' ? ' + BC' : ''}{s.residualCompensation && s.ecaq && s.method === 'bitsplit' ? ' + RC' : ''} · {s.calibImages} images · seed {s.seed}
+                    {bitsLabel(r)} {methodLabel(r, true)} · {s.calibImages} images · seed {s.seed}
                     {overridesText(s.layers)}
                   </td>
                   <td className="num">{r.metrics?.top1 !== undefined ? `${r.metrics.top1.toFixed(2)} %` : '—'}</td>
