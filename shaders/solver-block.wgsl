@@ -12,11 +12,6 @@ struct Params {
   history_stride: u32, tiles_per_group: u32, pad0: u32, pad1: u32,
 }
 
-struct RowState {
-  alpha: f32, num: f32, den: f32, last_flips: u32,
-  epochs: u32, done: u32, flips: u32, init_iterations: u32,
-}
-
 const BLOCK: u32 = 32u;
 const WORKGROUP_SIZE: u32 = 64u;
 
@@ -33,12 +28,6 @@ const WORKGROUP_SIZE: u32 = 64u;
 @group(0) @binding(8) var<storage, read_write> epoch_flips: array<u32>;
 
 var<workgroup> a_block: array<array<f32, BLOCK>, BLOCK>;
-
-fn kahan(s: vec2<f32>, v: f32) -> vec2<f32> {
-  let y = v - s.y;
-  let t = s.x + y;
-  return vec2<f32>(t, (t - s.x) - y);
-}
 
 fn stitched(row: u32, k: u32) -> f32 {
   var s = 0.0;

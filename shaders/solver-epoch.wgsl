@@ -10,11 +10,6 @@ struct Params {
   mode: u32, history_stride: u32, refit: u32, pad0: u32,
 }
 
-struct RowState {
-  alpha: f32, num: f32, den: f32, last_flips: u32,
-  epochs: u32, done: u32, flips: u32, init_iterations: u32,
-}
-
 override WORKGROUP_SIZE: u32 = 64u;
 
 @group(0) @binding(0) var<uniform> p: Params;
@@ -26,14 +21,6 @@ override WORKGROUP_SIZE: u32 = 64u;
 @group(0) @binding(5) var<storage, read_write> state: array<RowState>;
 @group(0) @binding(6) var<storage, read_write> history: array<f32>;
 @group(0) @binding(7) var<storage, read_write> codes: array<i32>;
-
-// Compensated (Kahan) addition: (sum, compensation) + v. The sweep's decisions compare nearly equal
-// quantities, so float32 sums must stay close to the float64 reference's or trajectories drift apart.
-fn kahan(s: vec2<f32>, v: f32) -> vec2<f32> {
-  let y = v - s.y;
-  let t = s.x + y;
-  return vec2<f32>(t, (t - s.x) - y);
-}
 
 // Stitches S into the H slot (free at that point), computes G = A S and returns (<C,S>, <S,G>).
 fn project(row: u32, ab: u32, gb: u32) -> vec2<f32> {

@@ -4,11 +4,6 @@
 
 struct Params { rows: u32, n: u32, qmax: u32, iterations: u32, planes: u32 }
 
-struct RowState {
-  alpha: f32, num: f32, den: f32, last_flips: u32,
-  epochs: u32, done: u32, flips: u32, init_iterations: u32,
-}
-
 override WORKGROUP_SIZE: u32 = 64u;
 
 @group(0) @binding(0) var<uniform> p: Params;

@@ -1,7 +1,11 @@
-import shader from '../../../shaders/solver-block.wgsl?raw';
+import entry from '../../../shaders/solver-block.wgsl?raw';
+import solverRow from '../../../shaders/lib/solver-row.wgsl?raw';
 import { preparedDispatch } from '../dispatch';
 import { sweepParams, type SweepShape } from './sweep-params';
 import type { PipelineCache } from '../pipelines';
+
+// RowState and kahan() come from the shared file.
+const shader = `${entry}\n${solverRow}`;
 
 /** Columns per block of the blocked sweep, and rows per workgroup, read from the shader. */
 export const SWEEP_BLOCK = Number(/const BLOCK: u32 = (\d+)u;/.exec(shader)![1]);

@@ -1,8 +1,12 @@
-import shader from '../../../shaders/weight-init.wgsl?raw';
+import entry from '../../../shaders/weight-init.wgsl?raw';
+import solverRow from '../../../shaders/lib/solver-row.wgsl?raw';
 import { planesOf, qmaxOf } from '../../core/quant/grid';
 import type { GpuContext } from '../device';
 import { encodePass, uniformBuffer } from '../dispatch';
 import type { PipelineCache } from '../pipelines';
+
+// RowState and kahan() come from the shared file.
+const shader = `${entry}\n${solverRow}`;
 
 const WORKGROUP_SIZE = 64;
 
