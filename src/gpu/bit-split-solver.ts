@@ -6,6 +6,7 @@ import type { GpuContext } from './device';
 import { planeProduct } from './kernels/plane-product';
 import { solverBlock, SWEEP_BLOCK, type SweepBuffers } from './kernels/solver-block';
 import { solverEpochPipeline } from './kernels/solver-epoch';
+import { encodeFullGrid } from './kernels/full-grid';
 import { encodeWeightInit, ROW_STATE_WORDS } from './kernels/weight-init';
 import { PipelineCache } from './pipelines';
 import { readBuffer } from './readback';
@@ -39,6 +40,8 @@ export interface GpuSolveOptions {
    * products for all rows at once; 'plain': one invocation per row does the whole sweep.
    */
   sweep?: 'blocked' | 'plain';
+  /** Bit-Split only: then the descent on the full b-bit grid (full-grid.ts). */
+  fullGrid?: boolean;
 }
 
 export interface GpuSolveResult extends SolverResult {
@@ -46,6 +49,8 @@ export interface GpuSolveResult extends SolverResult {
   num: Float64Array;
   den: Float64Array;
   initIterations: Int32Array;
+  /** With `fullGrid`: per row, the orientation kept (1: codes reach qmax + 1) and the codes the descent moved. */
+  fullGrid?: { orientation: Uint8Array; moves: Int32Array };
 }
 
 /**
@@ -122,9 +127,14 @@ export async function solveLayerOnGpu(ctx: GpuContext, p: GpuLayerProblem, o: Gp
       owned.push(finish.params);
       const encoder = device.createCommandEncoder({ label: 'solver:finish' });
       finish.encode(encoder);
+            const outcome = o.fullGrid && o.method === 'bitsplit' ? buffer(m * 2 * 4, 'solver:full-grid-outcome') : null;
+      if (outcome) {
+        // The sweep's scratch (4 n per row) holds the descent's 2 n.
+        owned.push(await encodeFullGrid(ctx, pipelines, encoder, { rows: m, n, groups, bits: o.bits }, { a, c, codes, state, scratch, trial: buffer(m * 2 * n * 4, 'solver:full-grid-trial'), outcome }));
+      }
       device.queue.submit([encoder.finish()]);
 
-      const [codeBytes, stateBytes, historyBytes] = await Promise.all([readBuffer(device, codes), readBuffer(device, state), readBuffer(device, history)]);
+      const [codeBytes, stateBytes, historyBytes, outcomeBytes] = await Promise.all([readBuffer(device, codes), readBuffer(device, state), readBuffer(device, history), outcome && readBuffer(device, outcome)]);
       const floats = new Float32Array(stateBytes);
       const words = new Uint32Array(stateBytes);
       const field = (i: number, from: Float32Array | Uint32Array) => Array.from({ length: m }, (_, row) => from[row * ROW_STATE_WORDS + i]);
@@ -141,11 +151,16 @@ export async function solveLayerOnGpu(ctx: GpuContext, p: GpuLayerProblem, o: Gp
         flips: Int32Array.from(field(6, words)),
         initIterations: Int32Array.from(field(7, words)),
         history: historyOut,
+        ...(outcomeBytes ? { fullGrid: fullGridOutcome(new Uint32Array(outcomeBytes), m) } : {}),
       };
     });
   } finally {
     for (const b of owned) if (b !== p.a && b !== p.c) b.destroy();
   }
+}
+
+function fullGridOutcome(words: Uint32Array, m: number) {
+  return { orientation: Uint8Array.from({ length: m }, (_, row) => words[2 * row]), moves: Int32Array.from({ length: m }, (_, row) => words[2 * row + 1]) };
 }
 
 /**
