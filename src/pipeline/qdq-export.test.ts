@@ -25,17 +25,25 @@ async function runOnce(bytes: Uint8Array, feeds: Feeds): Promise<Float32Array> {
   }
 }
 
-/** Random codes for every layer of the mixed fixture at the given bits, with per-row steps. */
+/**
+ * Random codes for every layer of the mixed fixture at the given bits, with per-row steps. Rows 1, 4, ...
+ * are full-grid rows that reach +2^(b-1) (stored with a zero point of -1), rows 2, 5, ... reach -2^(b-1);
+ * rows 3, 7, ... have a negative step.
+ */
 function randomCodes(graph: GraphView, bits: number[]) {
   const { layers } = findLayers(graph);
   const random = seededRandom(11);
   return layers.map((layer, i): QdqLayer => {
     const q = qmaxOf(bits[i]);
     const codes = Int32Array.from({ length: layer.m * layer.n }, () => Math.round((random() * 2 - 1) * q));
-    const steps = Float64Array.from({ length: layer.m }, () => 0.01 + random() * 0.05);
-    return { layer, bits: bits[i], codes: layerCodes(layer, { m: layer.m, n: layer.n, codes, steps }) };
+    for (let r = 1; r < layer.m; r++) if (r % 3 !== 0) codes[r * layer.n + (r % layer.n)] = r % 3 === 1 ? q + 1 : -q - 1;
+    const steps = Float64Array.from({ length: layer.m }, (_, r) => (0.01 + random() * 0.05) * (r % 4 === 3 ? -1 : 1));
+    return { layer, bits: bits[i], codes: layerCodes(layer, { bits: bits[i], m: layer.m, n: layer.n, codes, steps }) };
   });
 }
+
+/** The zero points randomCodes' rows need: -1 where a row reaches +2^(b-1) once its step is made positive. */
+const expectedZeroPoints = (m: number) => Array.from({ length: m }, (_, r) => ((r % 3 === 1) !== (r % 4 === 3) && r % 3 !== 0 ? -1 : 0));
 
 describe('QDQ export', () => {
   const graph = new GraphView(mixedLayersModel());
@@ -89,7 +97,10 @@ describe('QDQ export', () => {
       const t = readTensor(g.initializer.find((i) => i.name === name)!);
       return { dataType: t.dataType, values: Array.from(t.values as Int32Array, Number) };
     };
-    expect(init('dw.weight_zero_point').values).toEqual(new Array(8).fill(0));
+    expect(init('dw.weight_zero_point').values).toEqual(expectedZeroPoints(8));
+    expect(init('proj.weight_zero_point').values).toEqual(expectedZeroPoints(layers[3].m));
+    expect(init('proj.weight_zero_point').values).toContain(-1);
+    expect(Array.from(init('dw.weight_scale').values).every((v) => v > 0)).toBe(true);
     expect(init('proj.weight_quantized').values).toEqual(Array.from(quantized[3].codes.codes));
     expect(init('dw.weight_quantized').values).toEqual(Array.from(quantized[1].codes.codes));
     expect(init('fc.bias_quantized')).toEqual({ dataType: DataType.INT32, values: Array.from(fc.bias!.codes!) });
@@ -103,6 +114,16 @@ describe('QDQ export', () => {
     expect(init('conv1.bias').dataType).toBe(DataType.FLOAT);
     expect(model.metadataProps.map((p) => p.key)).toEqual(['bitsplit.layer_bits', 'bitsplit.source_sha256']);
     expect(JSON.parse(model.metadataProps[0].value)).toEqual({ conv1: 8, depthwise: 3, fc: 4, proj: 6 });
+  });
+
+  it('refuses codes that span more than 2^b levels, by layer and row', () => {
+    const layer = layers[1];
+    const codes = new Int32Array(layer.m * layer.n);
+    codes[2 * layer.n] = 4;
+    codes[2 * layer.n + 1] = -4;
+    expect(() => layerCodes(layer, { bits: 3, m: layer.m, n: layer.n, codes, steps: new Float64Array(layer.m).fill(0.1) })).toThrow(
+      'Layer "depthwise", output channel 2: codes from -4 to 4 do not fit the 8 levels of 3 bits.',
+    );
   });
 
   it('int4 file with no layer at 4 bits or fewer stays at opset 13 and int8', () => {

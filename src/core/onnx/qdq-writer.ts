@@ -84,7 +84,7 @@ export function writeQdqModel(
     dequantizeConstant(node, 1, [
       makeTensor(unique(`${w}_quantized`), layer.weightShape, type, Int8Array.from(codes.codes)),
       makeTensor(unique(`${w}_scale`), [layer.m], DataType.FLOAT, codes.scales),
-      makeTensor(unique(`${w}_zero_point`), [layer.m], type, new Int8Array(layer.m)),
+      makeTensor(unique(`${w}_zero_point`), [layer.m], type, Int8Array.from(codes.zeroPoints)),
     ], codes.axis);
     if (bias && !bias.codes) {
       node.input[2] = unique(`${node.input[2]}_corrected`);

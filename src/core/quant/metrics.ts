@@ -67,10 +67,11 @@ export function weightMse(w: ArrayLike<number>, q: QuantizedWeights): number {
   return sum / (q.m * q.n);
 }
 
-/** Counts of each code value from -qmax to qmax. */
+/** Counts of each code value from -qmax to qmax, and beyond where the full grid's rows reach +-2^(b-1). */
 export function codeHistogram(q: QuantizedWeights): { code: number; count: number }[] {
-  const qmax = qmaxOf(q.bits);
-  const counts = new Array(2 * qmax + 1).fill(0);
-  for (const c of q.codes) counts[c + qmax]++;
-  return counts.map((count, i) => ({ code: i - qmax, count }));
+  let [low, high] = [-qmaxOf(q.bits), qmaxOf(q.bits)];
+  for (const c of q.codes) [low, high] = [Math.min(low, c), Math.max(high, c)];
+  const counts = new Array(high - low + 1).fill(0);
+  for (const c of q.codes) counts[c - low]++;
+  return counts.map((count, i) => ({ code: i + low, count }));
 }
