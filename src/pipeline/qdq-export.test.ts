@@ -6,7 +6,7 @@ import { makeModel, makeNode, makeValueInfo } from '../core/onnx/builder';
 import { GraphView } from '../core/onnx/graph';
 import { decodeModel, encodeModel } from '../core/onnx/model-io';
 import { upgradeOpset } from '../core/onnx/opset-upgrade';
-import { writeQdqModel, type ExportFormat, type QdqLayer } from '../core/onnx/qdq-writer';
+import { LAYER_BITS_KEY, writeQdqModel, type ExportFormat, type QdqLayer } from '../core/onnx/qdq-writer';
 import { storedBias } from '../core/layer-weights';
 import { quantizeBias } from '../core/quant/bias';
 import { buildSimulationModel, type QuantizerValue } from '../core/onnx/sim-graph';
@@ -114,6 +114,12 @@ describe('QDQ export', () => {
     expect(init('conv1.bias').dataType).toBe(DataType.FLOAT);
     expect(model.metadataProps.map((p) => p.key)).toEqual(['bitsplit.layer_bits', 'bitsplit.source_sha256']);
     expect(JSON.parse(model.metadataProps[0].value)).toEqual({ conv1: 8, depthwise: 3, fc: 4, proj: 6 });
+  });
+
+  it('reopened without its record of bits, a file shows each layer\'s bits from its stored codes, the extra level included', () => {
+    const model = writeQdqModel(graph, layers, quantized, activations, { format: 'int8', metadata: {} });
+    model.metadataProps = model.metadataProps.filter((p) => p.key !== LAYER_BITS_KEY);
+    expect(findLayers(new GraphView(decodeModel(encodeModel(model)))).quantized.map((q) => q.bits)).toEqual([8, 3, 4, 6]);
   });
 
   it('refuses codes that span more than 2^b levels, by layer and row', () => {
