@@ -5,7 +5,11 @@ test('the URL carries the configuration; opening it restores it', async ({ page,
   await page.goto('/');
   await expect(page.getByTestId('images-summary')).toContainText('250 images');
   await page.getByLabel('Weight bits').selectOption('3');
+  await expect(page.getByLabel('Full grid')).toBeChecked();
+  await page.getByLabel('Full grid').uncheck();
   await page.getByLabel('Method', { exact: true }).selectOption('mse');
+  // It refines Bit-Split's codes: other methods have none to refine.
+  await expect(page.getByLabel('Full grid')).toBeDisabled();
   await page.getByLabel('Seed').fill('7');
   await expect(page.getByLabel('Residual compensation')).not.toBeChecked();
   await page.getByLabel('Residual compensation').check();
@@ -39,6 +43,7 @@ test('the URL carries the configuration; opening it restores it', async ({ page,
   await expect(other.getByLabel('Error compensation')).not.toBeChecked();
   await expect(other.getByLabel('Bias correction')).not.toBeChecked();
   await expect(other.getByLabel('Residual compensation')).toBeChecked();
+  await expect(other.getByLabel('Full grid')).not.toBeChecked();
   await expect(other.getByLabel('Preprocessing')).toHaveValue('zero1');
   await expect(other.getByLabel('First/last layers')).toHaveValue('6');
   await expect(other.getByLabel('Epochs (max.)')).toHaveValue('20');

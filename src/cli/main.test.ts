@@ -22,11 +22,12 @@ function quiet<T>(f: () => Promise<T>): Promise<{ result: T; stderr: string }> {
 }
 
 describe('bitsplit quantize', () => {
-  it('corrects biases unless --no-bias-correction says otherwise; compensates residual sums when --residual-compensation says so', () => {
+  it('corrects biases and uses the full grid unless --no-bias-correction / --no-full-grid say otherwise; compensates residual sums when --residual-compensation says so', () => {
     const args = ['quantize', 'm.onnx', '--images', 'd', '--wbits', '4', '--abits', '8', '--method', 'bitsplit', '--out', 'o.onnx', '--report', 'r.json'];
-    expect(parseCli(args)).toMatchObject({ biasCorrection: true, residualCompensation: false });
-    expect(parseCli([...args, '--no-bias-correction'])).toMatchObject({ biasCorrection: false, residualCompensation: false });
+    expect(parseCli(args)).toMatchObject({ biasCorrection: true, residualCompensation: false, fullGrid: true });
+    expect(parseCli([...args, '--no-bias-correction'])).toMatchObject({ biasCorrection: false, residualCompensation: false, fullGrid: true });
     expect(parseCli([...args, '--residual-compensation'])).toMatchObject({ biasCorrection: true, residualCompensation: true });
+    expect(parseCli([...args, '--no-full-grid'])).toMatchObject({ biasCorrection: true, fullGrid: false });
   });
 
   it('quantizes the demo; the written model runs in onnxruntime and scores what the report says', async () => {
@@ -37,7 +38,7 @@ describe('bitsplit quantize', () => {
     const { result: code } = await quiet(() => main(args));
     expect(code).toBe(0);
     const report = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8'));
-    expect(report.config).toMatchObject({ wbits: 4, abits: 8, method: 'bitsplit', ecaq: true, biasCorrection: true, residualCompensation: false, calibImages: 16, seed: 5 });
+    expect(report.config).toMatchObject({ wbits: 4, abits: 8, method: 'bitsplit', ecaq: true, biasCorrection: true, residualCompensation: false, fullGrid: true, calibImages: 16, seed: 5 });
     expect(report.layers).toHaveLength(10);
     for (const l of report.layers) {
       expect(Object.keys(l)).toEqual(expect.arrayContaining(['name', 'op', 'params', 'wbits', 'method', 'relOutputError', 'relOutputErrorRtn']));

@@ -38,9 +38,12 @@ describe('shared configuration in the URL', () => {
     expect(decoded.settings).toEqual({
       ...DEFAULT_SETTINGS, wbits: 2, abits: 'float', method: 'mse', ecaq: false, calibImages: 16, preset: 'minus1to1', seed: 1,
       mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5], layers: { fc: { bits: 8 } },
-      // Those runs had no bias correction: the link reproduces them.
-      biasCorrection: false,
+      // Those runs had no bias correction and no full grid: the link reproduces them.
+      biasCorrection: false, fullGrid: false,
     });
+    expect(DEFAULT_SETTINGS.fullGrid).toBe(true);
+    const badGrid = encodeSharedConfig({ ...config, settings: { ...config.settings, fullGrid: 'no' as unknown as boolean } });
+    expect(() => decodeSharedConfig(badGrid)).toThrowError(/full grid must be true or false/);
     expect(DEFAULT_SETTINGS.biasCorrection).toBe(true);
     expect(DEFAULT_SETTINGS.residualCompensation).toBe(false);
     const badBias = encodeSharedConfig({ ...config, settings: { ...config.settings, biasCorrection: 'yes' as unknown as boolean } });

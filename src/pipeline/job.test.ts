@@ -34,15 +34,21 @@ describe('the quantization job on the demo (CPU backend)', () => {
     const bitsplit = await run({ wbits: 2, abits: 8, calibImages: 128 });
     const rtn = await run({ wbits: 2, abits: 8, method: 'rtn', ecaq: false, calibImages: 128 });
     console.log(`W2A8 top-1: Bit-Split+ECAQ ${bitsplit.metrics!.top1!.toFixed(1)} %, RTN ${rtn.metrics!.top1!.toFixed(1)} %, float ${bitsplit.metrics!.top1Float!.toFixed(1)} %`);
-    for (const l of bitsplit.layers.slice(1, -1)) {
+    const inner = bitsplit.layers.slice(1, -1);
+    for (const l of inner) {
       expect(l.wbits).toBe(2);
       expect(l.relOutputError).toBeLessThan(l.relOutputErrorRtn);
-      // The solver never raises the objective; at the fixed point it is the final error.
+      // The solver never raises the objective; the full grid's descent after it only lowers it.
       expect(l.errorPerEpoch).toHaveLength(l.epochs);
       l.errorPerEpoch.slice(1).forEach((e, i) => expect(e).toBeLessThanOrEqual(l.errorPerEpoch[i] * (1 + 1e-9)));
-      expect(l.errorPerEpoch.at(-1)!).toBeCloseTo(l.relOutputError, 6);
-      expect(l.codeHistogram.map((h) => h.code)).toEqual([-1, 0, 1]);
+      expect(l.relOutputError).toBeLessThanOrEqual(l.errorPerEpoch.at(-1)! + 1e-6);
+      expect([-2, -1, 0, 1, 2]).toEqual(expect.arrayContaining(l.codeHistogram.map((h) => h.code)));
     }
+    // The ternary planes reach 3 of the 4 levels of 2 bits; the full grid uses the 4th where it helps.
+    const lower = inner.filter((l) => l.relOutputError < l.errorPerEpoch.at(-1)! * 0.99).length;
+    console.log(`the full grid lowers ${lower} of ${inner.length} 2-bit layers' errors by over 1 %`);
+    expect(lower).toBeGreaterThanOrEqual(inner.length / 2);
+    expect(inner.some((l) => l.codeHistogram.some((h) => Math.abs(h.code) === 2 && h.count > 0))).toBe(true);
     expect(bitsplit.metrics!.top1!).toBeGreaterThan(rtn.metrics!.top1!);
     expect(bitsplit.metrics!.top1!).toBeGreaterThan(bitsplit.metrics!.top1Float! - 5);
   });
@@ -133,8 +139,9 @@ describe('the same job on the WebGPU backend', () => {
   // Float32 sums on the GPU and float64 ones on the CPU give steps equal to ~1e-6, and the first layers
   // the same codes. Downstream the difference is amplified, as any perturbation would be: a step 1e-6
   // larger moves a few activations across a rounding boundary of the next quantizer, and 2-bit
-  // solutions have many near-ties. So later layers and the accuracy are compared loosely.
-  it('gives the CPU backend\'s codes on the first layers, and its accuracy', async () => {
+  // solutions have many near-ties (the full grid adds one per row: which end gets the extra level).
+  // So later layers are compared by their output errors, and the accuracy loosely.
+  it('gives the CPU backend\'s codes on the first layers, its layers\' errors, and its accuracy', async () => {
     const { createNodeGpuContext } = await import('../gpu/node-gpu');
     const { gpuBackend } = await import('./solver-backend');
     const ctx = await createNodeGpuContext();
@@ -147,11 +154,16 @@ describe('the same job on the WebGPU backend', () => {
       // A different code is off by a whole step; an equal one by the steps' float32 rounding.
       return w.reduce((n, v, k) => n + (Math.abs(v - g[k]) <= 1e-3 * Math.abs(v) ? 1 : 0), 0) / w.length;
     });
-    console.log(`GPU vs CPU backend, weights equal per layer: ${agreement.map((a) => (100 * a).toFixed(1)).join(' ')} %; top-1 ${gpu.metrics!.top1!.toFixed(1)} vs ${cpu.metrics!.top1!.toFixed(1)}`);
+    const errors = (r: typeof gpu) => r.layers.map((l) => l.relOutputError.toFixed(4)).join(' ');
+    console.log(`GPU vs CPU backend, weights equal per layer: ${agreement.map((a) => (100 * a).toFixed(1)).join(' ')} %; top-1 ${gpu.metrics!.top1!.toFixed(1)} vs ${cpu.metrics!.top1!.toFixed(1)}\n` +
+      `relative output errors: GPU ${errors(gpu)}, CPU ${errors(cpu)}`);
     for (const a of agreement.slice(0, 3)) expect(a).toBeGreaterThanOrEqual(0.999);
-    // 2-bit weights calibrated on 16 images: one near-tie rounded the other way moves the top-1 on the 250
-    // images by several points either way (measured 71.6 vs 75.6). A broken backend lands near RTN's 30 %.
-    expect(Math.abs(gpu.metrics!.top1! - cpu.metrics!.top1!)).toBeLessThanOrEqual(6);
+    // Measured within 4 % of each other on every layer (the full grid lowers them by about a fifth).
+    gpu.layers.forEach((l, i) => expect(Math.abs(l.relOutputError - cpu.layers[i].relOutputError)).toBeLessThanOrEqual(0.1 * cpu.layers[i].relOutputError + 1e-4));
+    // 2-bit weights calibrated on 16 images: near-ties resolved the other way move the top-1 on the 250
+    // images by several points either way (measured 87.2 vs 78.4 with the full grid, 81.2 vs 79.6
+    // without). A broken backend lands near round to nearest's 30 %.
+    for (const r of [gpu, cpu]) expect(r.metrics!.top1!).toBeGreaterThan(65);
     ctx.destroy();
     // SwiftShader runs the blocked sweep's barriers on the CPU: two jobs take most of two minutes here.
   }, 300_000);

@@ -33,6 +33,11 @@ export interface JobConfig extends PlanConfig {
    * (measured within noise on the CIFAR ResNets, README).
    */
   residualCompensation?: boolean;
+  /**
+   * For Bit-Split layers: after the stitching, a descent on the full b-bit grid, whose codes may also
+   * take -2^(b-1) or +2^(b-1) per row (full-grid.ts; exported with a zero point of -1 where needed). Absent: off.
+   */
+  fullGrid?: boolean;
   calibImages: number;
   positionsPerImage?: number;
   maxEpochs: number;
@@ -41,7 +46,7 @@ export interface JobConfig extends PlanConfig {
 }
 
 export const DEFAULT_JOB: JobConfig = {
-  wbits: 4, abits: 8, method: 'bitsplit', ecaq: true, biasCorrection: true, firstLastBits: 8, overrides: {},
+  wbits: 4, abits: 8, method: 'bitsplit', ecaq: true, biasCorrection: true, fullGrid: true, firstLastBits: 8, overrides: {},
   calibImages: 256, maxEpochs: 100, seed: 0, batchSize: 32,
 };
 
@@ -211,7 +216,7 @@ export async function runJob(graph: GraphView, layers: LayerInfo[], calib: Image
         });
         const acc = accumulator;
         const means = storedFloatBias ? await timed(seconds, 'accumulate', () => acc.center()) : null;
-        const solved = await timed(seconds, 'solve', () => acc.solve(matrix, plan.bits, plan.method, config.maxEpochs));
+        const solved = await timed(seconds, 'solve', () => acc.solve(matrix, plan.bits, plan.method, { maxEpochs: config.maxEpochs, fullGrid: config.fullGrid }));
         const rtn = plan.method === 'rtn' ? solved : await timed(seconds, 'solve', () => acc.solve(matrix, plan.bits, 'rtn'));
         const errors = layerErrors(acc, layer.m, layer.n, { means });
         const dequantized = layerCodes(layer, solved.weights).weights;

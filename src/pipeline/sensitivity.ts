@@ -56,7 +56,7 @@ export async function measureSensitivity(
         const cells: SensitivityCell[] = [];
         for (const [k, b] of bits.entries()) {
           await check();
-          const solved = await acc.solve(weights.matrix, b, plan.method, config.maxEpochs);
+          const solved = await acc.solve(weights.matrix, b, plan.method, { maxEpochs: config.maxEpochs, fullGrid: config.fullGrid });
           sim.weights.set(layer.index, layerCodes(layer, solved.weights).weights);
           const metrics = new MetricsAccumulator();
           for (const [i, batch] of batches.entries()) {

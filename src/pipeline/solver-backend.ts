@@ -1,6 +1,7 @@
 import { convOutputSize, patchLength, type ConvGeometry } from '../core/conv-geometry';
 import { DEFAULT_MAX_EPOCHS, solveBitSplitReference, type SolverProblem } from '../core/quant/bit-split';
 import { planesOf, type QuantizedWeights } from '../core/quant/grid';
+import { refineFullGridReference } from '../core/quant/full-grid';
 import type { Method } from '../core/quant/plan';
 import { initWeightsReference } from '../core/quant/weight-init';
 import { gatherPatches, gatherTargets } from '../core/im2col';
@@ -44,7 +45,7 @@ export interface LayerAccumulator {
   statistics(): Promise<{ problem: SolverProblem; yy: Float64Array }>;
   /** diag(Y^T Y) alone: M values, where statistics() moves N x N per group. */
   energy(): Promise<Float64Array>;
-  solve(weights: Float32Array, bits: number, method: Method, maxEpochs?: number): Promise<SolvedLayer>;
+  solve(weights: Float32Array, bits: number, method: Method, options?: SolveOptions): Promise<SolvedLayer>;
   /** Per row, <C_m, w> and w^T A w of any weights, where the backend sums them faster than the host's loop. */
   rowSums?(weights: ArrayLike<number>): Promise<{ cw: Float64Array; waw: Float64Array }>;
   /**
@@ -54,6 +55,12 @@ export interface LayerAccumulator {
    */
   center(): Promise<MeanSums>;
   destroy(): void;
+}
+
+export interface SolveOptions {
+  maxEpochs?: number;
+  /** Bit-Split only: then the descent on the full b-bit grid (full-grid.ts). */
+  fullGrid?: boolean;
 }
 
 export interface Sampling {
@@ -127,9 +134,9 @@ export function gpuBackend(ctx: GpuContext): SolverBackend {
           return { problem: { a, c, m: rows, n, groups: geometry.groups }, yy };
         }),
         energy: () => onDevice(ctx, async () => (await stats.readCross()).yy),
-        solve: (weights, bits, method, maxEpochs = DEFAULT_MAX_EPOCHS) => onDevice(ctx, async () => {
+        solve: (weights, bits, method, { maxEpochs = DEFAULT_MAX_EPOCHS, fullGrid = false } = {}) => onDevice(ctx, async () => {
           const r = await solveLayerOnGpu(ctx, { weights, m: rows, n, groups: geometry.groups, a: stats.gram.total, c: stats.cross!.total },
-            { bits, method, maxEpochs }, pipelines);
+            { bits, method, maxEpochs, fullGrid }, pipelines);
           const objective = method === 'bitsplit' ? objectivePerEpoch(r.history, r.epochs, maxEpochs) : [];
           // w = alpha S, with S in the planes' fixed-point units: <C, w> = alpha num, w^T A w = alpha^2 den.
           const alpha = Float64Array.from(r.steps, (step) => step * 2 ** (planesOf(bits) - 1));
@@ -186,11 +193,12 @@ export const cpuBackendWith = ({ chunkFloats = 1 << 22 }: { chunkFloats?: number
         centerStatistics({ a, c, m: rows, n, groups }, yy, means);
         return means;
       },
-      async solve(weights, bits, method, maxEpochs = DEFAULT_MAX_EPOCHS) {
+      async solve(weights, bits, method, { maxEpochs = DEFAULT_MAX_EPOCHS, fullGrid = false } = {}) {
         const init = initWeightsReference(weights, rows, n, bits, method === 'rtn' ? 0 : undefined);
         if (method !== 'bitsplit') return { weights: init, epochs: 0, flips: 0, objective: [] };
-        const r = solveBitSplitReference({ a, c, m: rows, n, groups: geometry.groups }, init, { maxEpochs });
-        return { weights: r, epochs: Math.max(0, ...r.epochs), flips: r.flips.reduce((x, y) => x + y, 0), objective: objectivePerEpoch(r.history, r.epochs, maxEpochs) };
+        const problem = { a, c, m: rows, n, groups: geometry.groups };
+        const r = solveBitSplitReference(problem, init, { maxEpochs });
+        return { weights: fullGrid ? refineFullGridReference(problem, r) : r, epochs: Math.max(0, ...r.epochs), flips: r.flips.reduce((x, y) => x + y, 0), objective: objectivePerEpoch(r.history, r.epochs, maxEpochs) };
       },
       destroy: () => undefined,
     };

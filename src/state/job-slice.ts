@@ -57,7 +57,7 @@ export function bitsLabel(run: RunSummary): string {
 
 /**
  * The method and the refinements that applied to it: "bitsplit + error compensation + bias correction",
- * or with `short` "bitsplit + EC + BC". Bias correction needs Bit-Split; residual compensation also EC.
+ * or with `short` "bitsplit + EC + BC". Bias correction and the full grid need Bit-Split; residual compensation also EC.
  */
 export function methodLabel(run: RunSummary, short = false): string {
   const s = run.settings;
@@ -66,6 +66,7 @@ export function methodLabel(run: RunSummary, short = false): string {
     [s.ecaq, 'error compensation', 'EC'],
     [s.biasCorrection && bitsplit, 'bias correction', 'BC'],
     [s.residualCompensation && s.ecaq && bitsplit, 'residual compensation', 'RC'],
+    [s.fullGrid && bitsplit, 'full grid', 'FG'],
   ] as const;
   return [s.method, ...parts.filter(([on]) => on).map(([, long, abbreviation]) => (short ? abbreviation : long))].join(' + ');
 }

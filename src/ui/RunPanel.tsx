@@ -61,6 +61,10 @@ export function RunPanel() {
           <input type="checkbox" checked={settings.residualCompensation} onChange={(e) => set('residualCompensation')(e.target.checked)} disabled={running || !settings.ecaq} />
           Residual compensation
         </label>
+        <label className="check" title="After Bit-Split: each row's codes may also take the b-bit integer's extra level (-2^(b-1), or +2^(b-1) stored with a zero point of -1), by coordinate descent on the layer's output error">
+          <input type="checkbox" checked={settings.fullGrid} onChange={(e) => set('fullGrid')(e.target.checked)} disabled={running || settings.method !== 'bitsplit'} />
+          Full grid
+        </label>
         <label>
           Calibration images
           <input type="number" min={1} max={100000} value={settings.calibImages} onChange={(e) => set('calibImages')(Math.max(1, Number(e.target.value) || 1))} disabled={running} />
