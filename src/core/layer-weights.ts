@@ -25,18 +25,16 @@ export function layerWeights(graph: GraphView, layer: LayerInfo): LayerWeights {
 
 /** A layer's codes in the model's own layout, with the per-output-channel scale a DequantizeLinear applies. */
 export interface LayerCodes {
-  /** Stored codes: each row's within the signed b-bit range [-2^(b-1), 2^(b-1) - 1]. */
+  /**
+   * Each row's 2^b levels or fewer, within [-2^(b-1), 2^(b-1)]: a full-grid row (full-grid.ts) reaches one
+   * end, the sign-magnitude planes' codes neither.
+   */
   codes: Int32Array;
   /** Positive. */
   scales: Float32Array;
-  /**
-   * Per output channel, 0, or -1 for a row of the full grid that reaches +2^(b-1) (full-grid.ts): its
-   * codes are stored one lower and DequantizeLinear's (code - zero point) x scale gives them back.
-   */
-  zeroPoints: Int32Array;
   /** The weight tensor's output-channel axis: 0 for Conv and Gemm with transB, 1 for Gemm and MatMul otherwise. */
   axis: number;
-  /** (code - zero point) * scale in float32: exactly what onnxruntime's DequantizeLinear computes, so the job simulates this. */
+  /** code * scale in float32: exactly what onnxruntime's DequantizeLinear computes, so the job simulates this. */
   weights: Float32Array;
 }
 
@@ -45,32 +43,28 @@ export function layerCodes(layer: LayerInfo, q: { bits: number; m: number; n: nu
   if (q.m !== m || q.n !== n) throw new StudioError('InvalidArgumentError', `Layer "${layer.name}": codes are ${q.m} x ${q.n}, the layer is ${m} x ${n}.`);
   const alpha = layer.gemm?.alpha ?? 1;
   const transposed = layer.op === 'MatMul' || (layer.op === 'Gemm' && !layer.gemm?.transB);
-  const [low, high] = [-(2 ** (q.bits - 1)), 2 ** (q.bits - 1) - 1];
+  const levels = 2 ** q.bits;
   const scales = new Float32Array(m);
-  const zeroPoints = new Int32Array(m);
   const codes = new Int32Array(m * n);
   const weights = new Float32Array(m * n);
   for (let r = 0; r < m; r++) {
     // A zero row has step 0 and codes 0: any scale gives it back, and 1 keeps bias scales non-zero.
-    // A negative step (a negative Gemm alpha, a row solved with its sign flipped) is stored with its codes negated.
+    // A negative step (a negative Gemm alpha) is stored with its codes negated.
     const step = q.steps[r] / alpha || 1;
     const sign = Math.sign(step);
     scales[r] = Math.abs(step);
     let [bottom, top] = [0, 0];
     for (let k = 0; k < n; k++) [bottom, top] = [Math.min(bottom, sign * q.codes[r * n + k]), Math.max(top, sign * q.codes[r * n + k])];
-    zeroPoints[r] = top > high ? -1 : 0;
-    if (bottom + zeroPoints[r] < low || top + zeroPoints[r] > high) {
-      throw new StudioError('InvalidArgumentError', `Layer "${layer.name}", output channel ${r}: codes from ${bottom} to ${top} do not fit the ${2 ** q.bits} levels of ${q.bits} bits.`);
+    if (top - bottom >= levels || Math.max(-bottom, top) > levels / 2) {
+      throw new StudioError('InvalidArgumentError', `Layer "${layer.name}", output channel ${r}: codes from ${bottom} to ${top} do not fit the ${levels} levels of ${q.bits} bits.`);
     }
     for (let k = 0; k < n; k++) {
-      const code = sign * q.codes[r * n + k];
-      const stored = code + zeroPoints[r];
       const at = transposed ? k * m + r : r * n + k;
-      codes[at] = stored;
-      weights[at] = code * scales[r];
+      codes[at] = sign * q.codes[r * n + k];
+      weights[at] = codes[at] * scales[r];
     }
   }
-  return { codes, scales, zeroPoints, axis: transposed ? 1 : 0, weights };
+  return { codes, scales, axis: transposed ? 1 : 0, weights };
 }
 
 /**

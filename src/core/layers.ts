@@ -61,10 +61,11 @@ function storedBits(graph: GraphView, layerName: string, codes: HostTensor): num
     // A damaged record: fall back to the codes themselves.
   }
   if (codes.dataType === DataType.UINT8 || codes.dataType === DataType.UINT4) return codes.dataType === DataType.UINT8 ? 8 : 4;
-  // The narrowest signed grid [-2^(b-1), 2^(b-1) - 1] that holds the codes.
+  // The fewest bits b with every code within 2^(b-1) (a full-grid row reaches -2^(b-1) or +2^(b-1);
+  // int4 stores +8 as 7 with a zero point of -1).
   let [low, high] = [0, 0];
   for (const v of codes.values) [low, high] = [Math.min(low, Number(v)), Math.max(high, Number(v))];
-  return Math.min(8, Math.max(2, Math.ceil(Math.log2(Math.max(high + 1, -low, 1))) + 1));
+  return Math.min(8, Math.max(2, Math.ceil(Math.log2(Math.max(-low, high, 1))) + 1));
 }
 
 const nodeName = (node: NodeProto, i: number) => node.name || `${node.opType}_${i}`;

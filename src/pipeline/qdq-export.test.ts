@@ -26,9 +26,9 @@ async function runOnce(bytes: Uint8Array, feeds: Feeds): Promise<Float32Array> {
 }
 
 /**
- * Random codes for every layer of the mixed fixture at the given bits, with per-row steps. Rows 1, 4, ...
- * are full-grid rows that reach +2^(b-1) (stored with a zero point of -1), rows 2, 5, ... reach -2^(b-1);
- * rows 3, 7, ... have a negative step.
+ * Random codes for every layer of the mixed fixture at the given bits, with per-row steps. Below 8 bits,
+ * rows 1, 4, ... are full-grid rows that reach +2^(b-1), rows 2, 5, ... reach -2^(b-1); rows 3, 7, ...
+ * have a negative step.
  */
 function randomCodes(graph: GraphView, bits: number[]) {
   const { layers } = findLayers(graph);
@@ -36,13 +36,13 @@ function randomCodes(graph: GraphView, bits: number[]) {
   return layers.map((layer, i): QdqLayer => {
     const q = qmaxOf(bits[i]);
     const codes = Int32Array.from({ length: layer.m * layer.n }, () => Math.round((random() * 2 - 1) * q));
-    for (let r = 1; r < layer.m; r++) if (r % 3 !== 0) codes[r * layer.n + (r % layer.n)] = r % 3 === 1 ? q + 1 : -q - 1;
+    for (let r = 1; r < layer.m && bits[i] < 8; r++) if (r % 3 !== 0) codes[r * layer.n + (r % layer.n)] = r % 3 === 1 ? q + 1 : -q - 1;
     const steps = Float64Array.from({ length: layer.m }, (_, r) => (0.01 + random() * 0.05) * (r % 4 === 3 ? -1 : 1));
     return { layer, bits: bits[i], codes: layerCodes(layer, { bits: bits[i], m: layer.m, n: layer.n, codes, steps }) };
   });
 }
 
-/** The zero points randomCodes' rows need: -1 where a row reaches +2^(b-1) once its step is made positive. */
+/** The zero points of randomCodes' rows in int4 at 4 bits: -1 where a row reaches +8 once its step is made positive. */
 const expectedZeroPoints = (m: number) => Array.from({ length: m }, (_, r) => ((r % 3 === 1) !== (r % 4 === 3) && r % 3 !== 0 ? -1 : 0));
 
 describe('QDQ export', () => {
@@ -97,9 +97,14 @@ describe('QDQ export', () => {
       const t = readTensor(g.initializer.find((i) => i.name === name)!);
       return { dataType: t.dataType, values: Array.from(t.values as Int32Array, Number) };
     };
-    expect(init('dw.weight_zero_point').values).toEqual(expectedZeroPoints(8));
-    expect(init('proj.weight_zero_point').values).toEqual(expectedZeroPoints(layers[3].m));
-    expect(init('proj.weight_zero_point').values).toContain(-1);
+    // Full-grid rows reach -2^(b-1) or +2^(b-1): int4 holds them at 3 bits, int8 at 6; at 4 bits int4
+    // stores +8 as 7 with a zero point of -1.
+    expect(init('dw.weight_zero_point').values).toEqual(new Array(8).fill(0));
+    expect(init('proj.weight_zero_point').values).toEqual(new Array(layers[3].m).fill(0));
+    expect(init('fc.weight_zero_point').values).toEqual(expectedZeroPoints(layers[2].m));
+    expect(init('fc.weight_zero_point').values).toContain(-1);
+    expect(Math.max(...init('fc.weight_quantized').values)).toBe(7);
+    expect(Math.max(...init('proj.weight_quantized').values.map(Math.abs))).toBe(32);
     expect(Array.from(init('dw.weight_scale').values).every((v) => v > 0)).toBe(true);
     expect(init('proj.weight_quantized').values).toEqual(Array.from(quantized[3].codes.codes));
     expect(init('dw.weight_quantized').values).toEqual(Array.from(quantized[1].codes.codes));
@@ -130,6 +135,12 @@ describe('QDQ export', () => {
     expect(() => layerCodes(layer, { bits: 3, m: layer.m, n: layer.n, codes, steps: new Float64Array(layer.m).fill(0.1) })).toThrow(
       'Layer "depthwise", output channel 2: codes from -4 to 4 do not fit the 8 levels of 3 bits.',
     );
+    // An 8-bit row at +128 is 256 levels, but int8 holds it only with a zero point (the full grid leaves 8 bits alone).
+    const conv1 = layers[0];
+    const wide = new Int32Array(conv1.m * conv1.n);
+    wide[5] = 128;
+    const q = { layer: conv1, bits: 8, codes: layerCodes(conv1, { bits: 8, m: conv1.m, n: conv1.n, codes: wide, steps: new Float64Array(conv1.m).fill(0.1) }) };
+    expect(() => writeQdqModel(graph, layers, [q], [], { format: 'int8', metadata: {} })).toThrow('Layer "conv1", output channel 0: code 128 does not fit int8.');
   });
 
   it('int4 file with no layer at 4 bits or fewer stays at opset 13 and int8', () => {

@@ -1,7 +1,7 @@
 import { convOutputSize, patchLength, type ConvGeometry } from '../core/conv-geometry';
 import { DEFAULT_MAX_EPOCHS, solveBitSplitReference, type SolverProblem } from '../core/quant/bit-split';
 import { planesOf, type QuantizedWeights } from '../core/quant/grid';
-import { refineFullGridReference } from '../core/quant/full-grid';
+import { fullGridApplies, refineFullGridReference } from '../core/quant/full-grid';
 import type { Method } from '../core/quant/plan';
 import { initWeightsReference } from '../core/quant/weight-init';
 import { gatherPatches, gatherTargets } from '../core/im2col';
@@ -59,7 +59,7 @@ export interface LayerAccumulator {
 
 export interface SolveOptions {
   maxEpochs?: number;
-  /** Bit-Split only: then the descent on the full b-bit grid (full-grid.ts). */
+  /** Bit-Split at fewer than 8 bits only: then the descent on the full b-bit grid (full-grid.ts). */
   fullGrid?: boolean;
 }
 
@@ -136,7 +136,7 @@ export function gpuBackend(ctx: GpuContext): SolverBackend {
         energy: () => onDevice(ctx, async () => (await stats.readCross()).yy),
         solve: (weights, bits, method, { maxEpochs = DEFAULT_MAX_EPOCHS, fullGrid = false } = {}) => onDevice(ctx, async () => {
           const r = await solveLayerOnGpu(ctx, { weights, m: rows, n, groups: geometry.groups, a: stats.gram.total, c: stats.cross!.total },
-            { bits, method, maxEpochs, fullGrid }, pipelines);
+            { bits, method, maxEpochs, fullGrid: fullGrid && fullGridApplies(bits) }, pipelines);
           const objective = method === 'bitsplit' ? objectivePerEpoch(r.history, r.epochs, maxEpochs) : [];
           // w = alpha S, with S in the planes' fixed-point units: <C, w> = alpha num, w^T A w = alpha^2 den.
           const alpha = Float64Array.from(r.steps, (step) => step * 2 ** (planesOf(bits) - 1));
@@ -198,7 +198,7 @@ export const cpuBackendWith = ({ chunkFloats = 1 << 22 }: { chunkFloats?: number
         if (method !== 'bitsplit') return { weights: init, epochs: 0, flips: 0, objective: [] };
         const problem = { a, c, m: rows, n, groups: geometry.groups };
         const r = solveBitSplitReference(problem, init, { maxEpochs });
-        return { weights: fullGrid ? refineFullGridReference(problem, r) : r, epochs: Math.max(0, ...r.epochs), flips: r.flips.reduce((x, y) => x + y, 0), objective: objectivePerEpoch(r.history, r.epochs, maxEpochs) };
+        return { weights: fullGrid && fullGridApplies(bits) ? refineFullGridReference(problem, r) : r, epochs: Math.max(0, ...r.epochs), flips: r.flips.reduce((x, y) => x + y, 0), objective: objectivePerEpoch(r.history, r.epochs, maxEpochs) };
       },
       destroy: () => undefined,
     };

@@ -81,10 +81,11 @@ export function writeQdqModel(
     if (bits > 8) throw new StudioError('InvalidArgumentError', `Layer "${layer.name}": ${bits}-bit weights do not fit int8.`);
     const type = int4(bits) ? DataType.INT4 : DataType.INT8;
     const w = layer.weight;
+    const stored = storedCodes(layer, codes, type === DataType.INT4);
     dequantizeConstant(node, 1, [
-      makeTensor(unique(`${w}_quantized`), layer.weightShape, type, Int8Array.from(codes.codes)),
+      makeTensor(unique(`${w}_quantized`), layer.weightShape, type, stored.values),
       makeTensor(unique(`${w}_scale`), [layer.m], DataType.FLOAT, codes.scales),
-      makeTensor(unique(`${w}_zero_point`), [layer.m], type, Int8Array.from(codes.zeroPoints)),
+      makeTensor(unique(`${w}_zero_point`), [layer.m], type, stored.zeroPoints),
     ], codes.axis);
     if (bias && !bias.codes) {
       node.input[2] = unique(`${node.input[2]}_corrected`);
@@ -173,4 +174,29 @@ export function writeQdqModel(
     ...Object.entries(metadata).map(([key, value]) => create(StringStringEntryProtoSchema, { key, value })),
   ];
   return tidyGraph(model, graph);
+}
+
+/**
+ * The codes as the container holds them, zero points 0: a full-grid row's codes reach -2^(b-1) or
+ * +2^(b-1), which int8 holds for any b up to 7 (the full grid leaves 8-bit layers alone). Only int4 at
+ * 4 bits cannot hold +8: such a row is stored one lower with a zero point of -1. Onnxruntime
+ * dequantizes int4 weights before the layer, so per-channel zero points cost nothing there; in int8
+ * they would stop its integer QLinearConv, which takes one zero point for all channels.
+ */
+function storedCodes(layer: LayerInfo, codes: LayerCodes, int4: boolean): { values: Int8Array; zeroPoints: Int8Array } {
+  const [low, high] = int4 ? [-8, 7] : [-128, 127];
+  const { m, n } = layer;
+  const rowOf = (at: number) => (codes.axis === 0 ? Math.floor(at / n) : at % m);
+  const zeroPoints = new Int8Array(m);
+  codes.codes.forEach((q, at) => {
+    if (q > high && int4) zeroPoints[rowOf(at)] = -1;
+  });
+  const values = Int8Array.from(codes.codes, (q, at) => {
+    const v = q + zeroPoints[rowOf(at)];
+    if (v < low || v > high) {
+      throw new StudioError('InvalidArgumentError', `Layer "${layer.name}", output channel ${rowOf(at)}: code ${q} does not fit ${int4 ? 'int4' : 'int8'}.`);
+    }
+    return v;
+  });
+  return { values, zeroPoints };
 }

@@ -1,6 +1,12 @@
 import { qmaxOf, type QuantizedWeights } from './grid';
 import { validateProblem, type SolverProblem } from './bit-split';
 
+/**
+ * The full grid refines layers of fewer than 8 bits: their extra level fits int8 as it is, where an
+ * 8-bit row's +128 would need a zero point (full-grid rows are exported with zero points 0 in int8).
+ */
+export const fullGridApplies = (bits: number) => bits < 8;
+
 /** Sweeps over a row's codes before a scale refit, and refits, at most (each sweep lowers the objective). */
 export const FULL_GRID_SWEEPS = 64;
 export const FULL_GRID_REFITS = 32;
