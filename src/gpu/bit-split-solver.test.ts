@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConvGeometry } from '../core/conv-geometry';
 import { solveBitSplitReference, type SolverProblem, type SolverResult } from '../core/quant/bit-split';
 import { dequantize } from '../core/quant/grid';
+import { refineFullGridReference } from '../core/quant/full-grid';
 import { outputError } from '../core/quant/metrics';
 import { syntheticConvLayer } from '../core/quant/synthetic';
 import { initWeightsReference } from '../core/quant/weight-init';
@@ -101,6 +102,21 @@ describe('the GPU solver gives the float64 reference\'s codes', () => {
     expect(Array.from(blocked.flips)).toEqual(Array.from(plain.flips));
     blocked.steps.forEach((s, row) => expect(Math.abs(s - plain.steps[row])).toBeLessThanOrEqual(1e-5 * Math.abs(plain.steps[row])));
     expect(blocked.flips.some((f) => f > 0)).toBe(true);
+  });
+
+  it('with the full grid: the reference\'s codes, steps and row sums after Bit-Split and the descent', async () => {
+    const m = 24;
+    const { layer, problem, yy } = layerProblem(m, geometry({ channels: 6, groups: 2 }), 12, 4);
+    const solved = solveBitSplitReference(problem, initWeightsReference(layer.weights, m, problem.n, 2));
+    const ref = refineFullGridReference(problem, solved);
+    const gpu = await solveLayerOnGpu(ctx, { weights: layer.weights, m, n: problem.n, groups: 2, a: problem.a, c: problem.c }, { bits: 2, method: 'bitsplit', fullGrid: true });
+    expect(Array.from(gpu.codes)).toEqual(Array.from(ref.codes));
+    expect(ref.moves.some((n) => n > 0)).toBe(true);
+    gpu.steps.forEach((s, row) => expect(Math.abs(s - ref.steps[row])).toBeLessThanOrEqual(1e-5 * Math.abs(ref.steps[row])));
+    // The closing sums the error metrics use, in the planes' units (2 bits: one plane, unit 1).
+    gpu.num.forEach((v, row) => expect(Math.abs(v - ref.num[row])).toBeLessThanOrEqual(1e-4 * Math.abs(ref.num[row]) + 1e-9));
+    gpu.den.forEach((v, row) => expect(Math.abs(v - ref.den[row])).toBeLessThanOrEqual(1e-4 * Math.abs(ref.den[row]) + 1e-9));
+    expect(outputError(problem, yy, dequantize(gpu)).relative).toBeLessThan(outputError(problem, yy, dequantize(solved)).relative);
   });
 
   it('the epoch cap stops early, and the reference-style final scale is kept on request', async () => {

@@ -49,8 +49,6 @@ export interface GpuSolveResult extends SolverResult {
   num: Float64Array;
   den: Float64Array;
   initIterations: Int32Array;
-  /** With `fullGrid`: per row, the orientation kept (1: codes reach qmax + 1) and the codes the descent moved. */
-  fullGrid?: { orientation: Uint8Array; moves: Int32Array };
 }
 
 /**
@@ -127,14 +125,15 @@ export async function solveLayerOnGpu(ctx: GpuContext, p: GpuLayerProblem, o: Gp
       owned.push(finish.params);
       const encoder = device.createCommandEncoder({ label: 'solver:finish' });
       finish.encode(encoder);
-            const outcome = o.fullGrid && o.method === 'bitsplit' ? buffer(m * 2 * 4, 'solver:full-grid-outcome') : null;
-      if (outcome) {
-        // The sweep's scratch (4 n per row) holds the descent's 2 n.
-        owned.push(await encodeFullGrid(ctx, pipelines, encoder, { rows: m, n, groups, bits: o.bits }, { a, c, codes, state, scratch, trial: buffer(m * 2 * n * 4, 'solver:full-grid-trial'), outcome }));
+      if (o.fullGrid && o.method === 'bitsplit') {
+        // The sweep's scratch (4 n per row) holds the descent's 2 n. Its outcome per row (the end kept, the
+        // moves) is for the kernel's tests.
+        const more = { trial: buffer(m * 2 * n * 4, 'solver:full-grid-trial'), outcome: buffer(m * 2 * 4, 'solver:full-grid-outcome') };
+        owned.push(await encodeFullGrid(ctx, pipelines, encoder, { rows: m, n, groups, bits: o.bits }, { a, c, codes, state, scratch, ...more }));
       }
       device.queue.submit([encoder.finish()]);
 
-      const [codeBytes, stateBytes, historyBytes, outcomeBytes] = await Promise.all([readBuffer(device, codes), readBuffer(device, state), readBuffer(device, history), outcome && readBuffer(device, outcome)]);
+      const [codeBytes, stateBytes, historyBytes] = await Promise.all([readBuffer(device, codes), readBuffer(device, state), readBuffer(device, history)]);
       const floats = new Float32Array(stateBytes);
       const words = new Uint32Array(stateBytes);
       const field = (i: number, from: Float32Array | Uint32Array) => Array.from({ length: m }, (_, row) => from[row * ROW_STATE_WORDS + i]);
@@ -151,16 +150,11 @@ export async function solveLayerOnGpu(ctx: GpuContext, p: GpuLayerProblem, o: Gp
         flips: Int32Array.from(field(6, words)),
         initIterations: Int32Array.from(field(7, words)),
         history: historyOut,
-        ...(outcomeBytes ? { fullGrid: fullGridOutcome(new Uint32Array(outcomeBytes), m) } : {}),
       };
     });
   } finally {
     for (const b of owned) if (b !== p.a && b !== p.c) b.destroy();
   }
-}
-
-function fullGridOutcome(words: Uint32Array, m: number) {
-  return { orientation: Uint8Array.from({ length: m }, (_, row) => words[2 * row]), moves: Int32Array.from({ length: m }, (_, row) => words[2 * row + 1]) };
 }
 
 /**
