@@ -4,14 +4,6 @@
 // loop multiplies the compile time). Each invocation owns a 4 x 4 tile of A (upper triangle only) and keeps
 // it in registers: no workgroup memory, no barriers.
 
-struct Params {
-  channels: u32, height: u32, width: u32, group_channels: u32,
-  out_h: u32, out_w: u32, kernel_h: u32, kernel_w: u32,
-  stride_h: u32, stride_w: u32, dilation_h: u32, dilation_w: u32,
-  pad0: u32, pad1: u32, n: u32, tiles: u32,
-  positions: u32, chunk: u32, groups: u32, sampled: u32,
-}
-
 override WORKGROUP_SIZE: u32 = 64u;
 
 @group(0) @binding(0) var<uniform> p: Params;

@@ -19,7 +19,7 @@ export type PatchPass = Omit<ConvGeometry, 'batch' | 'padTop' | 'padLeft' | 'pad
   sampled: boolean;
 };
 
-/** The uniform words of conv-gram.wgsl and patch-sums.wgsl (their shared Params layout). */
+/** The uniform words of conv-gram.wgsl and patch-sums.wgsl (their Params, in shaders/lib/patch-pass.wgsl). */
 export function patchParams(s: PatchPass, tiles: number): Uint32Array<ArrayBuffer> {
   return Uint32Array.of(
     s.channels, s.height, s.width, s.channels / s.groups, s.outH, s.outW, s.kernelH, s.kernelW,

@@ -1,7 +1,8 @@
 import entry from '../../../shaders/patch-sums.wgsl?raw';
 import patchTaps from '../../../shaders/lib/patch-taps.wgsl?raw';
+import patchPass from '../../../shaders/lib/patch-pass.wgsl?raw';
 
-const shader = `${entry}\n${patchTaps}`;
+const shader = `${entry}\n${patchPass}\n${patchTaps}`;
 import type { GpuContext } from '../device';
 import { encodePass, uniformBuffer } from '../dispatch';
 import type { PipelineCache } from '../pipelines';
