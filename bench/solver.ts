@@ -1,7 +1,8 @@
 /**
  * Bit-Split solver benchmark: time per plane-epoch of the blocked GPU sweep beside the plain GPU sweep
  * (one invocation per row) and the TypeScript reference, measured in the same run on the same problems;
- * the epochs each needs to reach the fixed point, and whether the codes are equal.
+ * the epochs each needs to reach the fixed point, and whether the codes are equal; and what the full
+ * grid's descent adds to a whole solve (full-grid.wgsl, one invocation per row).
  *
  *   npm run bench:solver                      # M in {64, 256, 512} x N in {144, 1152, 4608}
  *   npm run bench:solver -- --max-n 1152      # smaller grid (SwiftShader runs at about 1 GFLOP/s)
@@ -65,7 +66,8 @@ async function main() {
   const s = ctx.adapterSummary;
   console.log(`adapter: ${s.vendor} ${s.architecture} ${s.description}${s.isFallback ? ' (software fallback)' : ''}`);
   console.log(`bits: ${BITS} (${planesOf(BITS)} planes); per plane-epoch = (1 epoch - init only) / planes\n`);
-  const header = ['M', 'N', 'blocked ms', 'plain ms', 'TS ms', 'plain / blocked', 'TS / blocked', 'epochs', 'epochs TS', 'codes blocked = plain', 'codes blocked = TS'];
+  const header = ['M', 'N', 'blocked ms', 'plain ms', 'TS ms', 'plain / blocked', 'TS / blocked', 'epochs', 'epochs TS', 'codes blocked = plain', 'codes blocked = TS',
+    'solve ms', 'full grid ms', 'full grid / solve'];
   console.log(`per plane-epoch:\n${header.join('\t')}`);
   for (const n of [144, 1152, 4608].filter((x) => x <= MAX_N)) {
     for (const m of [64, 256, 512]) {
@@ -89,8 +91,15 @@ async function main() {
       let epochsRef = '-';
       let equalPlain = '-';
       let equalRef = '-';
+      let solveMs = NaN;
+      let gridMs = NaN;
       if (n <= FIXED_POINT_MAX_N) {
-        const full = await solveLayerOnGpu(ctx, input, { bits: BITS, method: 'bitsplit' }, pipelines);
+        const [full, solved] = await time(() => solveLayerOnGpu(ctx, input, { bits: BITS, method: 'bitsplit' }, pipelines));
+        const [, withGrid] = await time(() => solveLayerOnGpu(ctx, input, { bits: BITS, method: 'bitsplit', fullGrid: true }, pipelines));
+        // A difference of two whole solves: the second of each pair, to leave the first's warm-up out.
+        const [, solvedAgain] = await time(() => solveLayerOnGpu(ctx, input, { bits: BITS, method: 'bitsplit' }, pipelines));
+        const [, withGridAgain] = await time(() => solveLayerOnGpu(ctx, input, { bits: BITS, method: 'bitsplit', fullGrid: true }, pipelines));
+        [solveMs, gridMs] = [Math.min(solved, solvedAgain), Math.min(withGrid, withGridAgain) - Math.min(solved, solvedAgain)];
         const fullPlain = await solveLayerOnGpu(ctx, input, { bits: BITS, method: 'bitsplit', sweep: 'plain' }, pipelines);
         epochs = String(Math.max(...full.epochs));
         equalPlain = agree(full.codes, fullPlain.codes);
@@ -102,7 +111,7 @@ async function main() {
       }
       const f = (x: number) => (Number.isFinite(x) ? x.toFixed(1) : 'skipped');
       const r = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : '-');
-      console.log([m, n, f(blocked), f(plain), f(reference), r(plain / blocked), r(reference / blocked), epochs, epochsRef, equalPlain, equalRef].join('\t'));
+      console.log([m, n, f(blocked), f(plain), f(reference), r(plain / blocked), r(reference / blocked), epochs, epochsRef, equalPlain, equalRef, f(solveMs), f(gridMs), r(gridMs / solveMs)].join('\t'));
     }
   }
   ctx.destroy();
