@@ -32,13 +32,23 @@ describe('the quantization job on the demo (CPU backend)', () => {
     // 128 calibration images: with 64 (100 positions each) the 2-bit demo's calibration noise dominates,
     // and bias correction, on by default, makes it worse there (README, "Bias correction").
     const bitsplit = await run({ wbits: 2, abits: 8, calibImages: 128 });
+    const planesOnly = await run({ wbits: 2, abits: 8, calibImages: 128, fullGrid: false });
     const rtn = await run({ wbits: 2, abits: 8, method: 'rtn', ecaq: false, calibImages: 128 });
-    console.log(`W2A8 top-1: Bit-Split+ECAQ ${bitsplit.metrics!.top1!.toFixed(1)} %, RTN ${rtn.metrics!.top1!.toFixed(1)} %, float ${bitsplit.metrics!.top1Float!.toFixed(1)} %`);
+    console.log(`W2A8 top-1: Bit-Split+ECAQ ${bitsplit.metrics!.top1!.toFixed(1)} % (${planesOnly.metrics!.top1!.toFixed(1)} % without the full grid), RTN ${rtn.metrics!.top1!.toFixed(1)} %, float ${bitsplit.metrics!.top1Float!.toFixed(1)} %`);
+    // Bit-Split alone: the solver never raises the objective; at the fixed point it is the final error.
+    for (const l of planesOnly.layers.slice(1, -1)) {
+      expect(l.wbits).toBe(2);
+      expect(l.relOutputError).toBeLessThan(l.relOutputErrorRtn);
+      expect(l.errorPerEpoch).toHaveLength(l.epochs);
+      l.errorPerEpoch.slice(1).forEach((e, i) => expect(e).toBeLessThanOrEqual(l.errorPerEpoch[i] * (1 + 1e-9)));
+      expect(l.errorPerEpoch.at(-1)!).toBeCloseTo(l.relOutputError, 6);
+      expect(l.codeHistogram.map((h) => h.code)).toEqual([-1, 0, 1]);
+    }
+    // The default adds the full grid, whose descent after the solver only lowers the objective.
     const inner = bitsplit.layers.slice(1, -1);
     for (const l of inner) {
       expect(l.wbits).toBe(2);
       expect(l.relOutputError).toBeLessThan(l.relOutputErrorRtn);
-      // The solver never raises the objective; the full grid's descent after it only lowers it.
       expect(l.errorPerEpoch).toHaveLength(l.epochs);
       l.errorPerEpoch.slice(1).forEach((e, i) => expect(e).toBeLessThanOrEqual(l.errorPerEpoch[i] * (1 + 1e-9)));
       expect(l.relOutputError).toBeLessThanOrEqual(l.errorPerEpoch.at(-1)! + 1e-6);
@@ -49,6 +59,7 @@ describe('the quantization job on the demo (CPU backend)', () => {
     console.log(`the full grid lowers ${lower} of ${inner.length} 2-bit layers' errors by over 1 %`);
     expect(lower).toBeGreaterThanOrEqual(inner.length / 2);
     expect(inner.some((l) => l.codeHistogram.some((h) => Math.abs(h.code) === 2 && h.count > 0))).toBe(true);
+    expect(planesOnly.metrics!.top1!).toBeGreaterThan(rtn.metrics!.top1!);
     expect(bitsplit.metrics!.top1!).toBeGreaterThan(rtn.metrics!.top1!);
     expect(bitsplit.metrics!.top1!).toBeGreaterThan(bitsplit.metrics!.top1Float! - 5);
   });
@@ -139,32 +150,46 @@ describe('the same job on the WebGPU backend', () => {
   // Float32 sums on the GPU and float64 ones on the CPU give steps equal to ~1e-6, and the first layers
   // the same codes. Downstream the difference is amplified, as any perturbation would be: a step 1e-6
   // larger moves a few activations across a rounding boundary of the next quantizer, and 2-bit
-  // solutions have many near-ties (the full grid adds one per row: which end gets the extra level).
-  // So later layers are compared by their output errors, and the accuracy loosely.
-  it('gives the CPU backend\'s codes on the first layers, its layers\' errors, and its accuracy', async () => {
+  // solutions have many near-ties. So later layers and the accuracy are compared loosely.
+  const both = async (config: JobConfig) => {
     const { createNodeGpuContext } = await import('../gpu/node-gpu');
     const { gpuBackend } = await import('./solver-backend');
     const ctx = await createNodeGpuContext();
-    const config = { ...DEFAULT_JOB, wbits: 2, abits: 8, calibImages: 16, positionsPerImage: 40, seed: 9 } as JobConfig;
-    const gpu = await runJob(loaded.graph, loaded.summary.layers, images, images, config, { backend: gpuBackend(ctx) });
-    const cpu = await runJob(loaded.graph, loaded.summary.layers, images, images, config, { backend: cpuBackend });
-    expect(gpu.backend).toBe('webgpu');
-    const agreement = [...cpu.weights].map(([i, w]) => {
-      const g = gpu.weights.get(i)!;
-      // A different code is off by a whole step; an equal one by the steps' float32 rounding.
-      return w.reduce((n, v, k) => n + (Math.abs(v - g[k]) <= 1e-3 * Math.abs(v) ? 1 : 0), 0) / w.length;
-    });
-    const errors = (r: typeof gpu) => r.layers.map((l) => l.relOutputError.toFixed(4)).join(' ');
-    console.log(`GPU vs CPU backend, weights equal per layer: ${agreement.map((a) => (100 * a).toFixed(1)).join(' ')} %; top-1 ${gpu.metrics!.top1!.toFixed(1)} vs ${cpu.metrics!.top1!.toFixed(1)}\n` +
-      `relative output errors: GPU ${errors(gpu)}, CPU ${errors(cpu)}`);
-    for (const a of agreement.slice(0, 3)) expect(a).toBeGreaterThanOrEqual(0.999);
-    // Measured within 4 % of each other on every layer (the full grid lowers them by about a fifth).
-    gpu.layers.forEach((l, i) => expect(Math.abs(l.relOutputError - cpu.layers[i].relOutputError)).toBeLessThanOrEqual(0.1 * cpu.layers[i].relOutputError + 1e-4));
-    // 2-bit weights calibrated on 16 images: near-ties resolved the other way move the top-1 on the 250
-    // images by several points either way (measured 87.2 vs 78.4 with the full grid, 81.2 vs 79.6
-    // without). A broken backend lands near round to nearest's 30 %.
-    for (const r of [gpu, cpu]) expect(r.metrics!.top1!).toBeGreaterThan(65);
-    ctx.destroy();
+    try {
+      const gpu = await runJob(loaded.graph, loaded.summary.layers, images, images, config, { backend: gpuBackend(ctx) });
+      const cpu = await runJob(loaded.graph, loaded.summary.layers, images, images, config, { backend: cpuBackend });
+      expect(gpu.backend).toBe('webgpu');
+      const agreement = [...cpu.weights].map(([i, w]) => {
+        const g = gpu.weights.get(i)!;
+        // A different code is off by a whole step; an equal one by the steps' float32 rounding.
+        return w.reduce((n, v, k) => n + (Math.abs(v - g[k]) <= 1e-3 * Math.abs(v) ? 1 : 0), 0) / w.length;
+      });
+      const errors = (r: typeof gpu) => r.layers.map((l) => l.relOutputError.toFixed(4)).join(' ');
+      console.log(`GPU vs CPU backend, weights equal per layer: ${agreement.map((a) => (100 * a).toFixed(1)).join(' ')} %; top-1 ${gpu.metrics!.top1!.toFixed(1)} vs ${cpu.metrics!.top1!.toFixed(1)}\n` +
+        `relative output errors: GPU ${errors(gpu)}, CPU ${errors(cpu)}`);
+      for (const a of agreement.slice(0, 3)) expect(a).toBeGreaterThanOrEqual(0.999);
+      return { gpu, cpu };
+    } finally {
+      ctx.destroy();
+    }
+  };
+  const config = { ...DEFAULT_JOB, wbits: 2, abits: 8, calibImages: 16, positionsPerImage: 40, seed: 9 } as JobConfig;
+
+  it('gives the CPU backend\'s codes on the first layers, and its accuracy', async () => {
+    const { gpu, cpu } = await both({ ...config, fullGrid: false });
+    // 2-bit weights calibrated on 16 images: one near-tie rounded the other way moves the top-1 on the 250
+    // images by several points either way (measured 71.6 vs 75.6). A broken backend lands near RTN's 30 %.
+    expect(Math.abs(gpu.metrics!.top1! - cpu.metrics!.top1!)).toBeLessThanOrEqual(6);
     // SwiftShader runs the blocked sweep's barriers on the CPU: two jobs take most of two minutes here.
+  }, 300_000);
+
+  it('with the full grid: the CPU backend\'s codes on the first layers, and its layers\' errors', async () => {
+    const { gpu, cpu } = await both(config);
+    // The full grid adds a near-tie per row (which end gets the extra level): one resolved the other way
+    // on layer 4 moved the top-1 to 87.2 vs 78.4 %, so the layers' errors are compared instead (measured
+    // within 4 % of each other; the full grid lowers them by about a fifth). A broken backend lands near
+    // round to nearest's 30 %.
+    gpu.layers.forEach((l, i) => expect(Math.abs(l.relOutputError - cpu.layers[i].relOutputError)).toBeLessThanOrEqual(0.1 * cpu.layers[i].relOutputError + 1e-4));
+    for (const r of [gpu, cpu]) expect(r.metrics!.top1!).toBeGreaterThan(65);
   }, 300_000);
 });
