@@ -53,5 +53,12 @@ describe('a model beyond the device\'s limits', () => {
         '(0.5 MiB: maxStorageBufferBindingSize 0.5 MiB, maxBufferSize 1.0 MiB). Nothing was allocated; skip this layer or use a GPU with larger buffers.',
     );
     expect(allocations).toBe(0);
+    // The solver's workspace (4 N per row) is the largest buffer where M is large against N: the stem's 16 x 9.
+    const small = { ...ctx, adapterSummary: { maxStorageBufferBindingSize: 2048, maxBufferSize: 4096 } } as unknown as GpuContext;
+    await expect(runJob(graph, summary.layers, images, null, DEFAULT_JOB, { backend: gpuBackend(small) })).rejects.toThrowError(
+      'Layer "/stem/stem.0/Conv" needs a 16 x 36 solver workspace (2.3 KiB), more than this GPU holds in one buffer ' +
+        '(2.0 KiB: maxStorageBufferBindingSize 2.0 KiB, maxBufferSize 4.0 KiB). Nothing was allocated; skip this layer or use a GPU with larger buffers.',
+    );
+    expect(allocations).toBe(0);
   });
 });

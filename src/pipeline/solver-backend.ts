@@ -106,15 +106,17 @@ export function gpuBackend(ctx: GpuContext): SolverBackend {
     assertFits(layer) {
       const { maxStorageBufferBindingSize: binding, maxBufferSize: buffer } = ctx.adapterSummary;
       const limit = Math.min(binding, buffer);
-      const mib = (b: number) => `${(b / 2 ** 20).toFixed(1)} MiB`;
+      const size = (b: number) => (b < 2 ** 20 / 10 ? `${(b / 2 ** 10).toFixed(1)} KiB` : `${(b / 2 ** 20).toFixed(1)} MiB`);
       const needs = [
         [`a ${layer.n} x ${layer.n} Gram matrix per group x ${layer.groups}`, layer.groups * layer.n * layer.n * 4],
         [`a ${layer.m} x ${layer.n} cross-correlation`, layer.m * layer.n * 4],
+        // solveLayerOnGpu's scratch: four vectors of N per row (the full grid's descent uses two of them).
+        [`a ${layer.m} x ${4 * layer.n} solver workspace`, layer.m * 4 * layer.n * 4],
       ] as const;
       for (const [what, bytes] of needs) {
         if (bytes > limit) {
-          throw new StudioError('DeviceLimitError', `Layer "${layer.name}" needs ${what} (${mib(bytes)}), more than this GPU holds in one buffer ` +
-            `(${mib(limit)}: maxStorageBufferBindingSize ${mib(binding)}, maxBufferSize ${mib(buffer)}). Nothing was allocated; skip this layer or use a GPU with larger buffers.`);
+          throw new StudioError('DeviceLimitError', `Layer "${layer.name}" needs ${what} (${size(bytes)}), more than this GPU holds in one buffer ` +
+            `(${size(limit)}: maxStorageBufferBindingSize ${size(binding)}, maxBufferSize ${size(buffer)}). Nothing was allocated; skip this layer or use a GPU with larger buffers.`);
         }
       }
     },
