@@ -18,6 +18,8 @@ export const FULL_GRID_REFITS = 32;
  */
 export const FULL_GRID_MIN_GAIN = 1e-5;
 
+const MOVES = [-1, 1] as const;
+
 export interface FullGridResult extends QuantizedWeights {
   /** Per row: 0 if its codes may take -2^(b-1), 1 if +2^(b-1) (codes in [-qmax, qmax + 1]). */
   orientation: Uint8Array;
@@ -77,7 +79,7 @@ export function refineFullGridReference(p: SolverProblem, init: QuantizedWeights
             const diag = a[k * n + k];
             let bestDelta = -FULL_GRID_MIN_GAIN * alpha * alpha * diag;
             let step = 0;
-            for (const d of [-1, 1]) {
+            for (const d of MOVES) {
               const next = q[k] + d;
               if (next < lo || next > hi) continue;
               const delta = alpha * alpha * (2 * d * g[k] + diag) - 2 * alpha * d * c[base + k];
