@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { StudioError } from '../core/errors';
 import type { Method } from '../core/quant/plan';
+import type { ComputeChoice } from '../pipeline/solver-backend';
 
 export interface CliOptions {
   model: string;
@@ -26,7 +27,7 @@ export interface CliOptions {
   positions?: number;
   epochs: number;
   batch: number;
-  backend: 'auto' | 'gpu' | 'cpu';
+  backend: ComputeChoice;
   firstLastBits: number;
   resize: 'shorter-side-crop' | 'stretch' | 'letterbox';
   format: 'int8' | 'int4';

@@ -39,6 +39,8 @@ describe('bitsplit quantize', () => {
     expect(code).toBe(0);
     const report = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8'));
     expect(report.config).toMatchObject({ wbits: 4, abits: 8, method: 'bitsplit', ecaq: true, biasCorrection: true, residualCompensation: false, fullGrid: true, calibImages: 16, seed: 5 });
+    // The CLI runs the forward passes on onnxruntime's wasm EP: onnxruntime-web's Node build has no WebGPU EP.
+    expect([report.backend, report.executionProvider]).toEqual(['cpu', 'wasm']);
     expect(report.layers).toHaveLength(10);
     for (const l of report.layers) {
       expect(Object.keys(l)).toEqual(expect.arrayContaining(['name', 'op', 'params', 'wbits', 'method', 'relOutputError', 'relOutputErrorRtn']));

@@ -94,6 +94,10 @@ describe('the quantization job on the demo (CPU backend)', () => {
     expect(second.layers[1].reused).toBe(true);
     expect(Array.from(second.biases.get(1)!.values)).toEqual(Array.from(first.biases.get(1)!.values));
     expect(second.correctedBiases.get(1)).toBe(first.correctedBiases.get(1));
+    // A run on onnxruntime's other EP computed its inputs differently: nothing of it is reused.
+    const third = await runJob(loaded.graph, loaded.summary.layers, images, null, config, { backend: cpuBackend, previous: { ...first, executionProvider: 'webgpu' } });
+    expect(third.layers.filter((l) => l.reused)).toEqual([]);
+    expect(third.executionProvider).toBe('wasm');
   });
 
   it('is deterministic: the same seed gives the same weights', async () => {

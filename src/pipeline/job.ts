@@ -13,7 +13,7 @@ import { seededRandom } from '../core/random';
 import { roundHalfEven } from '../core/quant/weight-init';
 import { batchOf, type ImageSet } from './images';
 import { Simulator } from './simulator';
-import type { Outputs } from '../runtime/ort';
+import type { ExecutionProvider, Outputs } from '../runtime/ort';
 import type { LayerAccumulator, SolverBackend } from './solver-backend';
 import { residualTarget } from '../core/residual-target';
 import { accumulateLayer, batchStarts, timed, type CalibrationPass } from './calibration';
@@ -93,6 +93,8 @@ export interface LayerRecord {
 export interface JobResult {
   config: JobConfig;
   backend: string;
+  /** Where onnxruntime ran the forward passes. */
+  executionProvider: ExecutionProvider;
   layers: LayerRecord[];
   metrics: ModelMetrics | null;
   seconds: Record<string, number>;
@@ -108,6 +110,8 @@ export interface JobResult {
 
 export interface JobDeps {
   backend: SolverBackend;
+  /** Where onnxruntime runs the calibration and evaluation passes (default 'wasm'). */
+  executionProvider?: ExecutionProvider;
   /** A previous run of the same model: layers its change does not reach keep their results. */
   previous?: JobResult;
   onProgress?: (p: JobProgress) => void;
@@ -150,7 +154,9 @@ export async function runJob(graph: GraphView, layers: LayerInfo[], calib: Image
   const started = performance.now();
   const seconds: Record<string, number> = {};
   const { plans, sites } = planLayers(graph, layers, config);
-  const previous = deps.previous;
+  const executionProvider = deps.executionProvider ?? 'wasm';
+  // Another solver or EP gives slightly different numbers: nothing is reused across a change of either.
+  const previous = deps.previous?.backend === deps.backend.name && deps.previous.executionProvider === executionProvider ? deps.previous : undefined;
   const reuse = previous
     ? reusableLayers(graph, planLayers(graph, layers, previous.config).plans, plans, sameGlobals(previous.config, config))
     : new Set<number>();
@@ -162,7 +168,7 @@ export async function runJob(graph: GraphView, layers: LayerInfo[], calib: Image
       return r ? [[p.layer.index, r] as const] : [];
     })
     : []);
-  const sim = await Simulator.create(graph, layers, sites, floatWeights, [...residuals.values()].map((r) => r.shortcut));
+  const sim = await Simulator.create(graph, layers, sites, floatWeights, [...residuals.values()].map((r) => r.shortcut), executionProvider);
   const calibCount = Math.min(config.calibImages, calib.count);
   if (calibCount === 0) throw new StudioError('InvalidArgumentError', 'No calibration images: add at least one image.');
   const cacheBytes = deps.inputCacheBytes ?? INPUT_CACHE_BYTES;
@@ -270,7 +276,7 @@ export async function runJob(graph: GraphView, layers: LayerInfo[], calib: Image
     }
     seconds.total = (performance.now() - started) / 1000;
     progress('done', null, calibCount);
-    return { config, backend: deps.backend.name, layers: records, metrics, seconds, weights: new Map(sim.weights), codes, biases: new Map(sim.biases), correctedBiases: new Map(corrected), quantizers: new Map(sim.quantizers) };
+    return { config, backend: deps.backend.name, executionProvider, layers: records, metrics, seconds, weights: new Map(sim.weights), codes, biases: new Map(sim.biases), correctedBiases: new Map(corrected), quantizers: new Map(sim.quantizers) };
   } finally {
     await sim.release();
   }

@@ -18,6 +18,7 @@ export function buildReport(summary: ModelSummary, result: JobResult) {
     model: { file: summary.fileName, sha256: summary.sha256, layers: summary.layers.length },
     config: result.config,
     backend: result.backend,
+    executionProvider: result.executionProvider,
     layers: result.layers.map((l) => ({ ...l, sqnrDb: finite(l.sqnrDb) })),
     metrics: result.metrics ? { ...result.metrics, sqnrDb: finite(result.metrics.sqnrDb) } : null,
     seconds: result.seconds,

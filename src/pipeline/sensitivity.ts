@@ -30,7 +30,7 @@ export async function measureSensitivity(
   const started = performance.now();
   const plans = planLayers(graph, layers, config).plans.filter((p) => !p.skip);
   const floatWeights = new Map(layers.map((l) => [l.index, layerWeights(graph, l).original]));
-  const sim = await Simulator.create(graph, layers, [], floatWeights);
+  const sim = await Simulator.create(graph, layers, [], floatWeights, [], deps.executionProvider);
   const pass: CalibrationPass = { sim, images: calib, count: Math.min(config.calibImages, calib.count), batchSize: config.batchSize, check };
   const progress = makeProgress(deps, plans.length, pass.count);
   const output = graph.outputs[0].name;

@@ -5,7 +5,7 @@ import { pruneToOutputs } from '../core/onnx/prune';
 import { biasInputName, buildSimulationModel, weightInputName, type QuantizerSite, type QuantizerValue } from '../core/onnx/sim-graph';
 import { storedBias } from '../core/layer-weights';
 import type { LayerBias } from '../core/quant/bias';
-import { ModelRunner, type Feeds, type Outputs } from '../runtime/ort';
+import { ModelRunner, type ExecutionProvider, type Feeds, type Outputs } from '../runtime/ort';
 
 /** Sessions kept at once: the job alternates between two output sets per layer. */
 const SESSIONS_KEPT = 4;
@@ -31,19 +31,22 @@ export class Simulator {
     private readonly floatWeights: Map<number, Float32Array>,
     private readonly floatBiases: Map<number, Float32Array>,
     private readonly sites: QuantizerSite[],
+    private readonly executionProvider: ExecutionProvider,
   ) {}
 
   /** `probes`: tensors besides the layers' inputs and outputs that runs may fetch. */
-  static async create(graph: GraphView, layers: LayerInfo[], sites: QuantizerSite[], floatWeights: Map<number, Float32Array>, probes: string[] = []): Promise<Simulator> {
+  static async create(
+    graph: GraphView, layers: LayerInfo[], sites: QuantizerSite[], floatWeights: Map<number, Float32Array>, probes: string[] = [], executionProvider: ExecutionProvider = 'wasm',
+  ): Promise<Simulator> {
     const all = [...new Set([...layers.flatMap((l) => [l.input, l.output]), ...probes])];
     const model = buildSimulationModel(graph, layers, sites, { live: true, probes: all });
     // Fails here, not at the first run, when onnxruntime cannot load the graph.
-    await (await ModelRunner.create(encodeModel(model))).release();
+    await (await ModelRunner.create(encodeModel(model), { executionProvider })).release();
     const floatBiases = new Map(layers.flatMap((l) => {
       const b = storedBias(graph, l);
       return b ? [[l.index, b] as const] : [];
     }));
-    return new Simulator(model, graph.inputs[0].name, layers, floatWeights, floatBiases, sites);
+    return new Simulator(model, graph.inputs[0].name, layers, floatWeights, floatBiases, sites, executionProvider);
   }
 
   /** Runs a batch: 'float' is the original model; 'quantized' uses the weights and quantizers set so far. */
@@ -76,7 +79,7 @@ export class Simulator {
     if (runner) {
       this.sessions.delete(key);
     } else {
-      runner = ModelRunner.create(encodeModel(pruneToOutputs(this.model, outputs)));
+      runner = ModelRunner.create(encodeModel(pruneToOutputs(this.model, outputs)), { executionProvider: this.executionProvider });
       runner.catch(() => this.sessions.delete(key));
     }
     this.sessions.set(key, runner);

@@ -74,6 +74,9 @@ function noMeans(): never {
   throw new StudioError('InvalidArgumentError', 'bias correction: this layer\'s sums were started without means.');
 }
 
+/** Where the work runs, as a user chooses it: 'auto' takes a hardware GPU and leaves a software one (SwiftShader) for the CPU. */
+export type ComputeChoice = 'auto' | 'gpu' | 'cpu';
+
 export interface SolverBackend {
   readonly name: 'webgpu' | 'cpu';
   /** The GPU device the backend allocates on (for benchmarks that count its buffers). */

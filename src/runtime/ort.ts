@@ -4,6 +4,13 @@ import { StudioError } from '../core/errors';
 export type Feeds = Record<string, { dims: number[]; data: Float32Array }>;
 export type Outputs = Record<string, { dims: number[]; data: Float32Array }>;
 
+/**
+ * Where onnxruntime runs the forward passes: 'wasm' on the CPU (the same numbers everywhere), 'webgpu' on the
+ * GPU (browsers only: onnxruntime-web's Node build has no WebGPU EP). Float sums in a different order, so
+ * the two agree to rounding, not bit for bit.
+ */
+export type ExecutionProvider = 'wasm' | 'webgpu';
+
 export interface RuntimeOptions {
   /** Browser builds set this to where the ORT wasm files are served; Node finds them itself. */
   wasmPaths?: string;
@@ -15,7 +22,7 @@ export function configureRuntime(options: RuntimeOptions): void {
   if (options.threads !== undefined) ort.env.wasm.numThreads = options.threads;
 }
 
-/** An onnxruntime session on the wasm EP: the CPU path that gives the same numbers everywhere. */
+/** An onnxruntime session, on the wasm EP unless told otherwise. */
 export class ModelRunner {
   private constructor(private readonly session: ort.InferenceSession) {}
 
@@ -23,11 +30,17 @@ export class ModelRunner {
    * `optimization: 'disabled'` runs the graph exactly as written; onnxruntime's default ('all') may fold
    * BatchNormalization into constant weights and run QDQ patterns with integer kernels, which round differently.
    */
-  static async create(bytes: Uint8Array, options: { optimization?: 'disabled' | 'all' } = {}): Promise<ModelRunner> {
+  static async create(bytes: Uint8Array, options: { optimization?: 'disabled' | 'all'; executionProvider?: ExecutionProvider } = {}): Promise<ModelRunner> {
+    const provider = options.executionProvider ?? 'wasm';
     try {
-      return new ModelRunner(await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'], logSeverityLevel: 3, graphOptimizationLevel: options.optimization ?? 'all' }));
+      return new ModelRunner(await ort.InferenceSession.create(bytes, { executionProviders: [provider], logSeverityLevel: 3, graphOptimizationLevel: options.optimization ?? 'all' }));
     } catch (e) {
-      throw new StudioError('OnnxFormatError', `onnxruntime could not load the model: ${e instanceof Error ? e.message : String(e)}`);
+      const reason = e instanceof Error ? e.message : String(e);
+      if (provider === 'webgpu') {
+        // A model the wasm EP loads may still fail here: no WebGPU, or an op the WebGPU EP lacks.
+        throw new StudioError('GpuUnavailableError', `onnxruntime's WebGPU execution provider could not load the model: ${reason}. Choose Compute: CPU to run it on onnxruntime's wasm EP.`);
+      }
+      throw new StudioError('OnnxFormatError', `onnxruntime could not load the model: ${reason}`);
     }
   }
 

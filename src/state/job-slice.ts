@@ -142,7 +142,7 @@ export const createJobSlice: StateCreator<StudioState, [], [], JobSlice> = (set,
   run: async () => {
     set({ running: true, progress: null, error: null });
     try {
-      const result = await studioWorker().runJob(get().settings, Comlink.proxy((progress: JobProgress) => set({ progress })));
+      const result = await studioWorker().runJob(get().settings, get().compute, Comlink.proxy((progress: JobProgress) => set({ progress })));
       set({ result, runs: [...get().runs, result], lastExport: null });
     } catch (e) {
       set({ error: describeError(e) });

@@ -23,7 +23,7 @@ export const createMixedSlice: StateCreator<StudioState, [], [], MixedSlice> = (
   measureSensitivity: async () => {
     set({ running: true, progress: null, error: null });
     try {
-      const sensitivity = await studioWorker().measureSensitivity(get().settings, Comlink.proxy((progress: JobProgress) => set({ progress })));
+      const sensitivity = await studioWorker().measureSensitivity(get().settings, get().compute, Comlink.proxy((progress: JobProgress) => set({ progress })));
       set({ sensitivity });
     } catch (e) {
       set({ error: describeError(e) });

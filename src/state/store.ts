@@ -1,6 +1,6 @@
 import { create, type StateCreator } from 'zustand';
 import type { ModelSummary } from '../core/model-summary';
-import type { GpuStatus } from '../worker/studio.worker';
+import type { ComputeChoice, GpuStatus } from '../worker/studio.worker';
 import { describeError, onWorkerCrash, studioWorker } from './bridge';
 import { sources, type ModelSource } from './sources';
 import { createJobSlice, loadDemoImagesInto, setImagesInto, type JobSlice } from './job-slice';
@@ -9,7 +9,7 @@ import { createMixedSlice, type MixedSlice } from './mixed-slice';
 export * from './job-slice';
 export type { MixedSlice, SensitivityTable } from './mixed-slice';
 
-export type { ModelSummary, GpuStatus };
+export type { ComputeChoice, ModelSummary, GpuStatus };
 export { inputSizeIsDynamic, nothingToQuantize } from '../core/model-summary';
 export { plannedBits } from '../core/quant/plan';
 export { averageBits } from '../core/quant/mixed-precision';
@@ -35,6 +35,9 @@ export interface ModelSlice {
 export interface GpuSlice {
   gpu: GpuStatus | null;
   checkGpu: () => Promise<void>;
+  /** Where the solver and onnxruntime run; this machine's choice, so not part of a shared link. */
+  compute: ComputeChoice;
+  setCompute: (compute: ComputeChoice) => void;
 }
 
 export type StudioState = ModelSlice & GpuSlice & JobSlice & MixedSlice;
@@ -72,6 +75,8 @@ const createModelSlice: StateCreator<StudioState, [], [], ModelSlice> = (set) =>
 const createGpuSlice: StateCreator<StudioState, [], [], GpuSlice> = (set) => ({
   gpu: null,
   checkGpu: async () => set({ gpu: await studioWorker().gpuStatus() }),
+  compute: 'auto',
+  setCompute: (compute) => set({ compute }),
 });
 
 export const useStudio = create<StudioState>()((...a) => ({

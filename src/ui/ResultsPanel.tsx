@@ -39,7 +39,8 @@ export function ResultsPanel() {
         )}
         {m && <div><dt>Agreement with float</dt><dd data-testid="agreement">{m.agreement.toFixed(2)} %</dd></div>}
         {m && <div><dt>Output SQNR</dt><dd>{Number.isFinite(m.sqnrDb) ? `${m.sqnrDb.toFixed(1)} dB` : '∞'}</dd></div>}
-        <div><dt>Solver</dt><dd>{result.backend === 'webgpu' ? 'WebGPU' : 'CPU (float64 reference)'}</dd></div>
+        <div><dt>Solver</dt><dd data-testid="solver">{result.backend === 'webgpu' ? 'WebGPU' : 'CPU (float64 reference)'}</dd></div>
+        <div><dt>Forward passes</dt><dd data-testid="forward-passes">onnxruntime {result.executionProvider === 'webgpu' ? 'WebGPU' : 'wasm (CPU)'}</dd></div>
         <div><dt>Time</dt><dd>{result.seconds.total?.toFixed(1)} s</dd></div>
       </dl>
       <div className="run-row">

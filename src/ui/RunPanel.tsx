@@ -1,5 +1,5 @@
 import { useRef } from 'react';
-import { useStudio, type RunSettings } from '../state/store';
+import { useStudio, type ComputeChoice, type RunSettings } from '../state/store';
 import { PreprocessSettings } from './PreprocessSettings';
 
 const WBITS = [2, 3, 4, 5, 6, 7, 8];
@@ -17,6 +17,8 @@ export function RunPanel() {
   const run = useStudio((s) => s.run);
   const cancel = useStudio((s) => s.cancel);
   const model = useStudio((s) => s.model);
+  const compute = useStudio((s) => s.compute);
+  const setCompute = useStudio((s) => s.setCompute);
   const folder = useRef<HTMLInputElement>(null);
   const set = <K extends keyof RunSettings>(key: K) => (value: RunSettings[K]) => setSetting(key, value);
   const fraction = progress?.fraction ?? 0;
@@ -87,6 +89,14 @@ export function RunPanel() {
         <label>
           Positions per image
           <input type="number" min={1} max={1000000} value={settings.positions} onChange={(e) => set('positions')(Math.max(1, Math.floor(Number(e.target.value) || 1)))} disabled={running} />
+        </label>
+        <label title="Where the solver and onnxruntime's forward passes run. Auto: on the GPU when it is a hardware one; a software adapter (SwiftShader) is many times slower than the CPU. Not part of a shared link: results agree across the two to rounding.">
+          Compute
+          <select value={compute} onChange={(e) => setCompute(e.target.value as ComputeChoice)} disabled={running}>
+            <option value="auto">Auto</option>
+            <option value="gpu">GPU (WebGPU)</option>
+            <option value="cpu">CPU (wasm)</option>
+          </select>
         </label>
       </div>
       <PreprocessSettings />

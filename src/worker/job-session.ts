@@ -13,7 +13,8 @@ import { scoreExport, verifyExport, type ExportCheck } from '../pipeline/verify-
 import { encodeModel } from '../core/onnx/model-io';
 import { configLink, type StudioSettings } from '../core/config-url';
 import type { ExportFormat } from '../core/onnx/qdq-writer';
-import { cpuBackend, gpuBackend } from '../pipeline/solver-backend';
+import { cpuBackend, gpuBackend, type ComputeChoice, type SolverBackend } from '../pipeline/solver-backend';
+import type { ExecutionProvider } from '../runtime/ort';
 import type { ModelMetrics } from '../core/model-metrics';
 import { seededRandom } from '../core/random';
 import { decodeImage } from './decode-image';
@@ -51,6 +52,8 @@ export interface ExportedModel {
 export interface RunSummary {
   settings: RunSettings;
   backend: string;
+  /** Where onnxruntime ran the forward passes. */
+  executionProvider: ExecutionProvider;
   layers: LayerRecord[];
   metrics: ModelMetrics | null;
   seconds: Record<string, number>;
@@ -202,8 +205,8 @@ export class JobSession {
     return { calib: pick(order.slice(0, calibCount)), scored: pick(scoredIds), scoredIds, scoredOnCalibration: calibCount >= tensors.length };
   }
 
-  private floatScoresFor(graph: GraphView, model: ModelSummary, settings: RunSettings): Map<string, Float32Array> {
-    const split = JSON.stringify([this.preprocessing(model, settings), settings.seed, settings.calibImages]);
+  private floatScoresFor(graph: GraphView, model: ModelSummary, settings: RunSettings, provider: ExecutionProvider): Map<string, Float32Array> {
+    const split = JSON.stringify([this.preprocessing(model, settings), settings.seed, settings.calibImages, provider]);
     const c = this.floatScores;
     if (c?.graph === graph && c.images === this.images && c.split === split) return c.byBatch;
     this.floatScores = { graph, images: this.images, split, byBatch: new Map() };
@@ -231,30 +234,40 @@ export class JobSession {
    * Each layer alone at 2..8 bits: solved on the calibration images, the model scored on up to
    * SENSITIVITY_IMAGES of the others (on the calibration images when there are no others).
    */
-  async sensitivity(graph: GraphView, model: ModelSummary, settings: RunSettings, gpu: GpuContext | null, onProgress: (p: JobProgress) => void): Promise<SensitivityTable> {
+  async sensitivity(graph: GraphView, model: ModelSummary, settings: RunSettings, compute: Compute, onProgress: (p: JobProgress) => void): Promise<SensitivityTable> {
     const { calib, scored } = this.split(model, settings);
-    const backend = backendFor(gpu);
     const table = await this.guarded((signal) =>
-      measureSensitivity(graph, model.layers, calib, firstImages(scored, SENSITIVITY_IMAGES), this.jobConfig(settings), { backend, onProgress, signal }));
+      measureSensitivity(graph, model.layers, calib, firstImages(scored, SENSITIVITY_IMAGES), this.jobConfig(settings), { ...compute, onProgress, signal }));
     this.lastSensitivity = { graph, table };
     return table;
   }
 
-  async run(graph: GraphView, model: ModelSummary, settings: RunSettings, gpu: GpuContext | null, onProgress: (p: JobProgress) => void): Promise<RunSummary> {
+  async run(graph: GraphView, model: ModelSummary, settings: RunSettings, compute: Compute, onProgress: (p: JobProgress) => void): Promise<RunSummary> {
     const { calib, scored, scoredIds, scoredOnCalibration } = this.split(model, settings);
-    const backend = backendFor(gpu);
     const result = await this.guarded((signal) =>
       runJob(graph, model.layers, calib, scored, this.jobConfig(settings), {
-        backend, onProgress, signal, previous: this.last?.graph === graph ? this.last.result : undefined, floatScores: this.floatScoresFor(graph, model, settings),
+        ...compute, onProgress, signal, previous: this.last?.graph === graph ? this.last.result : undefined,
+        floatScores: this.floatScoresFor(graph, model, settings, compute.executionProvider),
       }));
     this.last = { graph, model, result, settings, calib, scored, scoredImages: scoredIds.map((i) => this.images[i].path) };
-    return { settings, backend: result.backend, layers: result.layers, metrics: result.metrics, seconds: result.seconds, scoredOnCalibration };
+    const { backend, executionProvider, layers, metrics, seconds } = result;
+    return { settings, backend, executionProvider, layers, metrics, seconds, scoredOnCalibration };
   }
 }
 
-/** The GPU solver on a real adapter; on a software one (SwiftShader) the CPU path is faster. */
-function backendFor(gpu: GpuContext | null) {
-  return gpu && !gpu.adapterSummary.isFallback ? gpuBackend(gpu) : cpuBackend;
+export interface Compute {
+  backend: SolverBackend;
+  executionProvider: ExecutionProvider;
+}
+
+/**
+ * The solver and onnxruntime's EP together: on a hardware GPU both run there ('auto' or 'gpu'); on a
+ * software adapter (SwiftShader) 'auto' keeps both on the CPU, where they are many times faster.
+ */
+export function computeFor(choice: ComputeChoice, gpu: GpuContext | null): Compute {
+  if (choice === 'gpu' && !gpu) throw new StudioError('GpuUnavailableError', 'Compute: GPU needs WebGPU, and this browser gave no GPU device. Choose Compute: CPU (or Auto).');
+  if (gpu && (choice === 'gpu' || (choice === 'auto' && !gpu.adapterSummary.isFallback))) return { backend: gpuBackend(gpu), executionProvider: 'webgpu' };
+  return { backend: cpuBackend, executionProvider: 'wasm' };
 }
 
 function shuffled(count: number, seed: number): number[] {

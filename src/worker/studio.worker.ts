@@ -8,9 +8,10 @@ import type { JobProgress } from '../pipeline/job';
 import { configureRuntime } from '../runtime/ort';
 import type { ExportFormat } from '../core/onnx/qdq-writer';
 import type { SensitivityTable } from '../core/quant/mixed-precision';
-import { JobSession, type ExportedModel, type ImagesSummary, type PreprocessPreview, type RunSettings, type RunSummary } from './job-session';
+import type { ComputeChoice } from '../pipeline/solver-backend';
+import { computeFor, JobSession, type ExportedModel, type ImagesSummary, type PreprocessPreview, type RunSettings, type RunSummary } from './job-session';
 
-export type { ExportedModel, ExportFormat, ImagesSummary, PreprocessPreview, RunSettings, RunSummary, JobProgress, SensitivityTable };
+export type { ComputeChoice, ExportedModel, ExportFormat, ImagesSummary, PreprocessPreview, RunSettings, RunSummary, JobProgress, SensitivityTable };
 
 // One wasm thread: the job's own work runs beside it in this worker.
 configureRuntime({ threads: 1 });
@@ -31,6 +32,17 @@ function getGpu(): Promise<GpuContext> {
   });
   gpu.catch(() => (gpu = null));
   return gpu;
+}
+
+/** 'gpu' says why there is no device; 'auto' falls back to the CPU without one. */
+async function chooseCompute(choice: ComputeChoice) {
+  if (choice === 'cpu') return computeFor('cpu', null);
+  const ctx = await getGpu().catch((e: unknown) => {
+    if (choice !== 'gpu') return null;
+    const reason = (e instanceof Error ? e.message : String(e)).replace(/\.?$/, '.');
+    throw new StudioError('GpuUnavailableError', `Compute: GPU needs a WebGPU device, and there is none: ${reason} Choose Compute: Auto or CPU.`);
+  });
+  return computeFor(choice, ctx);
 }
 
 const api = {
@@ -58,16 +70,14 @@ const api = {
     return api.setImages(files, source);
   },
 
-  async runJob(settings: RunSettings, onProgress: (p: JobProgress) => void): Promise<RunSummary> {
+  async runJob(settings: RunSettings, compute: ComputeChoice, onProgress: (p: JobProgress) => void): Promise<RunSummary> {
     if (!current) throw new StudioError('InvalidArgumentError', 'Load a model first.');
-    const ctx = await getGpu().catch(() => null);
-    return session.run(current.graph, current.summary, settings, ctx, onProgress);
+    return session.run(current.graph, current.summary, settings, await chooseCompute(compute), onProgress);
   },
 
-  async measureSensitivity(settings: RunSettings, onProgress: (p: JobProgress) => void): Promise<SensitivityTable> {
+  async measureSensitivity(settings: RunSettings, compute: ComputeChoice, onProgress: (p: JobProgress) => void): Promise<SensitivityTable> {
     if (!current) throw new StudioError('InvalidArgumentError', 'Load a model first.');
-    const ctx = await getGpu().catch(() => null);
-    return session.sensitivity(current.graph, current.summary, settings, ctx, onProgress);
+    return session.sensitivity(current.graph, current.summary, settings, await chooseCompute(compute), onProgress);
   },
 
   async exportModel(format: ExportFormat): Promise<ExportedModel> {
