@@ -3,7 +3,7 @@
  *
  *   npm run bench:accuracy -- [--models resnet20,resnet32,demo,ppocr] [--cells W8A8,W4A8,W3A8,W4A4,W2A8]
  *                             [--rows rtn,mse,bitsplit,bitsplit+ecaq] (+channels: per-channel activation scales, folded;
- *                             +nobias: without bias correction; +res: with residual compensation; +nofull: without the full grid) [--calib 256] [--positions 128|all]
+ *                             +nobias: without bias correction; +res: with residual compensation; +nofull: without the full grid; +sym: symmetric activations) [--calib 256] [--positions 128|all]
  *                             [--eval 9000] [--backend cpu|gpu] [--seed 0]
  *
  * CIFAR-10 ResNets come from ../shared/data/cifar10 (calibrate on images of records 0..999, score
@@ -72,12 +72,14 @@ async function main() {
       const biasCorrection = ecaq && !row.includes('+nobias');
       const residualCompensation = ecaq && row.includes('+res');
       const fullGrid = ecaq && !row.includes('+nofull');
+      // Asymmetric activations are the studio's, too; the other rows keep the symmetric grid they were measured with.
+      const asymmetric = ecaq && !row.includes('+sym');
       const line = [row];
       for (const cell of cells) {
         const [, w, a] = /^W(\d)A(\d+|float)$/.exec(cell)!;
         const t = performance.now();
         const r = await runJob(graph, summary.layers, calib, scored, {
-          ...DEFAULT_JOB, wbits: Number(w), abits: a === 'float' ? 'float' : Number(a), method, ecaq, channelScales, biasCorrection, residualCompensation, fullGrid,
+          ...DEFAULT_JOB, wbits: Number(w), abits: a === 'float' ? 'float' : Number(a), method, ecaq, channelScales, biasCorrection, residualCompensation, fullGrid, asymmetric,
           calibImages: calibCount, positionsPerImage: positions, seed,
         }, { backend, scores: isOcr ? ocrDigitScores() : undefined, floatScores });
         floatTop1 = r.metrics!.top1Float!.toFixed(2);

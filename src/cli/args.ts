@@ -16,6 +16,8 @@ export interface CliOptions {
   biasCorrection: boolean;
   residualCompensation: boolean;
   fullGrid: boolean;
+  /** Activations that may be negative on an asymmetric grid (zero point); off: symmetric. */
+  asymmetric: boolean;
   calib: number;
   evalImages?: string;
   classes?: string;
@@ -34,7 +36,7 @@ export interface CliOptions {
 }
 
 export const USAGE = `usage: bitsplit quantize MODEL.onnx --images DIR --wbits B|--budget-bits B --abits B|float --method rtn|mse|bitsplit
-         [--ecaq] [--channel-scales] [--no-bias-correction] [--residual-compensation] [--no-full-grid] [--calib N] [--eval-images DIR] [--classes FILE] [--preset imagenet|minus1to1|zero1]
+         [--ecaq] [--channel-scales] [--no-bias-correction] [--residual-compensation] [--no-full-grid] [--symmetric-activations] [--calib N] [--eval-images DIR] [--classes FILE] [--preset imagenet|minus1to1|zero1]
          [--seed S] [--input-size HxW] [--positions N] [--epochs N] [--batch N] [--backend auto|gpu|cpu]
          [--first-last-bits B] [--resize shorter-side-crop|stretch|letterbox] [--format int8|int4]
          --out OUT.onnx --report OUT.json`;
@@ -60,7 +62,7 @@ export function parseCli(argv: string[]): CliOptions {
         images: { type: 'string' }, wbits: { type: 'string' }, abits: { type: 'string' }, method: { type: 'string' },
         ecaq: { type: 'boolean', default: false }, 'channel-scales': { type: 'boolean', default: false },
         'no-bias-correction': { type: 'boolean', default: false }, 'residual-compensation': { type: 'boolean', default: false },
-        'no-full-grid': { type: 'boolean', default: false }, calib: { type: 'string' }, 'eval-images': { type: 'string' },
+        'no-full-grid': { type: 'boolean', default: false }, 'symmetric-activations': { type: 'boolean', default: false }, calib: { type: 'string' }, 'eval-images': { type: 'string' },
         classes: { type: 'string' }, preset: { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' },
         report: { type: 'string' }, 'input-size': { type: 'string' }, positions: { type: 'string' }, epochs: { type: 'string' },
         batch: { type: 'string' }, backend: { type: 'string' }, 'first-last-bits': { type: 'string' }, resize: { type: 'string' },
@@ -109,6 +111,7 @@ export function parseCli(argv: string[]): CliOptions {
     biasCorrection: !v['no-bias-correction'],
     residualCompensation: Boolean(v['residual-compensation']),
     fullGrid: !v['no-full-grid'],
+    asymmetric: !v['symmetric-activations'],
     calib: v.calib === undefined ? 256 : integer('calib', v.calib, 1, 1_000_000),
     evalImages: v['eval-images'],
     classes: v.classes,

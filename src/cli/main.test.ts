@@ -28,6 +28,9 @@ describe('bitsplit quantize', () => {
     expect(parseCli([...args, '--no-bias-correction'])).toMatchObject({ biasCorrection: false, residualCompensation: false, fullGrid: true });
     expect(parseCli([...args, '--residual-compensation'])).toMatchObject({ biasCorrection: true, residualCompensation: true });
     expect(parseCli([...args, '--no-full-grid'])).toMatchObject({ biasCorrection: true, fullGrid: false });
+    // Asymmetric activation grids unless --symmetric-activations.
+    expect(parseCli(args)).toMatchObject({ asymmetric: true });
+    expect(parseCli([...args, '--symmetric-activations'])).toMatchObject({ asymmetric: false, fullGrid: true });
   });
 
   it('quantizes the demo; the written model runs in onnxruntime and scores what the report says', async () => {
@@ -38,7 +41,7 @@ describe('bitsplit quantize', () => {
     const { result: code } = await quiet(() => main(args));
     expect(code).toBe(0);
     const report = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8'));
-    expect(report.config).toMatchObject({ wbits: 4, abits: 8, method: 'bitsplit', ecaq: true, biasCorrection: true, residualCompensation: false, fullGrid: true, calibImages: 16, seed: 5 });
+    expect(report.config).toMatchObject({ wbits: 4, abits: 8, method: 'bitsplit', ecaq: true, biasCorrection: true, residualCompensation: false, fullGrid: true, asymmetric: true, calibImages: 16, seed: 5 });
     // The CLI runs the forward passes on onnxruntime's wasm EP: onnxruntime-web's Node build has no WebGPU EP.
     expect([report.backend, report.executionProvider]).toEqual(['cpu', 'wasm']);
     expect(report.layers).toHaveLength(10);

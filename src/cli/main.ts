@@ -98,7 +98,7 @@ export async function main(argv: string[]): Promise<number> {
     const onProgress = (p: JobProgress) => (memory.sample(), printer(p));
     const config: JobConfig = {
       wbits: o.wbits, abits: o.abits, method: o.method, ecaq: o.ecaq, channelScales: o.channelScales, biasCorrection: o.biasCorrection,
-      residualCompensation: o.residualCompensation, fullGrid: o.fullGrid, firstLastBits: o.firstLastBits, overrides: {},
+      residualCompensation: o.residualCompensation, fullGrid: o.fullGrid, asymmetric: o.asymmetric, firstLastBits: o.firstLastBits, overrides: {},
       calibImages: o.calib, positionsPerImage: o.positions, maxEpochs: o.epochs, seed: o.seed, batchSize: o.batch,
     };
     let mixed: { plan: MixedPrecisionPlan; sensitivity: SensitivityTable } | null = null;
@@ -114,7 +114,7 @@ export async function main(argv: string[]): Promise<number> {
     const result = await runJob(graph, summary.layers, calib, evalSet, config, { backend, onProgress });
     const settings: StudioSettings = {
       ...DEFAULT_SETTINGS, wbits: o.wbits, abits: o.abits, method: o.method, ecaq: o.ecaq, channelScales: o.channelScales,
-      biasCorrection: o.biasCorrection, residualCompensation: o.residualCompensation, fullGrid: o.fullGrid, calibImages: o.calib, seed: o.seed,
+      biasCorrection: o.biasCorrection, residualCompensation: o.residualCompensation, fullGrid: o.fullGrid, asymmetric: o.asymmetric, calibImages: o.calib, seed: o.seed,
       firstLastBits: o.firstLastBits, epochs: o.epochs, positions: o.positions ?? DEFAULT_SETTINGS.positions,
       preset: o.preset, resize: pre.resize, colorOrder: pre.colorOrder, mean: pre.mean, std: pre.std,
       inputSize: o.inputSize ? [o.inputSize.height, o.inputSize.width] : null, layers: config.overrides,

@@ -38,10 +38,13 @@ describe('shared configuration in the URL', () => {
     expect(decoded.settings).toEqual({
       ...DEFAULT_SETTINGS, wbits: 2, abits: 'float', method: 'mse', ecaq: false, calibImages: 16, preset: 'minus1to1', seed: 1,
       mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5], layers: { fc: { bits: 8 } },
-      // Those runs had no bias correction and no full grid: the link reproduces them.
-      biasCorrection: false, fullGrid: false,
+      // Those runs had no bias correction, no full grid and symmetric activations: the link reproduces them.
+      biasCorrection: false, fullGrid: false, asymmetric: false,
     });
     expect(DEFAULT_SETTINGS.fullGrid).toBe(true);
+    expect(DEFAULT_SETTINGS.asymmetric).toBe(true);
+    const badAsymmetric = encodeSharedConfig({ ...config, settings: { ...config.settings, asymmetric: 1 as unknown as boolean } });
+    expect(() => decodeSharedConfig(badAsymmetric)).toThrowError(/asymmetric activations must be true or false/);
     const badGrid = encodeSharedConfig({ ...config, settings: { ...config.settings, fullGrid: 'no' as unknown as boolean } });
     expect(() => decodeSharedConfig(badGrid)).toThrowError(/full grid must be true or false/);
     expect(DEFAULT_SETTINGS.biasCorrection).toBe(true);

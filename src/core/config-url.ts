@@ -25,6 +25,8 @@ export interface StudioSettings {
   residualCompensation: boolean;
   /** Bit-Split rows may also take the b-bit integer's extra level (full-grid.ts). */
   fullGrid: boolean;
+  /** Activations that may be negative get 2^bits levels with a zero point instead of a symmetric grid. */
+  asymmetric: boolean;
   calibImages: number;
   seed: number;
   /** Weight bits of the first and last quantized layers (the paper keeps them at 8). */
@@ -46,7 +48,7 @@ export interface StudioSettings {
 }
 
 export const DEFAULT_SETTINGS: StudioSettings = {
-  wbits: 4, abits: 8, method: 'bitsplit', ecaq: true, channelScales: false, biasCorrection: true, residualCompensation: false, fullGrid: true, calibImages: 64, seed: 0, firstLastBits: 8, epochs: 100, positions: 128,
+  wbits: 4, abits: 8, method: 'bitsplit', ecaq: true, channelScales: false, biasCorrection: true, residualCompensation: false, fullGrid: true, asymmetric: true, calibImages: 64, seed: 0, firstLastBits: 8, epochs: 100, positions: 128,
   preset: 'imagenet', resize: 'shorter-side-crop', colorOrder: 'RGB', mean: [...PRESETS.imagenet.mean], std: [...PRESETS.imagenet.std], inputSize: null, layers: {},
 };
 
@@ -99,8 +101,8 @@ export function decodeSharedConfig(text: string): SharedConfig {
   const given = (c.settings ?? fail('settings are missing')) as Partial<StudioSettings> & { layerBits?: unknown };
   // Links made before a setting existed get its default; a preset without fields gets the preset's.
   const preset = PRESETS[given.preset as PresetName];
-  // Except bias correction and the full grid: links made before they existed ran without them, and reproduce that.
-  const s: StudioSettings = { ...DEFAULT_SETTINGS, biasCorrection: false, fullGrid: false, ...(preset ? { mean: [...preset.mean], std: [...preset.std] } : {}), ...given };
+  // Except bias correction, the full grid and asymmetric activations: links made before they existed ran without them, and reproduce that.
+  const s: StudioSettings = { ...DEFAULT_SETTINGS, biasCorrection: false, fullGrid: false, asymmetric: false, ...(preset ? { mean: [...preset.mean], std: [...preset.std] } : {}), ...given };
   const legacyBits = (value as { layerBits?: Record<string, number> }).layerBits;
   if (legacyBits && !given.layers) s.layers = Object.fromEntries(Object.entries(legacyBits).map(([k, bits]) => [k, { bits }]));
   const int = (v: unknown, lo: number, hi: number) => Number.isInteger(v) && (v as number) >= lo && (v as number) <= hi;
@@ -113,6 +115,7 @@ export function decodeSharedConfig(text: string): SharedConfig {
   if (typeof s.biasCorrection !== 'boolean') fail('bias correction must be true or false');
   if (typeof s.residualCompensation !== 'boolean') fail('residual compensation must be true or false');
   if (typeof s.fullGrid !== 'boolean') fail('full grid must be true or false');
+  if (typeof s.asymmetric !== 'boolean') fail('asymmetric activations must be true or false');
   if (!int(s.calibImages, 1, 1_000_000)) fail(`${JSON.stringify(s.calibImages)} calibration images`);
   if (!int(s.seed, 0, 2 ** 31 - 1)) fail(`seed ${JSON.stringify(s.seed)}`);
   if (!int(s.firstLastBits, 2, 8)) fail(`first/last-layer bits ${JSON.stringify(s.firstLastBits)} are not 2 to 8`);

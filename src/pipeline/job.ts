@@ -5,7 +5,7 @@ import { correctedBias, meanError } from '../core/quant/bias-correction';
 import type { LayerInfo } from '../core/layers';
 import { MetricsAccumulator, type ModelMetrics } from '../core/model-metrics';
 import type { GraphView } from '../core/onnx/graph';
-import { activationLevels, fitActivationScaleReference } from '../core/quant/activation-scale';
+import { activationLevels, fitActivationScaleReference, fitAsymmetricActivationReference } from '../core/quant/activation-scale';
 import { dequantize, type QuantizedWeights } from '../core/quant/grid';
 import { codeHistogram, weightMse } from '../core/quant/metrics';
 import { planLayers, reusableLayers, type LayerPlan, type PlanConfig } from '../core/quant/plan';
@@ -46,7 +46,7 @@ export interface JobConfig extends PlanConfig {
 }
 
 export const DEFAULT_JOB: JobConfig = {
-  wbits: 4, abits: 8, method: 'bitsplit', ecaq: true, biasCorrection: true, fullGrid: true, firstLastBits: 8, overrides: {},
+  wbits: 4, abits: 8, method: 'bitsplit', ecaq: true, biasCorrection: true, fullGrid: true, asymmetric: true, firstLastBits: 8, overrides: {},
   calibImages: 256, maxEpochs: 100, seed: 0, batchSize: 32,
 };
 
@@ -78,8 +78,8 @@ export interface LayerRecord {
   relOutputErrorRtn: number;
   sqnrDb: number;
   weightMse: number;
-  /** The input's quantizer; with per-channel scales, `scale` is the first channel's. */
-  activation: { bits: number; signed: boolean; scale: number; channelScales?: number[] } | null;
+  /** The input's quantizer; with per-channel scales, `scale` is the first channel's; asymmetric grids' codes run from -zeroPoint to 2^bits - 1 - zeroPoint. */
+  activation: { bits: number; signed: boolean; scale: number; zeroPoint?: number; channelScales?: number[] } | null;
   epochs: number;
   flips: number;
   seconds: number;
@@ -283,8 +283,12 @@ export async function runJob(graph: GraphView, layers: LayerInfo[], calib: Image
 
   function activationRecord(plan: LayerPlan): LayerRecord['activation'] {
     if (!plan.input) return null;
-    const scale = sim.quantizers.get(plan.input.tensor)?.scale ?? Float32Array.of(0);
-    return { bits: plan.input.bits, signed: plan.input.signed, scale: scale[0], ...(plan.input.channels ? { channelScales: Array.from(scale) } : {}) };
+    const q = sim.quantizers.get(plan.input.tensor);
+    const scale = q?.scale ?? Float32Array.of(0);
+    return {
+      bits: plan.input.bits, signed: plan.input.signed, scale: scale[0],
+      ...(plan.input.asymmetric && q ? { zeroPoint: -q.qmin } : {}), ...(plan.input.channels ? { channelScales: Array.from(scale) } : {}),
+    };
   }
 
   /** Once a layer's input and weight are quantized, its bias is what a QDQ runtime makes of it: int32 codes. */
@@ -321,9 +325,14 @@ export async function runJob(graph: GraphView, layers: LayerInfo[], calib: Image
       for (let i = 0; i < x.data.length; i++) if (keep >= 1 || random() < keep) samples[channelOf(i)].push(x.data[i]);
       progress('activations', plan, start + b.batch);
     }
-    const levels = activationLevels(q.bits, q.signed);
-    const scale = Float32Array.from(samples, (values) => fitActivationScaleReference(values, q.bits, q.signed).scale || 1);
-    sim.quantizers.set(q.tensor, { scale, qmin: q.signed ? -levels : 0, qmax: levels, on: true });
+    if (q.asymmetric) {
+      const fit = fitAsymmetricActivationReference(samples[0], q.bits);
+      sim.quantizers.set(q.tensor, { scale: Float32Array.of(fit.scale || 1), qmin: -fit.zeroPoint, qmax: 2 ** q.bits - 1 - fit.zeroPoint, on: true });
+    } else {
+      const levels = activationLevels(q.bits, q.signed);
+      const scale = Float32Array.from(samples, (values) => fitActivationScaleReference(values, q.bits, q.signed).scale || 1);
+      sim.quantizers.set(q.tensor, { scale, qmin: q.signed ? -levels : 0, qmax: levels, on: true });
+    }
     // The layer's input does not depend on its own quantizer: calibration can take these instead of running the model again.
     return keptBytes <= cacheBytes ? kept : undefined;
   }

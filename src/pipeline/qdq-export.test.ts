@@ -6,7 +6,7 @@ import { makeModel, makeNode, makeValueInfo } from '../core/onnx/builder';
 import { GraphView } from '../core/onnx/graph';
 import { decodeModel, encodeModel } from '../core/onnx/model-io';
 import { upgradeOpset } from '../core/onnx/opset-upgrade';
-import { LAYER_BITS_KEY, writeQdqModel, type ExportFormat, type QdqLayer } from '../core/onnx/qdq-writer';
+import { activationContainer, LAYER_BITS_KEY, writeQdqModel, type ExportFormat, type QdqLayer } from '../core/onnx/qdq-writer';
 import { storedBias } from '../core/layer-weights';
 import { quantizeBias } from '../core/quant/bias';
 import { buildSimulationModel, type QuantizerValue } from '../core/onnx/sim-graph';
@@ -45,14 +45,28 @@ function randomCodes(graph: GraphView, bits: number[]) {
 /** The zero points of randomCodes' rows in int4 at 4 bits: -1 where a row reaches +8 once its step is made positive. */
 const expectedZeroPoints = (m: number) => Array.from({ length: m }, (_, r) => ((r % 3 === 1) !== (r % 4 === 3) && r % 3 !== 0 ? -1 : 0));
 
+describe('activationContainer', () => {
+  it('uint8 from 0, int8 around 0, uint8 with a zero point for an asymmetric 8-bit grid; nothing wider than 256 levels', () => {
+    expect(activationContainer(0, 15)).toEqual({ type: DataType.UINT8, zeroPoint: 0, lo: 0, hi: 255 });
+    expect(activationContainer(-7, 7)).toEqual({ type: DataType.INT8, zeroPoint: 0, lo: -128, hi: 127 });
+    // An asymmetric 4-bit grid fits int8 with a Clip in front.
+    expect(activationContainer(-3, 12)).toEqual({ type: DataType.INT8, zeroPoint: 0, lo: -128, hi: 127 });
+    expect(activationContainer(-128, 127)?.type).toBe(DataType.INT8);
+    expect(activationContainer(-20, 235)).toEqual({ type: DataType.UINT8, zeroPoint: 20, lo: -20, hi: 235 });
+    expect(activationContainer(-255, 0)).toEqual({ type: DataType.UINT8, zeroPoint: 255, lo: -255, hi: 0 });
+    expect(activationContainer(-20, 236)).toBeNull();
+  });
+});
+
 describe('QDQ export', () => {
   const graph = new GraphView(mixedLayersModel());
   const layers = findLayers(graph).layers;
-  // Unsigned 4-bit after the ReLU (needs a Clip in front of QuantizeLinear), unsigned 8-bit and signed 6-bit later.
+  // Unsigned 4-bit after the ReLU (needs a Clip in front of QuantizeLinear), unsigned 8-bit, and an
+  // asymmetric 8-bit grid [-20, 235] (uint8 with a zero point of 20).
   const quantizers = new Map<string, QuantizerValue>([
     ['r1', { scale: Float32Array.of(0.05), qmin: 0, qmax: 15 }],
     ['flat', { scale: Float32Array.of(0.01), qmin: 0, qmax: 255 }],
-    ['fc', { scale: Float32Array.of(0.02), qmin: -31, qmax: 31 }],
+    ['fc', { scale: Float32Array.of(0.02), qmin: -20, qmax: 235 }],
   ]);
   const readers: Record<string, string> = { r1: 'depthwise', flat: 'fc', fc: 'proj' };
   const sites = [...quantizers.keys()].map((tensor) => ({ tensor, scaleShape: [], readers: [readers[tensor]] }));
@@ -112,7 +126,8 @@ describe('QDQ export', () => {
     expect(node('fc.bias_DequantizeLinear').input).toEqual(['fc.bias_quantized', 'fc.bias_scale']);
     expect(node('r1_QuantizeLinear').input).toEqual(['r1_Clip_Output', 'r1_scale', 'r1_zero_point']);
     expect(init('r1_zero_point').dataType).toBe(DataType.UINT8);
-    expect(init('fc_zero_point').dataType).toBe(DataType.INT8);
+    expect(init('fc_zero_point')).toEqual({ dataType: DataType.UINT8, values: [20] });
+    expect(g.node.some((n) => n.name === 'fc_Clip')).toBe(false);
     expect(g.node.some((n) => n.name === 'flat_Clip')).toBe(false);
     expect(node('depthwise').input[0]).toBe('r1_DequantizeLinear_Output');
     // A layer reading a float input keeps its float bias.

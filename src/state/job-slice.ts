@@ -57,7 +57,8 @@ export function bitsLabel(run: RunSummary): string {
 
 /**
  * The method and the refinements that applied to it: "bitsplit + error compensation + bias correction",
- * or with `short` "bitsplit + EC + BC". Bias correction and the full grid need Bit-Split; residual compensation also EC.
+ * or with `short` "bitsplit + EC + BC". Bias correction and the full grid need Bit-Split; residual compensation also EC;
+ * asymmetric activations need quantized activations (and change only those that may be negative).
  */
 export function methodLabel(run: RunSummary, short = false): string {
   const s = run.settings;
@@ -67,6 +68,7 @@ export function methodLabel(run: RunSummary, short = false): string {
     [s.biasCorrection && bitsplit, 'bias correction', 'BC'],
     [s.residualCompensation && s.ecaq && bitsplit, 'residual compensation', 'RC'],
     [s.fullGrid && bitsplit, 'full grid', 'FG'],
+    [s.asymmetric && s.abits !== 'float', 'asymmetric activations', 'AA'],
   ] as const;
   return [s.method, ...parts.filter(([on]) => on).map(([, long, abbreviation]) => (short ? abbreviation : long))].join(' + ');
 }

@@ -15,6 +15,8 @@ type Column = {
 };
 
 const sci = (x: number) => (x < 0 ? '' : x === 0 ? '0' : x.toExponential(2));
+type Activation = NonNullable<RunSummary['layers'][number]['activation']>;
+const activationGrid = (a: Activation) => (a.zeroPoint !== undefined ? `, zero point ${a.zeroPoint}` : a.signed ? ' signed' : '');
 
 const COLUMNS: Column[] = [
   { key: 'index', label: '#', value: (l) => l.index + 1, numeric: true },
@@ -58,7 +60,7 @@ const RESULT_COLUMNS: Column[] = [
     label: 'Input scale',
     value: (l) =>
       l.record?.activation
-        ? `${l.record.activation.scale.toPrecision(3)} (${l.record.activation.bits}b${l.record.activation.signed ? ' signed' : ''})`
+        ? `${l.record.activation.scale.toPrecision(3)} (${l.record.activation.bits}b${activationGrid(l.record.activation)})`
         : l.record
           ? 'float'
           : '',

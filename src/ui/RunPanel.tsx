@@ -67,6 +67,10 @@ export function RunPanel() {
           <input type="checkbox" checked={settings.fullGrid} onChange={(e) => set('fullGrid')(e.target.checked)} disabled={running || settings.method !== 'bitsplit'} />
           Full grid
         </label>
+        <label className="check" title="Activations that may be negative (after a BatchNormalization, a Hardswish, a residual Add) get all 2^bits levels with a zero point instead of a symmetric grid, which wastes the side the values do not reach">
+          <input type="checkbox" checked={settings.asymmetric} onChange={(e) => set('asymmetric')(e.target.checked)} disabled={running || settings.abits === 'float'} />
+          Asymmetric activations
+        </label>
         <label>
           Calibration images
           <input type="number" min={1} max={100000} value={settings.calibImages} onChange={(e) => set('calibImages')(Math.max(1, Number(e.target.value) || 1))} disabled={running} />

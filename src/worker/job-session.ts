@@ -225,7 +225,7 @@ export class JobSession {
   private jobConfig(settings: RunSettings): JobConfig {
     return {
       ...DEFAULT_JOB, overrides: settings.layers, wbits: settings.wbits, abits: settings.abits, method: settings.method, ecaq: settings.ecaq, channelScales: settings.channelScales,
-      biasCorrection: settings.biasCorrection, residualCompensation: settings.residualCompensation, fullGrid: settings.fullGrid,
+      biasCorrection: settings.biasCorrection, residualCompensation: settings.residualCompensation, fullGrid: settings.fullGrid, asymmetric: settings.asymmetric,
       calibImages: settings.calibImages, seed: settings.seed, positionsPerImage: settings.positions, maxEpochs: settings.epochs, firstLastBits: settings.firstLastBits,
     };
   }

@@ -32,6 +32,26 @@ export interface QdqOptions {
 /** Metadata key holding { layer name: weight bits }: how the studio recognises its own exports. */
 export const LAYER_BITS_KEY = 'bitsplit.layer_bits';
 
+/** Where an activation's codes are stored: codes `lo..hi` (relative to 0) are `lo + zeroPoint .. hi + zeroPoint` in `type`. */
+export interface ActivationContainer {
+  type: number;
+  zeroPoint: number;
+  lo: number;
+  hi: number;
+}
+
+/**
+ * uint8 from 0 for a grid that starts at 0, int8 for one around 0 (zero points 0, as onnxruntime's
+ * symmetric quantizer writes them), and uint8 with a zero point for an asymmetric 8-bit grid such as
+ * [-20, 235]; null where the codes span more than 256 levels.
+ */
+export function activationContainer(qmin: number, qmax: number): ActivationContainer | null {
+  if (qmin >= 0 && qmax <= 255) return { type: DataType.UINT8, zeroPoint: 0, lo: 0, hi: 255 };
+  if (qmin >= -128 && qmax <= 127) return { type: DataType.INT8, zeroPoint: 0, lo: -128, hi: 127 };
+  if (qmax - qmin <= 255) return { type: DataType.UINT8, zeroPoint: -qmin, lo: qmin, hi: qmin + 255 };
+  return null;
+}
+
 /**
  * The quantized model in onnxruntime's QDQ form: each quantized weight an int8 (or int4) initializer
  * with per-output-channel scales and a DequantizeLinear; each quantized activation a
@@ -99,15 +119,14 @@ export function writeQdqModel(
   const nodeOf = new Map(allLayers.map((l) => [l.name, byOutput.get(l.output)]));
   for (const { site, value: v } of activations) {
     const tensor = site.tensor;
-    const signed = v.qmin < 0;
-    const type = signed ? DataType.INT8 : DataType.UINT8;
-    const [lo, hi] = signed ? [-128, 127] : [0, 255];
+    const container = activationContainer(v.qmin, v.qmax);
     const channels = site.scaleShape.reduce((a, b) => a * b, 1);
-    if (v.qmin < lo || v.qmax > hi || v.scale.length !== channels) {
+    if (!container || v.scale.length !== channels) {
       throw new StudioError('InvalidArgumentError', `Activation "${tensor}": range [${v.qmin}, ${v.qmax}] with ${v.scale.length} scale(s) does not fit 8 bits with ${channels} scale(s).`);
     }
-    const zeros = (n: number) => (signed ? new Int8Array(n) : new Uint8Array(n));
-    const output = site.scaleShape.length > 0 ? foldedChannels(site, v, type, zeros) : perTensor(tensor, v, type, zeros, [lo, hi]);
+    const { type, zeroPoint } = container;
+    const zeros = (n: number) => (type === DataType.INT8 ? new Int8Array(n) : new Uint8Array(n)).fill(zeroPoint);
+    const output = site.scaleShape.length > 0 ? foldedChannels(site, v, container, zeros) : perTensor(tensor, v, container, zeros);
     // The same readers the simulation quantizes.
     for (const reader of site.readers) {
       const n = nodeOf.get(reader);
@@ -116,7 +135,7 @@ export function writeQdqModel(
   }
 
   /** Q -> DQ with one scale; fewer than 8 bits clip to the grid first, so QuantizeLinear's saturation is the grid's. */
-  function perTensor(tensor: string, v: QuantizerValue, type: number, zeros: (n: number) => Int8Array | Uint8Array, [lo, hi]: number[]): string {
+  function perTensor(tensor: string, v: QuantizerValue, { type, lo, hi }: ActivationContainer, zeros: (n: number) => Int8Array | Uint8Array): string {
     const s = v.scale[0];
     const scale = unique(`${tensor}_scale`);
     const zero = unique(`${tensor}_zero_point`);
@@ -136,7 +155,7 @@ export function writeQdqModel(
    * Per-channel scales folded into the readers' weights: QuantizeLinear per channel gives the codes, and
    * the readers take the codes themselves (a DequantizeLinear of scale 1), clipped to the grid.
    */
-  function foldedChannels(site: QuantizerSite, v: QuantizerValue, type: number, zeros: (n: number) => Int8Array | Uint8Array): string {
+  function foldedChannels(site: QuantizerSite, v: QuantizerValue, { type, lo, hi }: ActivationContainer, zeros: (n: number) => Int8Array | Uint8Array): string {
     const tensor = site.tensor;
     const axis = site.scaleShape.length === 1 ? -1 : site.scaleShape.findIndex((d) => d > 1);
     const scale = unique(`${tensor}_scale`);
@@ -153,7 +172,6 @@ export function writeQdqModel(
       makeNode('QuantizeLinear', [tensor, scale, zero], [quantized], { axis }, unique(`${tensor}_QuantizeLinear`)),
       makeNode('DequantizeLinear', [quantized, one, zero1], [codes], {}, unique(`${tensor}_DequantizeLinear`)),
     );
-    const [lo, hi] = type === DataType.INT8 ? [-128, 127] : [0, 255];
     return v.qmin > lo || v.qmax < hi ? clip(tensor, codes, v.qmin, v.qmax) : codes;
   }
 
