@@ -51,7 +51,7 @@ export function RunPanel() {
           <input type="checkbox" checked={settings.ecaq} onChange={(e) => set('ecaq')(e.target.checked)} disabled={running} />
           Error compensation
         </label>
-        <label className="check" title="One scale per input channel, folded into the layer's weights (the paper's variant); needs error compensation">
+        <label className="check" title="One scale per input channel, folded into the layer's weights (the paper's variant); needs error compensation. At 4-bit activations it can decide whether a model survives: PP-OCRv4 W4A4 80.8 % with it, 15.1 % per tensor">
           <input type="checkbox" checked={settings.channelScales} onChange={(e) => set('channelScales')(e.target.checked)} disabled={running || !settings.ecaq || settings.abits === 'float'} />
           Per-channel activation scales
         </label>
