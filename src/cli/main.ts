@@ -13,7 +13,7 @@ import { planMixedPrecision, type MixedPrecisionPlan, type SensitivityTable } fr
 import { exportQuantizedModel, buildReport, simulatedQuantizedModel } from '../pipeline/report';
 import { scoreExport, verifyExport } from '../pipeline/verify-export';
 import { configLink, DEFAULT_SETTINGS, type StudioSettings } from '../core/config-url';
-import { cpuBackend, gpuBackend, type SolverBackend } from '../pipeline/solver-backend';
+import { cpuBackend, solverFor, type SolverBackend } from '../pipeline/solver-backend';
 import { listImages, loadImageFolder } from './node-images';
 import { peakMemory } from './memory';
 import { parseCli, USAGE, type CliOptions } from './args';
@@ -66,10 +66,8 @@ function progressPrinter(): (p: JobProgress) => void {
 export async function chooseBackend(choice: CliOptions['backend']): Promise<SolverBackend> {
   if (choice === 'cpu') return cpuBackend;
   try {
-    const ctx = await createNodeGpuContext();
-    // On a software adapter the float64 reference on the CPU is faster than the emulated GPU.
-    if (choice === 'auto' && ctx.adapterSummary.isFallback) return cpuBackend;
-    return gpuBackend(ctx);
+    // On a software adapter 'auto' takes the float64 reference on the CPU, faster than the emulated GPU.
+    return solverFor(choice, await createNodeGpuContext());
   } catch (e) {
     if (choice === 'gpu') throw e;
     return cpuBackend;

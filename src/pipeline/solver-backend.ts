@@ -77,6 +77,12 @@ function noMeans(): never {
 /** Where the work runs, as a user chooses it: 'auto' takes a hardware GPU and leaves a software one (SwiftShader) for the CPU. */
 export type ComputeChoice = 'auto' | 'gpu' | 'cpu';
 
+/** The solver for a choice: the GPU's where it is chosen, or where 'auto' finds a hardware adapter; the float64 CPU path otherwise. */
+export function solverFor(choice: ComputeChoice, gpu: GpuContext | null): SolverBackend {
+  if (choice === 'gpu' && !gpu) throw new StudioError('GpuUnavailableError', 'Compute: GPU needs WebGPU, and there is no GPU device. Choose Compute: CPU (or Auto).');
+  return gpu && (choice === 'gpu' || (choice === 'auto' && !gpu.adapterSummary.isFallback)) ? gpuBackend(gpu) : cpuBackend;
+}
+
 export interface SolverBackend {
   readonly name: 'webgpu' | 'cpu';
   /** The GPU device the backend allocates on (for benchmarks that count its buffers). */

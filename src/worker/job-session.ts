@@ -13,7 +13,7 @@ import { scoreExport, verifyExport, type ExportCheck } from '../pipeline/verify-
 import { encodeModel } from '../core/onnx/model-io';
 import { configLink, type StudioSettings } from '../core/config-url';
 import type { ExportFormat } from '../core/onnx/qdq-writer';
-import { cpuBackend, gpuBackend, type ComputeChoice, type SolverBackend } from '../pipeline/solver-backend';
+import { solverFor, type ComputeChoice, type SolverBackend } from '../pipeline/solver-backend';
 import type { ExecutionProvider } from '../runtime/ort';
 import type { ModelMetrics } from '../core/model-metrics';
 import { seededRandom } from '../core/random';
@@ -265,9 +265,8 @@ export interface Compute {
  * software adapter (SwiftShader) 'auto' keeps both on the CPU, where they are many times faster.
  */
 export function computeFor(choice: ComputeChoice, gpu: GpuContext | null): Compute {
-  if (choice === 'gpu' && !gpu) throw new StudioError('GpuUnavailableError', 'Compute: GPU needs WebGPU, and this browser gave no GPU device. Choose Compute: CPU (or Auto).');
-  if (gpu && (choice === 'gpu' || (choice === 'auto' && !gpu.adapterSummary.isFallback))) return { backend: gpuBackend(gpu), executionProvider: 'webgpu' };
-  return { backend: cpuBackend, executionProvider: 'wasm' };
+  const backend = solverFor(choice, gpu);
+  return { backend, executionProvider: backend.name === 'webgpu' ? 'webgpu' : 'wasm' };
 }
 
 function shuffled(count: number, seed: number): number[] {

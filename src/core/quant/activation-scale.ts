@@ -93,11 +93,12 @@ export function fitAsymmetricActivationReference(values: ArrayLike<number>, bits
 /** Codes clamped to [lo, hi], then the least-squares scale for them, until the scale repeats; null if the start is 0. */
 function lloydFit(x: number[], lo: number, hi: number, start: number, maxIterations: number): { scale: number; iterations: number; error: number } | null {
   if (!(start > 0)) return null;
+  const code = (v: number, scale: number) => Math.min(hi, Math.max(lo, roundHalfEven(v / scale)));
   const codesAt = (scale: number) => {
     let xq = 0;
     let qq = 0;
     for (const v of x) {
-      const q = Math.min(hi, Math.max(lo, roundHalfEven(v / scale)));
+      const q = code(v, scale);
       xq += v * q;
       qq += q * q;
     }
@@ -118,6 +119,6 @@ function lloydFit(x: number[], lo: number, hi: number, start: number, maxIterati
     scale = next;
   }
   let error = 0;
-  for (const v of x) error += (v - scale * Math.min(hi, Math.max(lo, roundHalfEven(v / scale)))) ** 2;
+  for (const v of x) error += (v - scale * code(v, scale)) ** 2;
   return { scale, iterations, error };
 }
