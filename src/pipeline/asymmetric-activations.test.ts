@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { makeModel, makeNode, makeValueInfo } from '../core/onnx/builder';
-import { encodeModel } from '../core/onnx/model-io';
+import { decodeModel, encodeModel } from '../core/onnx/model-io';
 import { readModelFile } from '../core/model-summary';
 import { DataType, makeTensor } from '../core/onnx/tensor';
 import { randomArray } from '../core/random';
@@ -37,12 +37,12 @@ describe('asymmetric activations', async () => {
   it('a Hardswish output at 4 bits: 16 levels with a zero point, and a lower output error than the symmetric grid\'s 15', async () => {
     const [asymmetric, symmetric] = [await job(4, true), await job(4, false)];
     const a = asymmetric.quantizers.get('hs')!;
-    expect(a.qmax - a.qmin).toBe(15);
-    expect(asymmetric.layers[1].activation).toMatchObject({ bits: 4, signed: true, zeroPoint: -a.qmin });
-    expect(-a.qmin).toBeGreaterThanOrEqual(0);
-    expect(-a.qmin).toBeLessThanOrEqual(3);
+    expect(a.qmax[0] - a.qmin[0]).toBe(15);
+    expect(asymmetric.layers[1].activation).toMatchObject({ bits: 4, signed: true, zeroPoint: -a.qmin[0] });
+    expect(-a.qmin[0]).toBeGreaterThanOrEqual(0);
+    expect(-a.qmin[0]).toBeLessThanOrEqual(3);
     const s = symmetric.quantizers.get('hs')!;
-    expect([s.qmin, s.qmax]).toEqual([-7, 7]);
+    expect([...s.qmin, ...s.qmax]).toEqual([-7, 7]);
     expect(symmetric.layers[1].activation!.zeroPoint).toBeUndefined();
     // The middle layer's output error on its quantized input (weights at 8 bits): the input's grid decides it.
     console.log(`middle layer, A4: relative output error ${asymmetric.layers[1].relOutputError.toExponential(2)} asymmetric, ${symmetric.layers[1].relOutputError.toExponential(2)} symmetric`);
@@ -52,9 +52,68 @@ describe('asymmetric activations', async () => {
   it.each([4, 8])('the QDQ file at A%i (int8 with a Clip, or uint8 with a zero point) computes what the studio simulated', async (abits) => {
     const result = await job(abits, true);
     // At 8 bits the grid reaches past int8's 127: uint8 with the zero point is the container.
-    if (abits === 8) expect(result.quantizers.get('hs')!.qmax).toBeGreaterThan(127);
+    if (abits === 8) expect(result.quantizers.get('hs')!.qmax[0]).toBeGreaterThan(127);
     const bytes = exportQuantizedModel(graph, summary.layers, result, { format: 'int8', sourceSha256: summary.sha256, configLink: '#c=test' });
     const check = await verifyExport(bytes, simulatedQuantizedModel(graph, summary.layers, result), inputs, 'x');
+    expect(check.maxRelativeDifference).toBeLessThan(1e-4);
+  });
+});
+
+/**
+ * Conv 3 -> 8 whose channels differ in gain and offset, Hardswish, conv 8 -> 6 ('middle'), average pool,
+ * dense 6 -> 4: the middle conv reads channels that are each lopsided in their own way.
+ */
+function hardswishConvModel() {
+  const gains = [0.1, 0.3, 1, 3, 0.2, 2, 0.5, 4];
+  const offsets = [1, -0.5, 2, -1, 0.3, 0, 1.5, -2];
+  const w1 = randomArray(8 * 3 * 9, 11, 0.5).map((v, i) => v * gains[Math.floor(i / 27)]);
+  return makeModel({
+    inputs: [makeValueInfo('x', ['batch', 3, 8, 8])],
+    outputs: [makeValueInfo('y', ['batch', 4])],
+    initializers: [
+      makeTensor('w1', [8, 3, 3, 3], DataType.FLOAT, w1), makeTensor('b1', [8], DataType.FLOAT, Float32Array.from(offsets)),
+      makeTensor('w2', [6, 8, 3, 3], DataType.FLOAT, randomArray(6 * 8 * 9, 12, 0.3)), makeTensor('w3', [6, 4], DataType.FLOAT, randomArray(24, 13, 0.8)),
+    ],
+    nodes: [
+      makeNode('Conv', ['x', 'w1', 'b1'], ['h'], { pads: [1, 1, 1, 1] }, 'first'),
+      makeNode('HardSigmoid', ['h'], ['gate'], { alpha: { float: 1 / 6 }, beta: { float: 0.5 } }, 'gate'),
+      makeNode('Mul', ['h', 'gate'], ['hs'], {}, 'hardswish'),
+      makeNode('Conv', ['hs', 'w2'], ['m'], { pads: [1, 1, 1, 1] }, 'middle'),
+      makeNode('GlobalAveragePool', ['m'], ['pooled'], {}, 'pool'),
+      makeNode('Flatten', ['pooled'], ['flat'], {}, 'flatten'),
+      makeNode('MatMul', ['flat', 'w3'], ['y'], {}, 'last'),
+    ],
+  });
+}
+
+describe('asymmetric activations with per-channel scales', async () => {
+  const { graph, summary } = await readModelFile(encodeModel(hardswishConvModel()), 'hardswish-conv.onnx');
+  const images: ImageSet = { count: 64, dims: [3, 8, 8], image: (i) => randomArray(3 * 64, 200 + i, 1), label: () => null };
+  const job = (abits: number, asymmetric: boolean) =>
+    runJob(graph, summary.layers, images, null, { ...DEFAULT_JOB, wbits: 8, abits, method: 'rtn', channelScales: true, asymmetric, calibImages: 64, batchSize: 16 }, { backend: cpuBackend });
+
+  it('a zero point per channel, where each channel\'s values sit, and a lower output error than per-channel symmetric grids', async () => {
+    const [asymmetric, symmetric] = [await job(4, true), await job(4, false)];
+    const a = asymmetric.layers[1].activation!;
+    expect(a.channelScales).toHaveLength(8);
+    expect(a.channelZeroPoints).toHaveLength(8);
+    expect(new Set(a.channelZeroPoints).size).toBeGreaterThan(2);
+    const q = asymmetric.quantizers.get('hs')!;
+    expect(Array.from(q.qmax, (hi, c) => hi - q.qmin[c])).toEqual(new Array(8).fill(15));
+    expect(symmetric.layers[1].activation!.channelZeroPoints).toBeUndefined();
+    console.log(`middle conv, A4 per channel: relative output error ${asymmetric.layers[1].relOutputError.toExponential(2)} asymmetric, ` +
+      `${symmetric.layers[1].relOutputError.toExponential(2)} symmetric; zero points ${a.channelZeroPoints!.join(', ')}`);
+    expect(asymmetric.layers[1].relOutputError).toBeLessThan(0.8 * symmetric.layers[1].relOutputError);
+  });
+
+  it.each([4, 8])('the QDQ file at A%i (int8 with per-channel bounds, or uint8 with a zero point per channel) computes what the studio simulated', async (abits) => {
+    const result = await job(abits, true);
+    const bytes = exportQuantizedModel(graph, summary.layers, result, { format: 'int8', sourceSha256: summary.sha256, configLink: '#c=test' });
+    const nodes = decodeModel(bytes).graph!.node;
+    // A4: every channel's codes fit int8, clipped per channel by Max and Min; A8: past int8, uint8 with a zero point per channel.
+    if (abits === 4) expect(nodes.filter((n) => n.opType === 'Max' || n.opType === 'Min')).toHaveLength(2);
+    else expect(nodes.find((n) => n.name === 'hs_DequantizeLinear')!.attribute.find((at) => at.name === 'axis')).toBeDefined();
+    const check = await verifyExport(bytes, simulatedQuantizedModel(graph, summary.layers, result), images, 'x');
     expect(check.maxRelativeDifference).toBeLessThan(1e-4);
   });
 });

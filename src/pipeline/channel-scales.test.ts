@@ -46,7 +46,7 @@ describe('per-channel activation scales folded into the next layer (the paper\'s
   });
 
   it('quantizes each channel with its own scale, and gives the codes when folded', () => {
-    const q = { scale: Float32Array.of(0.5, 2), qmin: 0, qmax: 3 };
+    const q = { scale: Float32Array.of(0.5, 2), qmin: Float32Array.of(0), qmax: Float32Array.of(3) };
     const x = Float32Array.of(0.75, 1.25, 3, 9, 0.74, 5);
     // dims [1, 2, 3]: channel 0 is the first three values.
     expect(Array.from(fakeQuantize(x, q, { dims: [1, 2, 3], axis: 1 }))).toEqual([1, 1, 1.5, 6, 0, 4]);

@@ -145,7 +145,7 @@ describe('the quantization job on the demo (CPU backend)', () => {
   });
 
   it('fake quantization rounds half to even and clips, like the graph', () => {
-    const q = { scale: Float32Array.of(0.5), qmin: 0, qmax: 3 };
+    const q = { scale: Float32Array.of(0.5), qmin: Float32Array.of(0), qmax: Float32Array.of(3) };
     expect(Array.from(fakeQuantize(Float32Array.of(0.25, 0.75, -1, 9, 1.1), q))).toEqual([0, 1, 0, 1.5, 1]);
   });
 });

@@ -5,6 +5,7 @@ import { correctedBias, meanError } from '../core/quant/bias-correction';
 import type { LayerInfo } from '../core/layers';
 import { MetricsAccumulator, type ModelMetrics } from '../core/model-metrics';
 import type { GraphView } from '../core/onnx/graph';
+import { perChannel, type QuantizerValue } from '../core/onnx/sim-graph';
 import { activationLevels, fitActivationScaleReference, fitAsymmetricActivationReference } from '../core/quant/activation-scale';
 import { dequantize, type QuantizedWeights } from '../core/quant/grid';
 import { codeHistogram, weightMse } from '../core/quant/metrics';
@@ -79,7 +80,7 @@ export interface LayerRecord {
   sqnrDb: number;
   weightMse: number;
   /** The input's quantizer; with per-channel scales, `scale` is the first channel's; asymmetric grids' codes run from -zeroPoint to 2^bits - 1 - zeroPoint. */
-  activation: { bits: number; signed: boolean; scale: number; zeroPoint?: number; channelScales?: number[] } | null;
+  activation: { bits: number; signed: boolean; scale: number; zeroPoint?: number; channelScales?: number[]; channelZeroPoints?: number[] } | null;
   epochs: number;
   flips: number;
   seconds: number;
@@ -287,7 +288,8 @@ export async function runJob(graph: GraphView, layers: LayerInfo[], calib: Image
     const scale = q?.scale ?? Float32Array.of(0);
     return {
       bits: plan.input.bits, signed: plan.input.signed, scale: scale[0],
-      ...(plan.input.asymmetric && q ? { zeroPoint: -q.qmin } : {}), ...(plan.input.channels ? { channelScales: Array.from(scale) } : {}),
+      ...(plan.input.asymmetric && q ? { zeroPoint: -q.qmin[0] } : {}), ...(plan.input.channels ? { channelScales: Array.from(scale) } : {}),
+      ...(plan.input.asymmetric && plan.input.channels && q ? { channelZeroPoints: Array.from(q.qmin, (lo) => -lo) } : {}),
     };
   }
 
@@ -326,12 +328,14 @@ export async function runJob(graph: GraphView, layers: LayerInfo[], calib: Image
       progress('activations', plan, start + b.batch);
     }
     if (q.asymmetric) {
-      const fit = fitAsymmetricActivationReference(samples[0], q.bits);
-      sim.quantizers.set(q.tensor, { scale: Float32Array.of(fit.scale || 1), qmin: -fit.zeroPoint, qmax: 2 ** q.bits - 1 - fit.zeroPoint, on: true });
+      const fits = samples.map((values) => fitAsymmetricActivationReference(values, q.bits));
+      const scale = Float32Array.from(fits, (fit) => fit.scale || 1);
+      const qmin = Float32Array.from(fits, (fit) => -fit.zeroPoint);
+      sim.quantizers.set(q.tensor, { scale, qmin, qmax: qmin.map((lo) => lo + 2 ** q.bits - 1), on: true });
     } else {
       const levels = activationLevels(q.bits, q.signed);
       const scale = Float32Array.from(samples, (values) => fitActivationScaleReference(values, q.bits, q.signed).scale || 1);
-      sim.quantizers.set(q.tensor, { scale, qmin: q.signed ? -levels : 0, qmax: levels, on: true });
+      sim.quantizers.set(q.tensor, { scale, qmin: Float32Array.of(q.signed ? -levels : 0), qmax: Float32Array.of(levels), on: true });
     }
     // The layer's input does not depend on its own quantizer: calibration can take these instead of running the model again.
     return keptBytes <= cacheBytes ? kept : undefined;
@@ -358,12 +362,15 @@ function sameGlobals(a: JobConfig, b: JobConfig): boolean {
  * and clipped, what a layer with the scales folded into its weights reads.
  */
 export function fakeQuantize(
-  x: Float32Array, q: { scale: Float32Array; qmin: number; qmax: number }, o: { dims?: readonly number[]; axis?: number; codes?: boolean } = {},
+  x: Float32Array, q: QuantizerValue, o: { dims?: readonly number[]; axis?: number; codes?: boolean } = {},
 ): Float32Array {
   const channelOf = channelIndex(q.scale.length, o.dims, o.axis);
+  const qmin = perChannel(q.qmin, q.scale.length);
+  const qmax = perChannel(q.qmax, q.scale.length);
   return x.map((v, i) => {
-    const s = q.scale[channelOf(i)];
-    const code = Math.min(q.qmax, Math.max(q.qmin, roundHalfEven(Math.fround(v / s))));
+    const c = channelOf(i);
+    const s = q.scale[c];
+    const code = Math.min(qmax[c], Math.max(qmin[c], roundHalfEven(Math.fround(v / s))));
     return o.codes ? code : code * s;
   });
 }

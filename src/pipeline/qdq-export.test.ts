@@ -46,15 +46,25 @@ function randomCodes(graph: GraphView, bits: number[]) {
 const expectedZeroPoints = (m: number) => Array.from({ length: m }, (_, r) => ((r % 3 === 1) !== (r % 4 === 3) && r % 3 !== 0 ? -1 : 0));
 
 describe('activationContainer', () => {
+  const one = (qmin: number, qmax: number) => {
+    const c = activationContainer([qmin], [qmax]);
+    return c && { type: c.type, zeroPoint: c.zeroPoints[0], lo: c.lo[0], hi: c.hi[0] };
+  };
   it('uint8 from 0, int8 around 0, uint8 with a zero point for an asymmetric 8-bit grid; nothing wider than 256 levels', () => {
-    expect(activationContainer(0, 15)).toEqual({ type: DataType.UINT8, zeroPoint: 0, lo: 0, hi: 255 });
-    expect(activationContainer(-7, 7)).toEqual({ type: DataType.INT8, zeroPoint: 0, lo: -128, hi: 127 });
+    expect(one(0, 15)).toEqual({ type: DataType.UINT8, zeroPoint: 0, lo: 0, hi: 255 });
+    expect(one(-7, 7)).toEqual({ type: DataType.INT8, zeroPoint: 0, lo: -128, hi: 127 });
     // An asymmetric 4-bit grid fits int8 with a Clip in front.
-    expect(activationContainer(-3, 12)).toEqual({ type: DataType.INT8, zeroPoint: 0, lo: -128, hi: 127 });
-    expect(activationContainer(-128, 127)?.type).toBe(DataType.INT8);
-    expect(activationContainer(-20, 235)).toEqual({ type: DataType.UINT8, zeroPoint: 20, lo: -20, hi: 235 });
-    expect(activationContainer(-255, 0)).toEqual({ type: DataType.UINT8, zeroPoint: 255, lo: -255, hi: 0 });
-    expect(activationContainer(-20, 236)).toBeNull();
+    expect(one(-3, 12)).toEqual({ type: DataType.INT8, zeroPoint: 0, lo: -128, hi: 127 });
+    expect(one(-128, 127)?.type).toBe(DataType.INT8);
+    expect(one(-20, 235)).toEqual({ type: DataType.UINT8, zeroPoint: 20, lo: -20, hi: 235 });
+    expect(one(-255, 0)).toEqual({ type: DataType.UINT8, zeroPoint: 255, lo: -255, hi: 0 });
+    expect(one(-20, 236)).toBeNull();
+  });
+
+  it('one type for all channels: int8 while every channel fits it, else uint8 with a zero point per channel', () => {
+    expect(activationContainer([0, -3, -15], [15, 12, 0])).toEqual({ type: DataType.INT8, zeroPoints: [0, 0, 0], lo: [-128, -128, -128], hi: [127, 127, 127] });
+    expect(activationContainer([0, -20, -200], [255, 235, 55])).toEqual({ type: DataType.UINT8, zeroPoints: [0, 20, 200], lo: [0, -20, -200], hi: [255, 235, 55] });
+    expect(activationContainer([0, -20], [255, 236])).toBeNull();
   });
 });
 
@@ -64,9 +74,9 @@ describe('QDQ export', () => {
   // Unsigned 4-bit after the ReLU (needs a Clip in front of QuantizeLinear), unsigned 8-bit, and an
   // asymmetric 8-bit grid [-20, 235] (uint8 with a zero point of 20).
   const quantizers = new Map<string, QuantizerValue>([
-    ['r1', { scale: Float32Array.of(0.05), qmin: 0, qmax: 15 }],
-    ['flat', { scale: Float32Array.of(0.01), qmin: 0, qmax: 255 }],
-    ['fc', { scale: Float32Array.of(0.02), qmin: -20, qmax: 235 }],
+    ['r1', { scale: Float32Array.of(0.05), qmin: Float32Array.of(0), qmax: Float32Array.of(15) }],
+    ['flat', { scale: Float32Array.of(0.01), qmin: Float32Array.of(0), qmax: Float32Array.of(255) }],
+    ['fc', { scale: Float32Array.of(0.02), qmin: Float32Array.of(-20), qmax: Float32Array.of(235) }],
   ]);
   const readers: Record<string, string> = { r1: 'depthwise', flat: 'fc', fc: 'proj' };
   const sites = [...quantizers.keys()].map((tensor) => ({ tensor, scaleShape: [], readers: [readers[tensor]] }));

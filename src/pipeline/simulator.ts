@@ -2,7 +2,7 @@ import type { LayerInfo } from '../core/layers';
 import type { GraphView } from '../core/onnx/graph';
 import { encodeModel, type ModelProto } from '../core/onnx/model-io';
 import { pruneToOutputs } from '../core/onnx/prune';
-import { biasInputName, buildSimulationModel, weightInputName, type QuantizerSite, type QuantizerValue } from '../core/onnx/sim-graph';
+import { biasInputName, buildSimulationModel, perChannel, weightInputName, type QuantizerSite, type QuantizerValue } from '../core/onnx/sim-graph';
 import { storedBias } from '../core/layer-weights';
 import type { LayerBias } from '../core/quant/bias';
 import { ModelRunner, type ExecutionProvider, type Feeds, type Outputs } from '../runtime/ort';
@@ -64,8 +64,8 @@ export class Simulator {
       const prefix = `bitsplit.q.${site.tensor}`;
       const size = site.scaleShape.reduce((a, b) => a * b, 1);
       feeds[`${prefix}.scale`] = { dims: site.scaleShape, data: on ? q!.scale : new Float32Array(size).fill(1) };
-      feeds[`${prefix}.qmin`] = { dims: [], data: Float32Array.of(on ? q!.qmin : -3e38) };
-      feeds[`${prefix}.qmax`] = { dims: [], data: Float32Array.of(on ? q!.qmax : 3e38) };
+      feeds[`${prefix}.qmin`] = { dims: site.scaleShape, data: on ? perChannel(q!.qmin, size) : new Float32Array(size).fill(-3e38) };
+      feeds[`${prefix}.qmax`] = { dims: site.scaleShape, data: on ? perChannel(q!.qmax, size) : new Float32Array(size).fill(3e38) };
       feeds[`${prefix}.on`] = { dims: [], data: Float32Array.of(on ? 1 : 0) };
     }
     const runner = await this.session(outputs);

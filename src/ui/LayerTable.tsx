@@ -16,7 +16,14 @@ type Column = {
 
 const sci = (x: number) => (x < 0 ? '' : x === 0 ? '0' : x.toExponential(2));
 type Activation = NonNullable<RunSummary['layers'][number]['activation']>;
-const activationGrid = (a: Activation) => (a.zeroPoint !== undefined ? `, zero point ${a.zeroPoint}` : a.signed ? ' signed' : '');
+const span = (values: number[], format: (v: number) => string) => {
+  const [lo, hi] = [Math.min(...values), Math.max(...values)];
+  return lo === hi ? format(lo) : `${format(lo)}–${format(hi)}`;
+};
+const activationGrid = (a: Activation) =>
+  a.channelZeroPoints ? `, zero points ${span(a.channelZeroPoints, String)}` : a.zeroPoint !== undefined ? `, zero point ${a.zeroPoint}` : a.signed ? ' signed' : '';
+/** One scale, or the range of the per-channel ones. */
+const activationScale = (a: Activation) => (a.channelScales ? `${span(a.channelScales, (v) => v.toPrecision(3))} per channel` : a.scale.toPrecision(3));
 
 const COLUMNS: Column[] = [
   { key: 'index', label: '#', value: (l) => l.index + 1, numeric: true },
@@ -60,7 +67,7 @@ const RESULT_COLUMNS: Column[] = [
     label: 'Input scale',
     value: (l) =>
       l.record?.activation
-        ? `${l.record.activation.scale.toPrecision(3)} (${l.record.activation.bits}b${activationGrid(l.record.activation)})`
+        ? `${activationScale(l.record.activation)} (${l.record.activation.bits}b${activationGrid(l.record.activation)})`
         : l.record
           ? 'float'
           : '',

@@ -67,7 +67,7 @@ export function RunPanel() {
           <input type="checkbox" checked={settings.fullGrid} onChange={(e) => set('fullGrid')(e.target.checked)} disabled={running || settings.method !== 'bitsplit'} />
           Full grid
         </label>
-        <label className="check" title="Activations that may be negative (after a BatchNormalization, a Hardswish, a residual Add) get all 2^bits levels with a zero point instead of a symmetric grid, which wastes the side the values do not reach">
+        <label className="check" title="Activations that may be negative (after a BatchNormalization, a Hardswish, a residual Add) get all 2^bits levels with a zero point instead of a symmetric grid, which wastes the side the values do not reach; with per-channel activation scales, a zero point per channel">
           <input type="checkbox" checked={settings.asymmetric} onChange={(e) => set('asymmetric')(e.target.checked)} disabled={running || settings.abits === 'float'} />
           Asymmetric activations
         </label>

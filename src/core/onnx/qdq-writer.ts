@@ -7,7 +7,7 @@ import type { LayerBias } from '../quant/bias';
 import { makeNode } from './builder';
 import type { GraphView } from './graph';
 import { upgradeOpset } from './opset-upgrade';
-import { tidyGraph, type QuantizerSite, type QuantizerValue } from './sim-graph';
+import { perChannel, tidyGraph, type QuantizerSite, type QuantizerValue } from './sim-graph';
 import { DataType, makeTensor } from './tensor';
 
 export type ExportFormat = 'int8' | 'int4';
@@ -32,23 +32,32 @@ export interface QdqOptions {
 /** Metadata key holding { layer name: weight bits }: how the studio recognises its own exports. */
 export const LAYER_BITS_KEY = 'bitsplit.layer_bits';
 
-/** Where an activation's codes are stored: codes `lo..hi` (relative to 0) are `lo + zeroPoint .. hi + zeroPoint` in `type`. */
+/**
+ * Where an activation's codes are stored, per channel (one entry per tensor for one scale): channel c's
+ * codes `lo[c]..hi[c]` (relative to 0) are `lo[c] + zeroPoints[c] .. hi[c] + zeroPoints[c]` in `type`.
+ */
 export interface ActivationContainer {
   type: number;
-  zeroPoint: number;
-  lo: number;
-  hi: number;
+  zeroPoints: number[];
+  lo: number[];
+  hi: number[];
 }
 
 /**
- * uint8 from 0 for a grid that starts at 0, int8 for one around 0 (zero points 0, as onnxruntime's
- * symmetric quantizer writes them), and uint8 with a zero point for an asymmetric 8-bit grid such as
- * [-20, 235]; null where the codes span more than 256 levels.
+ * uint8 from 0 for grids that start at 0, int8 for grids around 0 (zero points 0, as onnxruntime's
+ * symmetric quantizer writes them; asymmetric grids below 8 bits fit there too, clipped), and uint8 with
+ * a zero point per channel for asymmetric 8-bit grids such as [-20, 235]; null where a channel's codes
+ * span more than 256 levels.
  */
-export function activationContainer(qmin: number, qmax: number): ActivationContainer | null {
-  if (qmin >= 0 && qmax <= 255) return { type: DataType.UINT8, zeroPoint: 0, lo: 0, hi: 255 };
-  if (qmin >= -128 && qmax <= 127) return { type: DataType.INT8, zeroPoint: 0, lo: -128, hi: 127 };
-  if (qmax - qmin <= 255) return { type: DataType.UINT8, zeroPoint: -qmin, lo: qmin, hi: qmin + 255 };
+export function activationContainer(qmin: ArrayLike<number>, qmax: ArrayLike<number>): ActivationContainer | null {
+  const lows = Array.from(qmin);
+  const highs = Array.from(qmax);
+  const low = Math.min(...lows);
+  const high = Math.max(...highs);
+  const uniform = (type: number, lo: number, hi: number) => ({ type, zeroPoints: lows.map(() => 0), lo: lows.map(() => lo), hi: lows.map(() => hi) });
+  if (low >= 0 && high <= 255) return uniform(DataType.UINT8, 0, 255);
+  if (low >= -128 && high <= 127) return uniform(DataType.INT8, -128, 127);
+  if (lows.every((lo, c) => highs[c] - lo <= 255)) return { type: DataType.UINT8, zeroPoints: lows.map((lo) => 0 - lo), lo: lows, hi: lows.map((lo) => lo + 255) };
   return null;
 }
 
@@ -117,16 +126,18 @@ export function writeQdqModel(
   }
 
   const nodeOf = new Map(allLayers.map((l) => [l.name, byOutput.get(l.output)]));
-  for (const { site, value: v } of activations) {
+  for (const { site, value } of activations) {
     const tensor = site.tensor;
-    const container = activationContainer(v.qmin, v.qmax);
     const channels = site.scaleShape.reduce((a, b) => a * b, 1);
-    if (!container || v.scale.length !== channels) {
-      throw new StudioError('InvalidArgumentError', `Activation "${tensor}": range [${v.qmin}, ${v.qmax}] with ${v.scale.length} scale(s) does not fit 8 bits with ${channels} scale(s).`);
+    if (value.scale.length !== channels) {
+      throw new StudioError('InvalidArgumentError', `Activation "${tensor}": ${value.scale.length} scale(s) for ${channels} channel(s).`);
     }
-    const { type, zeroPoint } = container;
-    const zeros = (n: number) => (type === DataType.INT8 ? new Int8Array(n) : new Uint8Array(n)).fill(zeroPoint);
-    const output = site.scaleShape.length > 0 ? foldedChannels(site, v, container, zeros) : perTensor(tensor, v, container, zeros);
+    const v = { scale: value.scale, qmin: perChannel(value.qmin, channels), qmax: perChannel(value.qmax, channels) };
+    const container = activationContainer(v.qmin, v.qmax);
+    if (!container) {
+      throw new StudioError('InvalidArgumentError', `Activation "${tensor}": codes [${Math.min(...v.qmin)}, ${Math.max(...v.qmax)}] do not fit 8 bits.`);
+    }
+    const output = site.scaleShape.length > 0 ? foldedChannels(site, v, container) : perTensor(tensor, v, container);
     // The same readers the simulation quantizes.
     for (const reader of site.readers) {
       const n = nodeOf.get(reader);
@@ -134,14 +145,18 @@ export function writeQdqModel(
     }
   }
 
+  function zeroPointTensor(name: string, { type, zeroPoints }: ActivationContainer, shape: number[]) {
+    return makeTensor(name, shape, type, type === DataType.INT8 ? Int8Array.from(zeroPoints) : Uint8Array.from(zeroPoints));
+  }
+
   /** Q -> DQ with one scale; fewer than 8 bits clip to the grid first, so QuantizeLinear's saturation is the grid's. */
-  function perTensor(tensor: string, v: QuantizerValue, { type, lo, hi }: ActivationContainer, zeros: (n: number) => Int8Array | Uint8Array): string {
+  function perTensor(tensor: string, v: QuantizerValue, container: ActivationContainer): string {
     const s = v.scale[0];
     const scale = unique(`${tensor}_scale`);
     const zero = unique(`${tensor}_zero_point`);
-    initializers.push(makeTensor(scale, [], DataType.FLOAT, Float32Array.of(s)), makeTensor(zero, [], type, zeros(1)));
+    initializers.push(makeTensor(scale, [], DataType.FLOAT, Float32Array.of(s)), zeroPointTensor(zero, container, []));
     let input = tensor;
-    if (v.qmin > lo || v.qmax < hi) input = clip(tensor, tensor, v.qmin * s, v.qmax * s);
+    if (v.qmin[0] > container.lo[0] || v.qmax[0] < container.hi[0]) input = clip(tensor, tensor, [v.qmin[0] * s], [v.qmax[0] * s], []);
     const quantized = unique(`${tensor}_QuantizeLinear_Output`);
     const dequantized = unique(`${tensor}_DequantizeLinear_Output`);
     g.node.push(
@@ -153,34 +168,49 @@ export function writeQdqModel(
 
   /**
    * Per-channel scales folded into the readers' weights: QuantizeLinear per channel gives the codes, and
-   * the readers take the codes themselves (a DequantizeLinear of scale 1), clipped to the grid.
+   * the readers take the codes themselves (a DequantizeLinear of scale 1, less the channel's zero point),
+   * clipped to each channel's grid.
    */
-  function foldedChannels(site: QuantizerSite, v: QuantizerValue, { type, lo, hi }: ActivationContainer, zeros: (n: number) => Int8Array | Uint8Array): string {
+  function foldedChannels(site: QuantizerSite, v: QuantizerValue, container: ActivationContainer): string {
     const tensor = site.tensor;
+    const count = v.scale.length;
     const axis = site.scaleShape.length === 1 ? -1 : site.scaleShape.findIndex((d) => d > 1);
     const scale = unique(`${tensor}_scale`);
     const zero = unique(`${tensor}_zero_point`);
     const one = unique(`${tensor}_codes_scale`);
     const zero1 = unique(`${tensor}_codes_zero_point`);
+    // DequantizeLinear's zero point has its scale's shape: per channel only where the zero points differ.
+    const perAxis = container.zeroPoints.some((z) => z !== container.zeroPoints[0]);
+    const codesShape = perAxis ? [count] : [];
     initializers.push(
-      makeTensor(scale, [v.scale.length], DataType.FLOAT, v.scale), makeTensor(zero, [v.scale.length], type, zeros(v.scale.length)),
-      makeTensor(one, [], DataType.FLOAT, Float32Array.of(1)), makeTensor(zero1, [], type, zeros(1)),
+      makeTensor(scale, [count], DataType.FLOAT, v.scale), zeroPointTensor(zero, container, [count]),
+      makeTensor(one, codesShape, DataType.FLOAT, new Float32Array(perAxis ? count : 1).fill(1)),
+      zeroPointTensor(zero1, perAxis ? container : { ...container, zeroPoints: [container.zeroPoints[0]] }, codesShape),
     );
     const quantized = unique(`${tensor}_QuantizeLinear_Output`);
     const codes = unique(`${tensor}_DequantizeLinear_Output`);
     g.node.push(
       makeNode('QuantizeLinear', [tensor, scale, zero], [quantized], { axis }, unique(`${tensor}_QuantizeLinear`)),
-      makeNode('DequantizeLinear', [quantized, one, zero1], [codes], {}, unique(`${tensor}_DequantizeLinear`)),
+      makeNode('DequantizeLinear', [quantized, one, zero1], [codes], perAxis ? { axis } : {}, unique(`${tensor}_DequantizeLinear`)),
     );
-    return v.qmin > lo || v.qmax < hi ? clip(tensor, codes, v.qmin, v.qmax) : codes;
+    const clipped = Array.from(v.qmin).some((lo, c) => lo > container.lo[c] || v.qmax[c] < container.hi[c]);
+    return clipped ? clip(tensor, codes, Array.from(v.qmin), Array.from(v.qmax), site.scaleShape) : codes;
   }
 
-  function clip(tensor: string, input: string, min: number, max: number): string {
+  /** Clip where the bounds are one pair; Max then Min with broadcast bounds of `shape` where they differ per channel. */
+  function clip(tensor: string, input: string, min: number[], max: number[], shape: number[]): string {
     const lo = unique(`${tensor}_clip_min`);
     const hi = unique(`${tensor}_clip_max`);
-    initializers.push(makeTensor(lo, [], DataType.FLOAT, Float32Array.of(min)), makeTensor(hi, [], DataType.FLOAT, Float32Array.of(max)));
     const out = unique(`${tensor}_Clip_Output`);
-    g.node.push(makeNode('Clip', [input, lo, hi], [out], {}, unique(`${tensor}_Clip`)));
+    const uniform = min.every((m) => m === min[0]) && max.every((m) => m === max[0]);
+    if (uniform) {
+      initializers.push(makeTensor(lo, [], DataType.FLOAT, Float32Array.of(min[0])), makeTensor(hi, [], DataType.FLOAT, Float32Array.of(max[0])));
+      g.node.push(makeNode('Clip', [input, lo, hi], [out], {}, unique(`${tensor}_Clip`)));
+      return out;
+    }
+    const floor = unique(`${tensor}_Max_Output`);
+    initializers.push(makeTensor(lo, shape, DataType.FLOAT, Float32Array.from(min)), makeTensor(hi, shape, DataType.FLOAT, Float32Array.from(max)));
+    g.node.push(makeNode('Max', [input, lo], [floor], {}, unique(`${tensor}_Max`)), makeNode('Min', [floor, hi], [out], {}, unique(`${tensor}_Min`)));
     return out;
   }
 

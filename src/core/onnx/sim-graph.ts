@@ -16,10 +16,21 @@ export interface QuantizerSite {
   readers: string[];
 }
 
+/**
+ * A quantizer's scales and code bounds, each one for the tensor or one per channel (as `scaleShape`):
+ * an asymmetric grid's bounds are [-z, 2^bits - 1 - z] for a zero point z, which may differ per channel.
+ */
 export interface QuantizerValue {
   scale: Float32Array;
-  qmin: number;
-  qmax: number;
+  qmin: Float32Array;
+  qmax: Float32Array;
+}
+
+/** `values` for each of `count` channels: itself, or its one value repeated. */
+export function perChannel(values: Float32Array, count: number): Float32Array {
+  if (values.length === count) return values;
+  if (values.length !== 1) throw new StudioError('InvalidArgumentError', `${values.length} quantizer values for ${count} channel(s).`);
+  return new Float32Array(count).fill(values[0]);
 }
 
 export const weightInputName = (layer: LayerInfo) => `bitsplit.w.${layer.index}`;
@@ -51,14 +62,15 @@ export function buildSimulationModel(
   for (const site of sites) {
     const ins = [q(site, 'scale'), q(site, 'qmin'), q(site, 'qmax'), q(site, 'on')];
     if (o.live) {
-      g.input.push(makeValueInfo(ins[0], site.scaleShape), makeValueInfo(ins[1], []), makeValueInfo(ins[2], []), makeValueInfo(ins[3], []));
+      g.input.push(makeValueInfo(ins[0], site.scaleShape), makeValueInfo(ins[1], site.scaleShape), makeValueInfo(ins[2], site.scaleShape), makeValueInfo(ins[3], []));
     } else {
       const v = o.quantizers.get(site.tensor);
       if (!v) throw new StudioError('InvalidArgumentError', `No quantizer value for tensor "${site.tensor}".`);
+      const count = site.scaleShape.reduce((a, b) => a * b, 1);
       initializers.push(
         makeTensor(ins[0], site.scaleShape, DataType.FLOAT, v.scale),
-        makeTensor(ins[1], [], DataType.FLOAT, Float32Array.of(v.qmin)),
-        makeTensor(ins[2], [], DataType.FLOAT, Float32Array.of(v.qmax)),
+        makeTensor(ins[1], site.scaleShape, DataType.FLOAT, perChannel(v.qmin, count)),
+        makeTensor(ins[2], site.scaleShape, DataType.FLOAT, perChannel(v.qmax, count)),
         makeTensor(ins[3], [], DataType.FLOAT, Float32Array.of(1)),
       );
     }

@@ -20,7 +20,7 @@ export interface PlanConfig {
   overrides: Record<string, LayerOverride>;
   /** One activation scale per input channel, folded into the reading layer's weights (the paper's variant). */
   channelScales?: boolean;
-  /** Inputs that may be negative get an asymmetric grid with a zero point (one scale per tensor only). Absent: symmetric. */
+  /** Inputs that may be negative get an asymmetric grid with a zero point (per channel with `channelScales`). Absent: symmetric. */
   asymmetric?: boolean;
 }
 
@@ -121,8 +121,7 @@ export function planLayers(graph: GraphView, layers: LayerInfo[], c: PlanConfig)
       // scale per channel that holds on images beyond the calibration ones (measured on the demo's classifier).
       const channels = c.channelScales && layer.conv ? inputChannels(layer) : undefined;
       if (channels) input.channels = channels;
-      // Folded per-channel codes share one clip range, which a zero point per channel would break: symmetric there.
-      else if (c.asymmetric && input.signed) input.asymmetric = true;
+      if (c.asymmetric && input.signed) input.asymmetric = true;
       const site = sites.get(layer.input) ?? { tensor: layer.input, scaleShape: channels?.shape ?? [], readers: [] };
       if (JSON.stringify(site.scaleShape) !== JSON.stringify(channels?.shape ?? [])) {
         throw new StudioError('UnsupportedModelError', `Tensor "${layer.input}" feeds layers that read its channels differently ("${site.readers[0]}" and "${layer.name}"): ` +
