@@ -2,7 +2,8 @@
  * Accuracy of the quantized model, method by method and bit-width by bit-width, on real models.
  *
  *   npm run bench:accuracy -- [--models resnet20,resnet32,demo,ppocr] [--cells W8A8,W4A8,W3A8,W4A4,W2A8]
- *                             [--rows rtn,mse,bitsplit,bitsplit+ecaq] (+channels: per-channel activation scales, folded;
+ *                             [--rows rtn,mse,bitsplit,bitsplit+ecaq] (+channels: per-channel activation scales, folded, on every conv input;
+ *                             +tensor: one scale per tensor everywhere (the default is 'auto', which needs +ecaq);
  *                             +nobias: without bias correction; +res: with residual compensation; +nofull: without the full grid; +sym: symmetric activations) [--calib 256] [--positions 128|all]
  *                             [--eval 9000] [--backend cpu|gpu] [--seed 0]
  *
@@ -68,7 +69,8 @@ async function main() {
     const table: string[][] = [];
     for (const row of rows) {
       // Bias correction belongs to the studio's method; the two-step row is the reference's pipeline, without it.
-      const [method, ecaq, channelScales] = [row.split('+')[0] as Method, row.includes('+ecaq'), row.includes('+channels')];
+      const [method, ecaq] = [row.split('+')[0] as Method, row.includes('+ecaq')];
+      const channelScales = row.includes('+channels') ? true : row.includes('+tensor') ? false : 'auto';
       const biasCorrection = ecaq && !row.includes('+nobias');
       const residualCompensation = ecaq && row.includes('+res');
       const fullGrid = ecaq && !row.includes('+nofull');
@@ -84,7 +86,8 @@ async function main() {
         }, { backend, scores: isOcr ? ocrDigitScores() : undefined, floatScores });
         floatTop1 = r.metrics!.top1Float!.toFixed(2);
         line.push(r.metrics!.top1!.toFixed(2));
-        process.stderr.write(`${name} ${row} ${cell}: ${r.metrics!.top1!.toFixed(2)} % in ${((performance.now() - t) / 1000).toFixed(0)} s\n`);
+        const channels = r.channelTensors.length > 0 ? ` (per-channel activation scales on "auto": ${r.channelTensors.length} inputs)` : '';
+        process.stderr.write(`${name} ${row} ${cell}: ${r.metrics!.top1!.toFixed(2)} % in ${((performance.now() - t) / 1000).toFixed(0)} s${channels}\n`);
       }
       table.push(line);
     }

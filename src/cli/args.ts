@@ -12,7 +12,8 @@ export interface CliOptions {
   abits: number | 'float';
   method: Method;
   ecaq: boolean;
-  channelScales: boolean;
+  /** Per-channel activation scales: on, off, or 'auto' (below 8 bits where they pay; needs --ecaq). */
+  channelScales: boolean | 'auto';
   biasCorrection: boolean;
   residualCompensation: boolean;
   fullGrid: boolean;
@@ -36,7 +37,7 @@ export interface CliOptions {
 }
 
 export const USAGE = `usage: bitsplit quantize MODEL.onnx --images DIR --wbits B|--budget-bits B --abits B|float --method rtn|mse|bitsplit
-         [--ecaq] [--channel-scales] [--no-bias-correction] [--residual-compensation] [--no-full-grid] [--symmetric-activations] [--calib N] [--eval-images DIR] [--classes FILE] [--preset imagenet|minus1to1|zero1]
+         [--ecaq] [--channel-scales|--no-channel-scales] [--no-bias-correction] [--residual-compensation] [--no-full-grid] [--symmetric-activations] [--calib N] [--eval-images DIR] [--classes FILE] [--preset imagenet|minus1to1|zero1]
          [--seed S] [--input-size HxW] [--positions N] [--epochs N] [--batch N] [--backend auto|gpu|cpu]
          [--first-last-bits B] [--resize shorter-side-crop|stretch|letterbox] [--format int8|int4]
          --out OUT.onnx --report OUT.json`;
@@ -60,7 +61,7 @@ export function parseCli(argv: string[]): CliOptions {
       allowPositionals: true,
       options: {
         images: { type: 'string' }, wbits: { type: 'string' }, abits: { type: 'string' }, method: { type: 'string' },
-        ecaq: { type: 'boolean', default: false }, 'channel-scales': { type: 'boolean', default: false },
+        ecaq: { type: 'boolean', default: false }, 'channel-scales': { type: 'boolean', default: false }, 'no-channel-scales': { type: 'boolean', default: false },
         'no-bias-correction': { type: 'boolean', default: false }, 'residual-compensation': { type: 'boolean', default: false },
         'no-full-grid': { type: 'boolean', default: false }, 'symmetric-activations': { type: 'boolean', default: false }, calib: { type: 'string' }, 'eval-images': { type: 'string' },
         classes: { type: 'string' }, preset: { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' },
@@ -92,6 +93,7 @@ export function parseCli(argv: string[]): CliOptions {
     if (!/^\d+(\.\d+)?$/.test(v['budget-bits']) || budgetBits < 2 || budgetBits > 8) bad(`--budget-bits must be a number of bits from 2 to 8 (e.g. 3 or 2.5), got "${v['budget-bits']}".`);
   }
   if (v.wbits === undefined && budgetBits === undefined) bad('--wbits (or --budget-bits for mixed precision) is required.');
+  if (v['channel-scales'] && v['no-channel-scales']) bad('--channel-scales and --no-channel-scales contradict each other: give one (neither: per-channel scales where they pay).');
   let inputSize: CliOptions['inputSize'];
   if (v['input-size'] !== undefined) {
     const m = /^(\d+)x(\d+)$/.exec(v['input-size']);
@@ -107,7 +109,7 @@ export function parseCli(argv: string[]): CliOptions {
     abits: abits === 'float' ? 'float' : integer('abits', abits, 2, 8),
     method: method as Method,
     ecaq: Boolean(v.ecaq),
-    channelScales: Boolean(v['channel-scales']),
+    channelScales: v['channel-scales'] ? true : v['no-channel-scales'] ? false : 'auto',
     biasCorrection: !v['no-bias-correction'],
     residualCompensation: Boolean(v['residual-compensation']),
     fullGrid: !v['no-full-grid'],

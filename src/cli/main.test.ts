@@ -22,7 +22,7 @@ function quiet<T>(f: () => Promise<T>): Promise<{ result: T; stderr: string }> {
 }
 
 describe('bitsplit quantize', () => {
-  it('corrects biases and uses the full grid unless --no-bias-correction / --no-full-grid say otherwise; compensates residual sums when --residual-compensation says so', () => {
+  it('corrects biases and uses the full grid unless --no-bias-correction / --no-full-grid say otherwise; compensates residual sums when --residual-compensation says so; per-channel scales auto, on or off', () => {
     const args = ['quantize', 'm.onnx', '--images', 'd', '--wbits', '4', '--abits', '8', '--method', 'bitsplit', '--out', 'o.onnx', '--report', 'r.json'];
     expect(parseCli(args)).toMatchObject({ biasCorrection: true, residualCompensation: false, fullGrid: true });
     expect(parseCli([...args, '--no-bias-correction'])).toMatchObject({ biasCorrection: false, residualCompensation: false, fullGrid: true });
@@ -31,6 +31,11 @@ describe('bitsplit quantize', () => {
     // Asymmetric activation grids unless --symmetric-activations.
     expect(parseCli(args)).toMatchObject({ asymmetric: true });
     expect(parseCli([...args, '--symmetric-activations'])).toMatchObject({ asymmetric: false, fullGrid: true });
+    // Per-channel activation scales where they pay, unless forced either way.
+    expect(parseCli(args)).toMatchObject({ channelScales: 'auto' });
+    expect(parseCli([...args, '--channel-scales'])).toMatchObject({ channelScales: true });
+    expect(parseCli([...args, '--no-channel-scales'])).toMatchObject({ channelScales: false });
+    expect(() => parseCli([...args, '--channel-scales', '--no-channel-scales'])).toThrow(/--channel-scales and --no-channel-scales contradict each other/);
   });
 
   it('quantizes the demo; the written model runs in onnxruntime and scores what the report says', async () => {
@@ -41,7 +46,9 @@ describe('bitsplit quantize', () => {
     const { result: code } = await quiet(() => main(args));
     expect(code).toBe(0);
     const report = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8'));
-    expect(report.config).toMatchObject({ wbits: 4, abits: 8, method: 'bitsplit', ecaq: true, biasCorrection: true, residualCompensation: false, fullGrid: true, asymmetric: true, calibImages: 16, seed: 5 });
+    expect(report.config).toMatchObject({ wbits: 4, abits: 8, method: 'bitsplit', ecaq: true, biasCorrection: true, residualCompensation: false, fullGrid: true, asymmetric: true, channelScales: 'auto', calibImages: 16, seed: 5 });
+    // At 8-bit activations "auto" keeps one scale per tensor.
+    expect(report.channelTensors).toEqual([]);
     // The CLI runs the forward passes on onnxruntime's wasm EP: onnxruntime-web's Node build has no WebGPU EP.
     expect([report.backend, report.executionProvider]).toEqual(['cpu', 'wasm']);
     expect(report.layers).toHaveLength(10);

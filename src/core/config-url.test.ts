@@ -38,9 +38,15 @@ describe('shared configuration in the URL', () => {
     expect(decoded.settings).toEqual({
       ...DEFAULT_SETTINGS, wbits: 2, abits: 'float', method: 'mse', ecaq: false, calibImages: 16, preset: 'minus1to1', seed: 1,
       mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5], layers: { fc: { bits: 8 } },
-      // Those runs had no bias correction, no full grid and symmetric activations: the link reproduces them.
-      biasCorrection: false, fullGrid: false, asymmetric: false,
+      // Those runs had no bias correction, no full grid, symmetric activations and one scale per tensor: the link reproduces them.
+      biasCorrection: false, fullGrid: false, asymmetric: false, channelScales: false,
     });
+    expect(DEFAULT_SETTINGS.channelScales).toBe('auto');
+    for (const channelScales of [true, false, 'auto'] as const) {
+      expect(decodeSharedConfig(encodeSharedConfig({ ...config, settings: { ...config.settings, channelScales } })).settings.channelScales).toBe(channelScales);
+    }
+    const badChannels = encodeSharedConfig({ ...config, settings: { ...config.settings, channelScales: 'sometimes' as 'auto' } });
+    expect(() => decodeSharedConfig(badChannels)).toThrowError(/per-channel activation scales must be true, false or "auto"/);
     expect(DEFAULT_SETTINGS.fullGrid).toBe(true);
     expect(DEFAULT_SETTINGS.asymmetric).toBe(true);
     const badAsymmetric = encodeSharedConfig({ ...config, settings: { ...config.settings, asymmetric: 1 as unknown as boolean } });

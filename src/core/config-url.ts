@@ -17,8 +17,11 @@ export interface StudioSettings {
   abits: number | 'float';
   method: Method;
   ecaq: boolean;
-  /** One activation scale per input channel, folded into the reading layer's weights (the paper's variant). */
-  channelScales: boolean;
+  /**
+   * One activation scale per conv input channel, folded into the reading layer's weights (the paper's
+   * variant); 'auto': only below 8 bits and where one scale per tensor loses much more (channel-choice.ts).
+   */
+  channelScales: boolean | 'auto';
   /** Bit-Split layers' biases absorb their mean output error, and the weights are fitted to the rest. */
   biasCorrection: boolean;
   /** With error compensation: a residual branch's last layer also makes up for its shortcut's drift. */
@@ -48,7 +51,7 @@ export interface StudioSettings {
 }
 
 export const DEFAULT_SETTINGS: StudioSettings = {
-  wbits: 4, abits: 8, method: 'bitsplit', ecaq: true, channelScales: false, biasCorrection: true, residualCompensation: false, fullGrid: true, asymmetric: true, calibImages: 64, seed: 0, firstLastBits: 8, epochs: 100, positions: 128,
+  wbits: 4, abits: 8, method: 'bitsplit', ecaq: true, channelScales: 'auto', biasCorrection: true, residualCompensation: false, fullGrid: true, asymmetric: true, calibImages: 64, seed: 0, firstLastBits: 8, epochs: 100, positions: 128,
   preset: 'imagenet', resize: 'shorter-side-crop', colorOrder: 'RGB', mean: [...PRESETS.imagenet.mean], std: [...PRESETS.imagenet.std], inputSize: null, layers: {},
 };
 
@@ -101,8 +104,9 @@ export function decodeSharedConfig(text: string): SharedConfig {
   const given = (c.settings ?? fail('settings are missing')) as Partial<StudioSettings> & { layerBits?: unknown };
   // Links made before a setting existed get its default; a preset without fields gets the preset's.
   const preset = PRESETS[given.preset as PresetName];
-  // Except bias correction, the full grid and asymmetric activations: links made before they existed ran without them, and reproduce that.
-  const s: StudioSettings = { ...DEFAULT_SETTINGS, biasCorrection: false, fullGrid: false, asymmetric: false, ...(preset ? { mean: [...preset.mean], std: [...preset.std] } : {}), ...given };
+  // Except bias correction, the full grid, asymmetric activations and per-channel scales (now 'auto' by default): links made
+  // before they existed ran without them, and reproduce that.
+  const s: StudioSettings = { ...DEFAULT_SETTINGS, biasCorrection: false, fullGrid: false, asymmetric: false, channelScales: false, ...(preset ? { mean: [...preset.mean], std: [...preset.std] } : {}), ...given };
   const legacyBits = (value as { layerBits?: Record<string, number> }).layerBits;
   if (legacyBits && !given.layers) s.layers = Object.fromEntries(Object.entries(legacyBits).map(([k, bits]) => [k, { bits }]));
   const int = (v: unknown, lo: number, hi: number) => Number.isInteger(v) && (v as number) >= lo && (v as number) <= hi;
@@ -111,7 +115,7 @@ export function decodeSharedConfig(text: string): SharedConfig {
   if (s.abits !== 'float' && !int(s.abits, 2, 8)) fail(`activation bits ${JSON.stringify(s.abits)} are not 2 to 8 or "float"`);
   if (!METHODS.includes(s.method)) fail(`method ${JSON.stringify(s.method)} is unknown`);
   if (typeof s.ecaq !== 'boolean') fail('error compensation must be true or false');
-  if (typeof s.channelScales !== 'boolean') fail('per-channel activation scales must be true or false');
+  if (typeof s.channelScales !== 'boolean' && s.channelScales !== 'auto') fail('per-channel activation scales must be true, false or "auto"');
   if (typeof s.biasCorrection !== 'boolean') fail('bias correction must be true or false');
   if (typeof s.residualCompensation !== 'boolean') fail('residual compensation must be true or false');
   if (typeof s.fullGrid !== 'boolean') fail('full grid must be true or false');

@@ -75,6 +75,38 @@ export function residualBlockModel() {
   });
 }
 
+/**
+ * Conv 3 -> 8 whose channels differ in offset (seven near 0, one near 10), Hardswish, conv 8 -> 6
+ * ('middle'), ReLU, conv 6 -> 6 ('third'), average pool, dense 6 -> 4: the middle conv reads channels
+ * that are each lopsided in their own way, and one grid for all of them wastes most levels on the
+ * outlier channel; the third reads ReLU outputs.
+ */
+export function hardswishConvModel() {
+  const gains = [0.3, 0.5, 0.3, 0.4, 0.3, 0.5, 0.3, 0.3];
+  const offsets = [0.2, -0.3, 0.3, -0.5, 0.1, 0, 0.4, 10];
+  const w1 = randomArray(8 * 3 * 9, 11, 0.5).map((v, i) => v * gains[Math.floor(i / 27)]);
+  return makeModel({
+    inputs: [makeValueInfo('x', ['batch', 3, 8, 8])],
+    outputs: [makeValueInfo('y', ['batch', 4])],
+    initializers: [
+      makeTensor('w1', [8, 3, 3, 3], DataType.FLOAT, w1), makeTensor('b1', [8], DataType.FLOAT, Float32Array.from(offsets)),
+      makeTensor('w2', [6, 8, 3, 3], DataType.FLOAT, randomArray(6 * 8 * 9, 12, 0.3)), makeTensor('w3', [6, 4], DataType.FLOAT, randomArray(24, 13, 0.8)),
+      makeTensor('wt', [6, 6, 3, 3], DataType.FLOAT, randomArray(6 * 6 * 9, 14, 0.3)),
+    ],
+    nodes: [
+      makeNode('Conv', ['x', 'w1', 'b1'], ['h'], { pads: [1, 1, 1, 1] }, 'first'),
+      makeNode('HardSigmoid', ['h'], ['gate'], { alpha: { float: 1 / 6 }, beta: { float: 0.5 } }, 'gate'),
+      makeNode('Mul', ['h', 'gate'], ['hs'], {}, 'hardswish'),
+      makeNode('Conv', ['hs', 'w2'], ['m'], { pads: [1, 1, 1, 1] }, 'middle'),
+      makeNode('Relu', ['m'], ['r'], {}, 'relu'),
+      makeNode('Conv', ['r', 'wt'], ['t'], { pads: [1, 1, 1, 1] }, 'third'),
+      makeNode('GlobalAveragePool', ['t'], ['pooled'], {}, 'pool'),
+      makeNode('Flatten', ['pooled'], ['flat'], {}, 'flatten'),
+      makeNode('MatMul', ['flat', 'w3'], ['y'], {}, 'last'),
+    ],
+  });
+}
+
 export const fixtureBytes = (model: ModelProto): Uint8Array => encodeModel(model);
 
 /** Each fixture with the input shape to run it at. */

@@ -9,6 +9,7 @@ import { DEFAULT_JOB, runJob } from './job';
 import { exportQuantizedModel, simulatedQuantizedModel } from './report';
 import { cpuBackend } from './solver-backend';
 import { verifyExport } from './verify-export';
+import { hardswishConvModel } from '../core/fixtures';
 
 /** Dense 6 -> 24, Hardswish (x * HardSigmoid(x), down to -0.375), dense 24 -> 12, dense 12 -> 4: the middle layer reads a signed, lopsided input. */
 function hardswishModel() {
@@ -58,33 +59,6 @@ describe('asymmetric activations', async () => {
     expect(check.maxRelativeDifference).toBeLessThan(1e-4);
   });
 });
-
-/**
- * Conv 3 -> 8 whose channels differ in gain and offset, Hardswish, conv 8 -> 6 ('middle'), average pool,
- * dense 6 -> 4: the middle conv reads channels that are each lopsided in their own way.
- */
-function hardswishConvModel() {
-  const gains = [0.1, 0.3, 1, 3, 0.2, 2, 0.5, 4];
-  const offsets = [1, -0.5, 2, -1, 0.3, 0, 1.5, -2];
-  const w1 = randomArray(8 * 3 * 9, 11, 0.5).map((v, i) => v * gains[Math.floor(i / 27)]);
-  return makeModel({
-    inputs: [makeValueInfo('x', ['batch', 3, 8, 8])],
-    outputs: [makeValueInfo('y', ['batch', 4])],
-    initializers: [
-      makeTensor('w1', [8, 3, 3, 3], DataType.FLOAT, w1), makeTensor('b1', [8], DataType.FLOAT, Float32Array.from(offsets)),
-      makeTensor('w2', [6, 8, 3, 3], DataType.FLOAT, randomArray(6 * 8 * 9, 12, 0.3)), makeTensor('w3', [6, 4], DataType.FLOAT, randomArray(24, 13, 0.8)),
-    ],
-    nodes: [
-      makeNode('Conv', ['x', 'w1', 'b1'], ['h'], { pads: [1, 1, 1, 1] }, 'first'),
-      makeNode('HardSigmoid', ['h'], ['gate'], { alpha: { float: 1 / 6 }, beta: { float: 0.5 } }, 'gate'),
-      makeNode('Mul', ['h', 'gate'], ['hs'], {}, 'hardswish'),
-      makeNode('Conv', ['hs', 'w2'], ['m'], { pads: [1, 1, 1, 1] }, 'middle'),
-      makeNode('GlobalAveragePool', ['m'], ['pooled'], {}, 'pool'),
-      makeNode('Flatten', ['pooled'], ['flat'], {}, 'flatten'),
-      makeNode('MatMul', ['flat', 'w3'], ['y'], {}, 'last'),
-    ],
-  });
-}
 
 describe('asymmetric activations with per-channel scales', async () => {
   const { graph, summary } = await readModelFile(encodeModel(hardswishConvModel()), 'hardswish-conv.onnx');

@@ -6,14 +6,15 @@ import type { LayerInfo } from '../core/layers';
 import { MetricsAccumulator, type ModelMetrics } from '../core/model-metrics';
 import type { GraphView } from '../core/onnx/graph';
 import { perChannel, type QuantizerValue } from '../core/onnx/sim-graph';
-import { activationLevels, fitActivationScaleReference, fitAsymmetricActivationReference } from '../core/quant/activation-scale';
+import { fitActivationGrid } from '../core/quant/channel-choice';
 import { dequantize, type QuantizedWeights } from '../core/quant/grid';
 import { codeHistogram, weightMse } from '../core/quant/metrics';
-import { planLayers, reusableLayers, type LayerPlan, type PlanConfig } from '../core/quant/plan';
+import { channelIndex, planLayers, reusableLayers, type LayerPlan, type PlanConfig } from '../core/quant/plan';
 import { seededRandom } from '../core/random';
 import { roundHalfEven } from '../core/quant/weight-init';
 import { batchOf, type ImageSet } from './images';
 import { Simulator } from './simulator';
+import { autoChannelTensors } from './channel-choice';
 import type { ExecutionProvider, Outputs } from '../runtime/ort';
 import type { LayerAccumulator, SolverBackend } from './solver-backend';
 import { residualTarget } from '../core/residual-target';
@@ -107,6 +108,13 @@ export interface JobResult {
   /** Float biases after bias correction, before any int32 rounding (what a later run reusing the layer rounds again). */
   correctedBiases: Map<number, Float32Array>;
   quantizers: Simulator['quantizers'];
+  /** The conv inputs that per-channel scales on "auto" gave one scale per channel (channel-choice.ts). */
+  channelTensors: string[];
+}
+
+/** The plan a result was made with (its sites are what the export and the simulation write). */
+export function resultPlan(graph: GraphView, layers: LayerInfo[], result: Pick<JobResult, 'config' | 'channelTensors'>) {
+  return planLayers(graph, layers, result.config, result.channelTensors);
 }
 
 export interface JobDeps {
@@ -149,17 +157,18 @@ export async function runJob(graph: GraphView, layers: LayerInfo[], calib: Image
     throw new StudioError('UnsupportedModelError', `The model's input "${input.name}" is ${input.elemType}; the studio quantizes models that compute in float32. ` +
       'Convert it to float32 first (e.g. onnxconverter-common\'s float16 tools), then open it again.');
   }
-  if (config.channelScales && !config.ecaq) {
+  if (config.channelScales === true && !config.ecaq) {
     throw new StudioError('InvalidArgumentError', 'Per-channel activation scales are folded into each layer\'s weights as it is solved, so they need error compensation on: turn it on, or use one scale per tensor.');
   }
   const started = performance.now();
   const seconds: Record<string, number> = {};
-  const { plans, sites } = planLayers(graph, layers, config);
   const executionProvider = deps.executionProvider ?? 'wasm';
+  const channelTensors = await timed(seconds, 'channelChoice', () => autoChannelTensors(graph, layers, calib, config, { executionProvider, check }));
+  const { plans, sites } = planLayers(graph, layers, config, channelTensors);
   // Another solver or EP gives slightly different numbers: nothing is reused across a change of either.
   const previous = deps.previous?.backend === deps.backend.name && deps.previous.executionProvider === executionProvider ? deps.previous : undefined;
   const reuse = previous
-    ? reusableLayers(graph, planLayers(graph, layers, previous.config).plans, plans, sameGlobals(previous.config, config))
+    ? reusableLayers(graph, resultPlan(graph, layers, previous).plans, plans, sameGlobals(previous.config, config))
     : new Set<number>();
   for (const plan of plans) if (!plan.skip) deps.backend.assertFits?.(plan.layer);
   const floatWeights = new Map(layers.map((l) => [l.index, layerWeights(graph, l).original]));
@@ -277,7 +286,7 @@ export async function runJob(graph: GraphView, layers: LayerInfo[], calib: Image
     }
     seconds.total = (performance.now() - started) / 1000;
     progress('done', null, calibCount);
-    return { config, backend: deps.backend.name, executionProvider, layers: records, metrics, seconds, weights: new Map(sim.weights), codes, biases: new Map(sim.biases), correctedBiases: new Map(corrected), quantizers: new Map(sim.quantizers) };
+    return { config, backend: deps.backend.name, executionProvider, layers: records, metrics, seconds, weights: new Map(sim.weights), codes, biases: new Map(sim.biases), correctedBiases: new Map(corrected), quantizers: new Map(sim.quantizers), channelTensors };
   } finally {
     await sim.release();
   }
@@ -327,16 +336,10 @@ export async function runJob(graph: GraphView, layers: LayerInfo[], calib: Image
       for (let i = 0; i < x.data.length; i++) if (keep >= 1 || random() < keep) samples[channelOf(i)].push(x.data[i]);
       progress('activations', plan, start + b.batch);
     }
-    if (q.asymmetric) {
-      const fits = samples.map((values) => fitAsymmetricActivationReference(values, q.bits));
-      const scale = Float32Array.from(fits, (fit) => fit.scale || 1);
-      const qmin = Float32Array.from(fits, (fit) => -fit.zeroPoint);
-      sim.quantizers.set(q.tensor, { scale, qmin, qmax: qmin.map((lo) => lo + 2 ** q.bits - 1), on: true });
-    } else {
-      const levels = activationLevels(q.bits, q.signed);
-      const scale = Float32Array.from(samples, (values) => fitActivationScaleReference(values, q.bits, q.signed).scale || 1);
-      sim.quantizers.set(q.tensor, { scale, qmin: Float32Array.of(q.signed ? -levels : 0), qmax: Float32Array.of(levels), on: true });
-    }
+    const grids = samples.map((values) => fitActivationGrid(values, q.bits, q.signed, Boolean(q.asymmetric)));
+    sim.quantizers.set(q.tensor, {
+      scale: Float32Array.from(grids, (g) => g.scale), qmin: Float32Array.from(grids, (g) => g.qmin), qmax: Float32Array.from(grids, (g) => g.qmax), on: true,
+    });
     // The layer's input does not depend on its own quantizer: calibration can take these instead of running the model again.
     return keptBytes <= cacheBytes ? kept : undefined;
   }
@@ -375,14 +378,6 @@ export function fakeQuantize(
   });
 }
 
-/** The channel of each flat index of a tensor of `dims` whose axis `axis` (negative from the back) has `count` channels. */
-export function channelIndex(count: number, dims: readonly number[] = [], axis = 1): (i: number) => number {
-  if (count === 1) return () => 0;
-  const a = axis < 0 ? dims.length + axis : axis;
-  if (dims[a] !== count) throw new StudioError('InvalidArgumentError', `A tensor of shape [${dims.join(', ')}] has no ${count} channels on axis ${axis}.`);
-  const inner = dims.slice(a + 1).reduce((p, d) => p * d, 1);
-  return (i) => Math.floor(i / inner) % count;
-}
 
 function skippedRecord(plan: LayerPlan): LayerRecord {
   const l = plan.layer;

@@ -5,8 +5,7 @@ import type { GraphView } from '../core/onnx/graph';
 import { encodeModel } from '../core/onnx/model-io';
 import { writeQdqModel, type ExportFormat } from '../core/onnx/qdq-writer';
 import { buildSimulationModel } from '../core/onnx/sim-graph';
-import { planLayers } from '../core/quant/plan';
-import type { JobResult } from './job';
+import { resultPlan, type JobResult } from './job';
 
 export const STUDIO_VERSION = '0.2.0';
 
@@ -19,6 +18,8 @@ export function buildReport(summary: ModelSummary, result: JobResult) {
     config: result.config,
     backend: result.backend,
     executionProvider: result.executionProvider,
+    /** The conv inputs that per-channel activation scales on "auto" chose. */
+    channelTensors: result.channelTensors,
     layers: result.layers.map((l) => ({ ...l, sqnrDb: finite(l.sqnrDb) })),
     metrics: result.metrics ? { ...result.metrics, sqnrDb: finite(result.metrics.sqnrDb) } : null,
     seconds: result.seconds,
@@ -38,7 +39,7 @@ export function exportQuantizedModel(graph: GraphView, layers: LayerInfo[], resu
     const q = result.codes.get(layer.index);
     return q ? [{ layer, bits: q.bits, codes: layerCodes(layer, q), bias: result.biases.get(layer.index) }] : [];
   });
-  const activations = planLayers(graph, layers, result.config).sites.flatMap((site) => {
+  const activations = resultPlan(graph, layers, result).sites.flatMap((site) => {
     const value = result.quantizers.get(site.tensor);
     return value ? [{ site, value }] : [];
   });
@@ -54,7 +55,7 @@ export function exportQuantizedModel(graph: GraphView, layers: LayerInfo[], resu
  * the reference an exported model is checked against.
  */
 export function simulatedQuantizedModel(graph: GraphView, layers: LayerInfo[], result: JobResult): Uint8Array {
-  const { sites } = planLayers(graph, layers, result.config);
+  const { sites } = resultPlan(graph, layers, result);
   const weights = new Map(layers.map((l) => [l.index, result.weights.get(l.index) ?? layerWeights(graph, l).original]));
   return encodeModel(buildSimulationModel(graph, layers, sites, { live: false, weights, biases: result.biases, quantizers: result.quantizers }));
 }

@@ -58,7 +58,7 @@ export function bitsLabel(run: RunSummary): string {
 /**
  * The method and the refinements that applied to it: "bitsplit + error compensation + bias correction",
  * or with `short` "bitsplit + EC + BC". Bias correction and the full grid need Bit-Split; residual compensation also EC;
- * asymmetric activations need quantized activations (and change only those that may be negative).
+ * asymmetric activations need quantized activations (and change only those that may be negative); per-channel scales also EC.
  */
 export function methodLabel(run: RunSummary, short = false): string {
   const s = run.settings;
@@ -69,6 +69,8 @@ export function methodLabel(run: RunSummary, short = false): string {
     [s.residualCompensation && s.ecaq && bitsplit, 'residual compensation', 'RC'],
     [s.fullGrid && bitsplit, 'full grid', 'FG'],
     [s.asymmetric && s.abits !== 'float', 'asymmetric activations', 'AA'],
+    // On "auto", only where the run chose them for some input.
+    [s.ecaq && s.abits !== 'float' && (s.channelScales === true || (s.channelScales === 'auto' && run.layers.some((l) => l.activation?.channelScales))), 'per-channel activation scales', 'PC'],
   ] as const;
   return [s.method, ...parts.filter(([on]) => on).map(([, long, abbreviation]) => (short ? abbreviation : long))].join(' + ');
 }

@@ -51,9 +51,14 @@ export function RunPanel() {
           <input type="checkbox" checked={settings.ecaq} onChange={(e) => set('ecaq')(e.target.checked)} disabled={running} />
           Error compensation
         </label>
-        <label className="check" title="One scale per input channel, folded into the layer's weights (the paper's variant); needs error compensation. At 4-bit activations it can decide whether a model survives: PP-OCRv4 W4A4 80.8 % with it, 15.1 % per tensor">
-          <input type="checkbox" checked={settings.channelScales} onChange={(e) => set('channelScales')(e.target.checked)} disabled={running || !settings.ecaq || settings.abits === 'float'} />
+        <label title="One activation scale per conv input channel, folded into the layer's weights (the paper's variant); needs error compensation. Auto: below 8-bit activations, on every conv input when one of them loses at least 4 times more on one scale per tensor (lopsided channels, as after a Hardswish). At 4-bit activations it decides whether a model such as PP-OCRv4 survives: W4A4 84.8 % with it, 15.1 % per tensor">
           Per-channel activation scales
+          <select value={String(settings.channelScales)} onChange={(e) => set('channelScales')(e.target.value === 'auto' ? 'auto' : e.target.value === 'true')}
+            disabled={running || !settings.ecaq || settings.abits === 'float'}>
+            <option value="auto">Auto</option>
+            <option value="true">On</option>
+            <option value="false">Off</option>
+          </select>
         </label>
         <label className="check" title="Each Bit-Split layer's bias takes its mean output error (upstream rounding included), and the weights are fitted to the rest">
           <input type="checkbox" checked={settings.biasCorrection} onChange={(e) => set('biasCorrection')(e.target.checked)} disabled={running} />

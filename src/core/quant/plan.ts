@@ -18,8 +18,11 @@ export interface PlanConfig {
   /** Bits of the first and last quantized layers' weights and of the classifier's input (the paper uses 8). */
   firstLastBits: number;
   overrides: Record<string, LayerOverride>;
-  /** One activation scale per input channel, folded into the reading layer's weights (the paper's variant). */
-  channelScales?: boolean;
+  /**
+   * One activation scale per conv input channel, folded into the reading layer's weights (the paper's
+   * variant): on, off, or 'auto' — on for the conv inputs that `planLayers` is told chose them.
+   */
+  channelScales?: boolean | 'auto';
   /** Inputs that may be negative get an asymmetric grid with a zero point (per channel with `channelScales`). Absent: symmetric. */
   asymmetric?: boolean;
 }
@@ -39,6 +42,15 @@ export interface InputQuantizer {
   asymmetric?: boolean;
   /** Absent: one scale for the whole tensor. */
   channels?: ChannelScales;
+}
+
+/** The channel of each flat index of a tensor of `dims` whose axis `axis` (negative from the back) has `count` channels. */
+export function channelIndex(count: number, dims: readonly number[] = [], axis = 1): (i: number) => number {
+  if (count === 1) return () => 0;
+  const a = axis < 0 ? dims.length + axis : axis;
+  if (dims[a] !== count) throw new StudioError('InvalidArgumentError', `A tensor of shape [${dims.join(', ')}] has no ${count} channels on axis ${axis}.`);
+  const inner = dims.slice(a + 1).reduce((p, d) => p * d, 1);
+  return (i) => Math.floor(i / inner) % count;
 }
 
 /** Conv inputs are N, C, spatial...: axis 1. Dense layers reduce over the last axis. */
@@ -105,7 +117,7 @@ export function withChosenBits(overrides: PlanConfig['overrides'], bits: Record<
   return next;
 }
 
-export function planLayers(graph: GraphView, layers: LayerInfo[], c: PlanConfig): { plans: LayerPlan[]; sites: QuantizerSite[] } {
+export function planLayers(graph: GraphView, layers: LayerInfo[], c: PlanConfig, autoChannels: readonly string[] = []): { plans: LayerPlan[]; sites: QuantizerSite[] } {
   const active = layers.filter((l) => !c.overrides[l.name]?.skip);
   const last = active.at(-1)?.index;
   const bitsOf = plannedBits(layers, c);
@@ -119,7 +131,8 @@ export function planLayers(graph: GraphView, layers: LayerInfo[], c: PlanConfig)
       input = { tensor: layer.input, bits: layer.index === last ? Math.max(c.abits, c.firstLastBits) : c.abits, signed: !isNonNegative(graph, layer.input) };
       // Dense layers keep one scale: their inputs give one value per image and channel, too few to fit a
       // scale per channel that holds on images beyond the calibration ones (measured on the demo's classifier).
-      const channels = c.channelScales && layer.conv ? inputChannels(layer) : undefined;
+      const perChannel = c.channelScales === true || (c.channelScales === 'auto' && autoChannels.includes(layer.input));
+      const channels = perChannel && layer.conv ? inputChannels(layer) : undefined;
       if (channels) input.channels = channels;
       if (c.asymmetric && input.signed) input.asymmetric = true;
       const site = sites.get(layer.input) ?? { tensor: layer.input, scaleShape: channels?.shape ?? [], readers: [] };

@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { hardswishConvModel } from '../core/fixtures';
+import { readModelFile } from '../core/model-summary';
+import { encodeModel } from '../core/onnx/model-io';
+import { randomArray } from '../core/random';
+import { autoChannelTensors } from './channel-choice';
+import { loadDemo } from './demo-fixture';
+import type { ImageSet } from './images';
+import { DEFAULT_JOB, runJob, type JobConfig } from './job';
+import { exportQuantizedModel, simulatedQuantizedModel } from './report';
+import { cpuBackend } from './solver-backend';
+import { verifyExport } from './verify-export';
+
+const deps = { executionProvider: 'wasm' as const, check: async () => undefined };
+
+describe('per-channel activation scales on "auto"', async () => {
+  const { graph, summary } = await readModelFile(encodeModel(hardswishConvModel()), 'hardswish-conv.onnx');
+  const images: ImageSet = { count: 48, dims: [3, 8, 8], image: (i) => randomArray(3 * 64, 300 + i, 1), label: () => null };
+  const config: JobConfig = { ...DEFAULT_JOB, wbits: 8, abits: 4, method: 'rtn', channelScales: 'auto', calibImages: 48, batchSize: 16 };
+
+  it('takes every conv input when one has channels on different scales; below 8 bits only, with error compensation only', async () => {
+    // 'r' follows a ReLU and alone would stay per tensor; 'hs' decides for the model.
+    expect(await autoChannelTensors(graph, summary.layers, images, config, deps)).toEqual(['hs', 'r']);
+    expect(await autoChannelTensors(graph, summary.layers, images, { ...config, overrides: { middle: { skip: true } } }, deps)).toEqual([]);
+    expect(await autoChannelTensors(graph, summary.layers, images, { ...config, abits: 8 }, deps)).toEqual([]);
+    expect(await autoChannelTensors(graph, summary.layers, images, { ...config, ecaq: false }, deps)).toEqual([]);
+    expect(await autoChannelTensors(graph, summary.layers, images, { ...config, channelScales: true }, deps)).toEqual([]);
+  });
+
+  it('leaves the demo\'s inputs (after ReLU, channels alike) at one scale per tensor', async () => {
+    const { loaded, images: demoImages } = await loadDemo();
+    expect(await autoChannelTensors(loaded.graph, loaded.summary.layers, demoImages, { ...DEFAULT_JOB, abits: 4, channelScales: 'auto', calibImages: 32 }, deps)).toEqual([]);
+  });
+
+  it('runs as "on" where it chose them, and the export and later runs know which inputs it chose', async () => {
+    const auto = await runJob(graph, summary.layers, images, null, config, { backend: cpuBackend });
+    const on = await runJob(graph, summary.layers, images, null, { ...config, channelScales: true }, { backend: cpuBackend });
+    expect(auto.channelTensors).toEqual(['hs', 'r']);
+    expect(auto.layers.map((l) => l.activation?.channelScales)).toEqual(on.layers.map((l) => l.activation?.channelScales));
+    expect(auto.layers.map((l) => l.relOutputError)).toEqual(on.layers.map((l) => l.relOutputError));
+    const bytes = exportQuantizedModel(graph, summary.layers, auto, { format: 'int8', sourceSha256: summary.sha256, configLink: '#c=test' });
+    const check = await verifyExport(bytes, simulatedQuantizedModel(graph, summary.layers, auto), images, 'x');
+    expect(check.maxRelativeDifference).toBeLessThan(1e-4);
+    // A rerun with the same settings reuses every layer: the previous plan is rebuilt with its choice.
+    const again = await runJob(graph, summary.layers, images, null, config, { backend: cpuBackend, previous: auto });
+    expect(again.layers.every((l) => l.reused)).toBe(true);
+  });
+});
