@@ -6,7 +6,7 @@ import { randomArray } from '../core/random';
 import { autoChannelTensors } from './channel-choice';
 import { loadDemo } from './demo-fixture';
 import type { ImageSet } from './images';
-import { DEFAULT_JOB, runJob, type JobConfig } from './job';
+import { DEFAULT_JOB, runJob, type JobConfig, type JobProgress } from './job';
 import { exportQuantizedModel, simulatedQuantizedModel } from './report';
 import { cpuBackend } from './solver-backend';
 import { verifyExport } from './verify-export';
@@ -33,7 +33,11 @@ describe('per-channel activation scales on "auto"', async () => {
   });
 
   it('runs as "on" where it chose them, and the export and later runs know which inputs it chose', async () => {
-    const auto = await runJob(graph, summary.layers, images, null, config, { backend: cpuBackend });
+    const stages: JobProgress[] = [];
+    const auto = await runJob(graph, summary.layers, images, null, config, { backend: cpuBackend, onProgress: (p) => stages.push(p) });
+    // The choice reports as 'prepare', before any layer: 32 of the 48 calibration images, in batches of 8.
+    expect(stages.filter((p) => p.stage === 'prepare').map((p) => [p.layer, p.imagesDone, p.imagesTotal, p.fraction])).toEqual([8, 16, 24, 32].map((n) => [0, n, 32, 0]));
+    expect(stages[4].stage).not.toBe('prepare');
     const on = await runJob(graph, summary.layers, images, null, { ...config, channelScales: true }, { backend: cpuBackend });
     expect(auto.channelTensors).toEqual(['hs', 'r']);
     expect(auto.layers.map((l) => l.activation?.channelScales)).toEqual(on.layers.map((l) => l.activation?.channelScales));

@@ -24,7 +24,8 @@ const CHOICE_SAMPLES = 1 << 16;
  * float activations): none.
  */
 export async function autoChannelTensors(
-  graph: GraphView, layers: LayerInfo[], calib: ImageSet, config: JobConfig, o: { executionProvider: ExecutionProvider; check: () => Promise<void> },
+  graph: GraphView, layers: LayerInfo[], calib: ImageSet, config: JobConfig,
+  o: { executionProvider: ExecutionProvider; check: () => Promise<void>; onBatch?: (imagesDone: number, imagesTotal: number) => void },
 ): Promise<string[]> {
   if (config.channelScales !== 'auto' || !config.ecaq || config.abits === 'float') return [];
   const candidates = new Map<string, InputQuantizer & { channels: NonNullable<InputQuantizer['channels']> }>();
@@ -51,6 +52,7 @@ export async function autoChannelTensors(
         const perChannel = samples.get(tensor)!;
         for (let i = 0; i < x.data.length; i++) if (keep >= 1 || random() < keep) perChannel[channelOf(i)].push(x.data[i]);
       }
+      o.onBatch?.(start + b.batch, count);
     }
   } finally {
     await sim.release();

@@ -163,7 +163,10 @@ export async function runJob(graph: GraphView, layers: LayerInfo[], calib: Image
   const started = performance.now();
   const seconds: Record<string, number> = {};
   const executionProvider = deps.executionProvider ?? 'wasm';
-  const channelTensors = await timed(seconds, 'channelChoice', () => autoChannelTensors(graph, layers, calib, config, { executionProvider, check }));
+  const progress = makeProgress(deps, layers.length, Math.min(config.calibImages, calib.count));
+  const channelTensors = await timed(seconds, 'channelChoice', () => autoChannelTensors(graph, layers, calib, config, {
+    executionProvider, check, onBatch: (done, total) => progress('prepare', null, done, total),
+  }));
   const { plans, sites } = planLayers(graph, layers, config, channelTensors);
   // Another solver or EP gives slightly different numbers: nothing is reused across a change of either.
   const previous = deps.previous?.backend === deps.backend.name && deps.previous.executionProvider === executionProvider ? deps.previous : undefined;
@@ -184,7 +187,6 @@ export async function runJob(graph: GraphView, layers: LayerInfo[], calib: Image
   const cacheBytes = deps.inputCacheBytes ?? INPUT_CACHE_BYTES;
   const pass: CalibrationPass = { sim, images: calib, count: calibCount, batchSize: config.batchSize, check, seconds };
   const batches = batchStarts(pass);
-  const progress = makeProgress(deps, plans.length, calibCount);
   seconds.prepare = (performance.now() - started) / 1000;
   const records: LayerRecord[] = [];
   const codes = new Map<number, QuantizedWeights>();
@@ -411,8 +413,9 @@ export function makeProgress(deps: Pick<JobDeps, 'onProgress'>, layers: number, 
   const start = performance.now();
   return (stage: JobProgress['stage'], plan: Pick<LayerPlan, 'layer'> | null, imagesDone: number, imagesTotal = images) => {
     if (!deps.onProgress) return;
-    const layer = plan ? plan.layer.index + 1 : layers;
-    const fraction = stage === 'done' ? 1 : Math.min(1, (layer - 1 + imagesDone / Math.max(1, imagesTotal)) / layers);
+    // Before the first layer ('prepare') there is no layer yet; after the last, evaluation and 'done' count as the last.
+    const layer = plan ? plan.layer.index + 1 : stage === 'prepare' ? 0 : layers;
+    const fraction = stage === 'done' ? 1 : stage === 'prepare' ? 0 : Math.min(1, (layer - 1 + imagesDone / Math.max(1, imagesTotal)) / layers);
     const elapsed = (performance.now() - start) / 1000;
     deps.onProgress({
       stage, layer, layers, layerName: plan?.layer.name, imagesDone, imagesTotal, fraction,

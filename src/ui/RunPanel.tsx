@@ -139,7 +139,7 @@ export function RunPanel() {
           <div className="progress" role="progressbar" aria-label="Quantization progress" aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(fraction * 100)}>
             <div className="progress-fill" style={{ width: `${fraction * 100}%` }} />
             <span data-testid="progress-text">
-              {progress.stage} · layer {progress.layer}/{progress.layers}
+              {progress.stage}{progress.layer > 0 ? ` · layer ${progress.layer}/${progress.layers}` : ''}
               {progress.etaSeconds !== null ? ` · ETA ${Math.ceil(progress.etaSeconds)} s` : ''}
             </span>
           </div>
