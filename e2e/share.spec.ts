@@ -11,8 +11,8 @@ test('the URL carries the configuration; opening it restores it', async ({ page,
   // It refines Bit-Split's codes: other methods have none to refine.
   await expect(page.getByLabel('Full grid')).toBeDisabled();
   await page.getByLabel('Seed').fill('7');
-  await expect(page.getByLabel('Per-channel activation scales')).toHaveValue('auto');
-  await page.getByLabel('Per-channel activation scales').selectOption('true');
+  await expect(page.getByLabel('Per-channel activation scales', { exact: true })).toHaveValue('auto');
+  await page.getByLabel('Per-channel activation scales', { exact: true }).selectOption('true');
   await expect(page.getByLabel('Residual compensation')).not.toBeChecked();
   await page.getByLabel('Residual compensation').check();
   await page.getByLabel('Error compensation').uncheck();
@@ -45,8 +45,8 @@ test('the URL carries the configuration; opening it restores it', async ({ page,
   await expect(other.getByLabel('Error compensation')).not.toBeChecked();
   await expect(other.getByLabel('Bias correction')).not.toBeChecked();
   await expect(other.getByLabel('Residual compensation')).toBeChecked();
-  await expect(other.getByLabel('Per-channel activation scales')).toHaveValue('true');
-  await expect(other.getByLabel('Per-channel activation scales')).toBeDisabled();
+  await expect(other.getByLabel('Per-channel activation scales', { exact: true })).toHaveValue('true');
+  await expect(other.getByLabel('Per-channel activation scales', { exact: true })).toBeDisabled();
   await expect(other.getByLabel('Full grid')).not.toBeChecked();
   await expect(other.getByLabel('Preprocessing')).toHaveValue('zero1');
   await expect(other.getByLabel('First/last layers')).toHaveValue('6');

@@ -53,7 +53,7 @@ export function RunPanel() {
         </label>
         <label title="One activation scale per conv input channel, folded into the layer's weights (the paper's variant); needs error compensation. Auto: below 8-bit activations, on every conv input when one of them loses at least 4 times more on one scale per tensor (lopsided channels, as after a Hardswish). At 4-bit activations it decides whether a model such as PP-OCRv4 survives: W4A4 84.8 % with it, 15.1 % per tensor">
           Per-channel activation scales
-          <select value={String(settings.channelScales)} onChange={(e) => set('channelScales')(e.target.value === 'auto' ? 'auto' : e.target.value === 'true')}
+          <select aria-label="Per-channel activation scales" value={String(settings.channelScales)} onChange={(e) => set('channelScales')(e.target.value === 'auto' ? 'auto' : e.target.value === 'true')}
             disabled={running || !settings.ecaq || settings.abits === 'float'}>
             <option value="auto">Auto</option>
             <option value="true">On</option>
