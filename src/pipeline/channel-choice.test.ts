@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { hardswishConvModel } from '../core/fixtures';
+import { layerWeights } from '../core/layer-weights';
+import type { LayerInfo } from '../core/layers';
+import type { GraphView } from '../core/onnx/graph';
 import { readModelFile } from '../core/model-summary';
 import { encodeModel } from '../core/onnx/model-io';
 import { randomArray } from '../core/random';
@@ -11,12 +14,15 @@ import { exportQuantizedModel, simulatedQuantizedModel } from './report';
 import { cpuBackend } from './solver-backend';
 import { verifyExport } from './verify-export';
 
-const deps = { executionProvider: 'wasm' as const, check: async () => undefined };
+const depsFor = (graph: GraphView, layers: LayerInfo[]) => ({
+  floatWeights: new Map(layers.map((l) => [l.index, layerWeights(graph, l).original])), executionProvider: 'wasm' as const, check: async () => undefined,
+});
 
 describe('per-channel activation scales on "auto"', async () => {
   const { graph, summary } = await readModelFile(encodeModel(hardswishConvModel()), 'hardswish-conv.onnx');
   const images: ImageSet = { count: 48, dims: [3, 8, 8], image: (i) => randomArray(3 * 64, 300 + i, 1), label: () => null };
   const config: JobConfig = { ...DEFAULT_JOB, wbits: 8, abits: 4, method: 'rtn', channelScales: 'auto', calibImages: 48, batchSize: 16 };
+  const deps = depsFor(graph, summary.layers);
 
   it('takes every conv input when one has channels on different scales; below 8 bits only, with error compensation only', async () => {
     // 'r' follows a ReLU and alone would stay per tensor; 'hs' decides for the model.
@@ -29,7 +35,7 @@ describe('per-channel activation scales on "auto"', async () => {
 
   it('leaves the demo\'s inputs (after ReLU, channels alike) at one scale per tensor', async () => {
     const { loaded, images: demoImages } = await loadDemo();
-    expect(await autoChannelTensors(loaded.graph, loaded.summary.layers, demoImages, { ...DEFAULT_JOB, abits: 4, channelScales: 'auto', calibImages: 32 }, deps)).toEqual([]);
+    expect(await autoChannelTensors(loaded.graph, loaded.summary.layers, demoImages, { ...DEFAULT_JOB, abits: 4, channelScales: 'auto', calibImages: 32 }, depsFor(loaded.graph, loaded.summary.layers))).toEqual([]);
   });
 
   it('runs as "on" where it chose them, and the export and later runs know which inputs it chose', async () => {

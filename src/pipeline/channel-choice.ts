@@ -1,4 +1,3 @@
-import { layerWeights } from '../core/layer-weights';
 import type { LayerInfo } from '../core/layers';
 import type { GraphView } from '../core/onnx/graph';
 import { CHANNEL_SCALE_GAIN, channelScaleGain } from '../core/quant/channel-choice';
@@ -25,7 +24,13 @@ const CHOICE_SAMPLES = 1 << 16;
  */
 export async function autoChannelTensors(
   graph: GraphView, layers: LayerInfo[], calib: ImageSet, config: JobConfig,
-  o: { executionProvider: ExecutionProvider; check: () => Promise<void>; onBatch?: (imagesDone: number, imagesTotal: number) => void },
+  o: {
+    /** The layers' float weights, as the job holds them. */
+    floatWeights: Map<number, Float32Array>;
+    executionProvider: ExecutionProvider;
+    check: () => Promise<void>;
+    onBatch?: (imagesDone: number, imagesTotal: number) => void;
+  },
 ): Promise<string[]> {
   if (config.channelScales !== 'auto' || !config.ecaq || config.abits === 'float') return [];
   const candidates = new Map<string, InputQuantizer & { channels: NonNullable<InputQuantizer['channels']> }>();
@@ -35,8 +40,7 @@ export async function autoChannelTensors(
   }
   if (candidates.size === 0) return [];
   const tensors = [...candidates.keys()];
-  const floatWeights = new Map(layers.map((l) => [l.index, layerWeights(graph, l).original]));
-  const sim = await Simulator.create(graph, layers, [], floatWeights, tensors, o.executionProvider);
+  const sim = await Simulator.create(graph, layers, [], o.floatWeights, tensors, o.executionProvider);
   const count = Math.min(CHOICE_IMAGES, config.calibImages, calib.count);
   const samples = new Map(tensors.map((t) => [t, Array.from({ length: candidates.get(t)!.channels.count }, () => [] as number[])]));
   const random = seededRandom(config.seed ^ 0x5eed);

@@ -6,7 +6,7 @@ import type { LayerInfo } from '../core/layers';
 import { MetricsAccumulator, type ModelMetrics } from '../core/model-metrics';
 import type { GraphView } from '../core/onnx/graph';
 import { perChannel, type QuantizerValue } from '../core/onnx/sim-graph';
-import { fitActivationGrid } from '../core/quant/channel-choice';
+import { fitActivationGrid } from '../core/quant/activation-scale';
 import { dequantize, type QuantizedWeights } from '../core/quant/grid';
 import { codeHistogram, weightMse } from '../core/quant/metrics';
 import { channelIndex, planLayers, reusableLayers, type LayerPlan, type PlanConfig } from '../core/quant/plan';
@@ -164,8 +164,9 @@ export async function runJob(graph: GraphView, layers: LayerInfo[], calib: Image
   const seconds: Record<string, number> = {};
   const executionProvider = deps.executionProvider ?? 'wasm';
   const progress = makeProgress(deps, layers.length, Math.min(config.calibImages, calib.count));
+  const floatWeights = new Map(layers.map((l) => [l.index, layerWeights(graph, l).original]));
   const channelTensors = await timed(seconds, 'channelChoice', () => autoChannelTensors(graph, layers, calib, config, {
-    executionProvider, check, onBatch: (done, total) => progress('prepare', null, done, total),
+    floatWeights, executionProvider, check, onBatch: (done, total) => progress('prepare', null, done, total),
   }));
   const { plans, sites } = planLayers(graph, layers, config, channelTensors);
   // Another solver or EP gives slightly different numbers: nothing is reused across a change of either.
@@ -174,7 +175,6 @@ export async function runJob(graph: GraphView, layers: LayerInfo[], calib: Image
     ? reusableLayers(graph, resultPlan(graph, layers, previous).plans, plans, sameGlobals(previous.config, config))
     : new Set<number>();
   for (const plan of plans) if (!plan.skip) deps.backend.assertFits?.(plan.layer);
-  const floatWeights = new Map(layers.map((l) => [l.index, layerWeights(graph, l).original]));
   const residuals = new Map(config.ecaq && config.residualCompensation
     ? plans.flatMap((p) => {
       const r = p.skip || p.method !== 'bitsplit' ? null : residualTarget(graph, p.layer, layers);
@@ -379,7 +379,6 @@ export function fakeQuantize(
     return o.codes ? code : code * s;
   });
 }
-
 
 function skippedRecord(plan: LayerPlan): LayerRecord {
   const l = plan.layer;

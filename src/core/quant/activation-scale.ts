@@ -118,7 +118,32 @@ function lloydFit(x: number[], lo: number, hi: number, start: number, maxIterati
     previous = scale;
     scale = next;
   }
+  return { scale, iterations, error: gridError(x, { scale, qmin: lo, qmax: hi }) };
+}
+
+/** An activation grid: codes qmin..qmax, each worth `scale`. */
+export interface ActivationGrid {
+  scale: number;
+  qmin: number;
+  qmax: number;
+}
+
+/** The grid a quantizer takes for `values`: asymmetric with a zero point, signed symmetric, or unsigned from 0. */
+export function fitActivationGrid(values: ArrayLike<number>, bits: number, signed: boolean, asymmetric: boolean): ActivationGrid {
+  if (asymmetric) {
+    const fit = fitAsymmetricActivationReference(values, bits);
+    return { scale: fit.scale || 1, qmin: -fit.zeroPoint, qmax: 2 ** bits - 1 - fit.zeroPoint };
+  }
+  const levels = activationLevels(bits, signed);
+  return { scale: fitActivationScaleReference(values, bits, signed).scale || 1, qmin: signed ? -levels : 0, qmax: levels };
+}
+
+/** Squared error of `values` on the grid, rounded half to even as the simulation rounds. */
+export function gridError(values: ArrayLike<number>, g: ActivationGrid): number {
   let error = 0;
-  for (const v of x) error += (v - scale * code(v, scale)) ** 2;
-  return { scale, iterations, error };
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    error += (v - g.scale * Math.min(g.qmax, Math.max(g.qmin, roundHalfEven(v / g.scale)))) ** 2;
+  }
+  return error;
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { randomArray } from '../random';
-import { CHANNEL_SCALE_GAIN, channelScaleGain, fitActivationGrid, gridError } from './channel-choice';
+import { fitActivationGrid, gridError } from './activation-scale';
+import { CHANNEL_SCALE_GAIN, channelScaleGain } from './channel-choice';
 
 describe('the grid an activation quantizer fits, and what per-channel grids would buy', () => {
   it('fits unsigned, signed symmetric and asymmetric grids with their code bounds', () => {
