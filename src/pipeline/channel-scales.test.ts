@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { decodeModel } from '../core/onnx/model-io';
 import { loadDemo } from './demo-fixture';
 import type { ImageSet } from './images';
-import { DEFAULT_JOB, fakeQuantize, runJob, type JobConfig } from './job';
+import { DEFAULT_JOB, runJob, type JobConfig } from './job';
 import { exportQuantizedModel, simulatedQuantizedModel } from './report';
 import { cpuBackend } from './solver-backend';
 import { verifyExport } from './verify-export';
@@ -43,14 +43,5 @@ describe('per-channel activation scales folded into the next layer (the paper\'s
   it('needs error compensation, and says so', async () => {
     await expect(runJob(loaded.graph, loaded.summary.layers, images, null, { ...DEFAULT_JOB, ecaq: false, channelScales: true }, { backend: cpuBackend }))
       .rejects.toThrow(/folded into each layer's weights as it is solved, so they need error compensation on/);
-  });
-
-  it('quantizes each channel with its own scale, and gives the codes when folded', () => {
-    const q = { scale: Float32Array.of(0.5, 2), qmin: Float32Array.of(0), qmax: Float32Array.of(3) };
-    const x = Float32Array.of(0.75, 1.25, 3, 9, 0.74, 5);
-    // dims [1, 2, 3]: channel 0 is the first three values.
-    expect(Array.from(fakeQuantize(x, q, { dims: [1, 2, 3], axis: 1 }))).toEqual([1, 1, 1.5, 6, 0, 4]);
-    expect(Array.from(fakeQuantize(x, q, { dims: [1, 2, 3], axis: 1, codes: true }))).toEqual([2, 2, 3, 3, 0, 2]);
-    expect(Array.from(fakeQuantize(Float32Array.of(1, 1, 1, 1), q, { dims: [2, 2], axis: -1 }))).toEqual([1, 0, 1, 0]);
   });
 });

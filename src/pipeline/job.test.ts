@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadDemo } from './demo-fixture';
 import type { ImageSet } from './images';
-import { DEFAULT_JOB, fakeQuantize, runJob, type JobConfig } from './job';
+import { DEFAULT_JOB, runJob, type JobConfig } from './job';
 import { storedBias } from '../core/layer-weights';
 import { Simulator } from './simulator';
 import { cpuBackend } from './solver-backend';
@@ -142,11 +142,6 @@ describe('the quantization job on the demo (CPU backend)', () => {
     controller.abort();
     await expect(runJob(loaded.graph, loaded.summary.layers, images, null, DEFAULT_JOB, { backend: cpuBackend, signal: controller.signal }))
       .rejects.toThrowError(expect.objectContaining({ name: 'CancelledError' }));
-  });
-
-  it('fake quantization rounds half to even and clips, like the graph', () => {
-    const q = { scale: Float32Array.of(0.5), qmin: Float32Array.of(0), qmax: Float32Array.of(3) };
-    expect(Array.from(fakeQuantize(Float32Array.of(0.25, 0.75, -1, 9, 1.1), q))).toEqual([0, 1, 0, 1.5, 1]);
   });
 });
 

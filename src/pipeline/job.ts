@@ -5,13 +5,12 @@ import { correctedBias, meanError } from '../core/quant/bias-correction';
 import type { LayerInfo } from '../core/layers';
 import { MetricsAccumulator, type ModelMetrics } from '../core/model-metrics';
 import type { GraphView } from '../core/onnx/graph';
-import { perChannel, type QuantizerValue } from '../core/onnx/sim-graph';
 import { fitActivationGrid } from '../core/quant/activation-scale';
 import { dequantize, type QuantizedWeights } from '../core/quant/grid';
 import { codeHistogram, weightMse } from '../core/quant/metrics';
 import { channelIndex, planLayers, reusableLayers, type LayerPlan, type PlanConfig } from '../core/quant/plan';
 import { seededRandom } from '../core/random';
-import { roundHalfEven } from '../core/quant/weight-init';
+import { fakeQuantize } from '../core/quant/fake-quantize';
 import { batchOf, type ImageSet } from './images';
 import { Simulator } from './simulator';
 import { autoChannelTensors } from './channel-choice';
@@ -359,25 +358,6 @@ export function cancellationCheck(signal: AbortSignal | undefined): () => Promis
 function sameGlobals(a: JobConfig, b: JobConfig): boolean {
   const strip = ({ overrides: _o, wbits: _w, ...rest }: JobConfig) => rest;
   return JSON.stringify(strip(a)) === JSON.stringify(strip(b));
-}
-
-/**
- * The same arithmetic as the simulation graph's Div, Round, Clip, Mul: float32 division, half-even ties.
- * With one scale per channel, `dims` and `axis` say where the channel is; `codes` returns x / s rounded
- * and clipped, what a layer with the scales folded into its weights reads.
- */
-export function fakeQuantize(
-  x: Float32Array, q: QuantizerValue, o: { dims?: readonly number[]; axis?: number; codes?: boolean } = {},
-): Float32Array {
-  const channelOf = channelIndex(q.scale.length, o.dims, o.axis);
-  const qmin = perChannel(q.qmin, q.scale.length);
-  const qmax = perChannel(q.qmax, q.scale.length);
-  return x.map((v, i) => {
-    const c = channelOf(i);
-    const s = q.scale[c];
-    const code = Math.min(qmax[c], Math.max(qmin[c], roundHalfEven(Math.fround(v / s))));
-    return o.codes ? code : code * s;
-  });
 }
 
 function skippedRecord(plan: LayerPlan): LayerRecord {
