@@ -11,10 +11,12 @@ createRoot(document.getElementById('root')!).render(
   </StrictMode>,
 );
 
-// The demo and its images load first (they choose the demo's preprocessing); a shared link's
-// settings then win, and the address bar follows every change from there on.
+// The demo's preprocessing is set before anything loads, so the page never shows another preset for
+// it; the demo and its images load, a shared link's settings then win, and the address bar follows
+// every change from there on.
 void (async () => {
   const studio = useStudio.getState();
+  studio.setPreset('zero1');
   await studio.loadDemo();
   await studio.loadDemoImages();
   const shared = applyLink();

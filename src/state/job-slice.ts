@@ -136,7 +136,6 @@ export const createJobSlice: StateCreator<StudioState, [], [], JobSlice> = (set,
     set({ imagesLoading: true });
     try {
       set({ images: await loadDemoImagesInto() });
-      get().setPreset('zero1');
     } catch (e) {
       set({ error: describeError(e) });
     } finally {
