@@ -1,5 +1,7 @@
 import { expect, test } from '@playwright/test';
-import { readFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { decodeModel } from '../src/core/onnx/model-io';
 import { preprocessImage, presetConfig } from '../src/core/preprocess';
@@ -138,4 +140,34 @@ test('cancel stops the run between steps and keeps the model, images and setting
   await expect(page.getByLabel('Weight bits')).toHaveValue('3');
   await expect(page.getByTestId('images-summary')).toContainText('250 images');
   await expect(page.getByTestId('model-name')).toContainText('Fashion-MNIST');
+});
+
+test('a rerun reuses layers only on the same images, preprocessed the same way', async ({ page }) => {
+  test.setTimeout(300_000);
+  await page.goto('/');
+  await expect(page.getByTestId('images-summary')).toContainText('250 images');
+  await page.getByLabel('Calibration images').fill('16');
+  await page.getByLabel('Positions per image').fill('32');
+  const runs = page.getByTestId('runs-table').locator('tbody tr');
+  const rows = page.getByTestId('layer-table').locator('tbody tr');
+  const times = async () => Promise.all([1, 2, 3, 4, 5, 6, 7, 8, 9].map(async (r) => (await rows.nth(r).locator('td').nth(12).textContent())?.trim()));
+  const run = async (n: number) => {
+    await page.getByRole('button', { name: 'Run' }).click();
+    await expect(runs).toHaveCount(n, { timeout: 120_000 });
+  };
+  await run(1);
+  // Nothing changed: every layer is reused.
+  await run(2);
+  expect(await times()).toEqual(Array(9).fill('reused'));
+  // Another mean: the same settings otherwise, but other inputs for every layer.
+  await page.getByLabel('Mean').fill('0.1, 0.1, 0.1');
+  await run(3);
+  for (const t of await times()) expect(t).toMatch(/^\d+\.\d\d$/);
+  // Other images (here a folder with 40 of the demo's): solved again too.
+  const dir = mkdtempSync(join(tmpdir(), 'bitsplit-rerun-'));
+  for (const name of readdirSync('public/demo/images').slice(0, 40)) copyFileSync(join('public/demo/images', name), join(dir, name));
+  await page.getByLabel('Image folder').setInputFiles(dir);
+  await expect(page.getByTestId('images-summary')).toContainText('40 images');
+  await run(4);
+  for (const t of await times()) expect(t).toMatch(/^\d+\.\d\d$/);
 });

@@ -69,7 +69,11 @@ export class JobSession {
   private source = '';
   private ignored: string[] = [];
   private lastSensitivity: { graph: GraphView; table: SensitivityTable } | null = null;
-  private last: { graph: GraphView; model: ModelSummary; result: JobResult; settings: RunSettings; calib: ImageSet; scored: ImageSet; scoredImages: string[] } | null = null;
+  /** The last run, and what its images were: a rerun reuses its layers only on the same images, preprocessed the same way. */
+  private last: {
+    graph: GraphView; model: ModelSummary; result: JobResult; settings: RunSettings; calib: ImageSet; scored: ImageSet; scoredImages: string[];
+    images: JobSession['images']; preprocessing: string;
+  } | null = null;
   /** The float model's scores on the scored images, while the model, the images and their split stay the same. */
   private floatScores: { graph: GraphView; images: JobSession['images']; split: string; byBatch: Map<string, Float32Array> } | null = null;
 
@@ -244,12 +248,15 @@ export class JobSession {
 
   async run(graph: GraphView, model: ModelSummary, settings: RunSettings, compute: Compute, onProgress: (p: JobProgress) => void): Promise<RunSummary> {
     const { calib, scored, scoredIds, scoredOnCalibration } = this.split(model, settings);
+    // The job compares settings, not pixels: other images or preprocessing make every earlier layer stale.
+    const preprocessing = JSON.stringify(this.preprocessing(model, settings));
+    const last = this.last;
+    const previous = last?.graph === graph && last.images === this.images && last.preprocessing === preprocessing ? last.result : undefined;
     const result = await this.guarded((signal) =>
       runJob(graph, model.layers, calib, scored, this.jobConfig(settings), {
-        ...compute, onProgress, signal, previous: this.last?.graph === graph ? this.last.result : undefined,
-        floatScores: this.floatScoresFor(graph, model, settings, compute.executionProvider),
+        ...compute, onProgress, signal, previous, floatScores: this.floatScoresFor(graph, model, settings, compute.executionProvider),
       }));
-    this.last = { graph, model, result, settings, calib, scored, scoredImages: scoredIds.map((i) => this.images[i].path) };
+    this.last = { graph, model, result, settings, calib, scored, scoredImages: scoredIds.map((i) => this.images[i].path), images: this.images, preprocessing };
     const { backend, executionProvider, layers, metrics, seconds } = result;
     return { settings, backend, executionProvider, layers, metrics, seconds, scoredOnCalibration };
   }
