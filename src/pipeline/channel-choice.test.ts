@@ -55,4 +55,24 @@ describe('per-channel activation scales on "auto"', async () => {
     const again = await runJob(graph, summary.layers, images, null, config, { backend: cpuBackend, previous: auto });
     expect(again.layers.every((l) => l.reused)).toBe(true);
   });
+
+  it('keeps a previous run\'s choice while its candidate inputs are the same, and chooses again when they change', async () => {
+    const first = await runJob(graph, summary.layers, images, null, config, { backend: cpuBackend });
+    const choicePasses = async (c: JobConfig) => {
+      const stages: string[] = [];
+      const result = await runJob(graph, summary.layers, images, null, c, { backend: cpuBackend, previous: first, onProgress: (p) => stages.push(p.stage) });
+      return { result, passes: stages.filter((s) => s === 'prepare').length };
+    };
+    // Another weight bit-width for one layer: the same inputs to choose for, no float pass.
+    const wbits = await choicePasses({ ...config, overrides: { third: { bits: 4 } } });
+    expect(wbits.passes).toBe(0);
+    expect(wbits.result.channelTensors).toEqual(['hs', 'r']);
+    expect(wbits.result.layers.find((l) => l.name === 'third')?.reused).toBe(false);
+    // A skipped layer takes its input out of the candidates: the choice runs again.
+    const skipped = await choicePasses({ ...config, overrides: { middle: { skip: true } } });
+    expect(skipped.passes).toBe(4);
+    expect(skipped.result.channelTensors).toEqual([]);
+    // Another seed is another global setting: chosen again (the same answer here).
+    expect((await choicePasses({ ...config, seed: 5 })).passes).toBe(4);
+  });
 });

@@ -164,15 +164,14 @@ export async function runJob(graph: GraphView, layers: LayerInfo[], calib: Image
   const executionProvider = deps.executionProvider ?? 'wasm';
   const progress = makeProgress(deps, layers.length, Math.min(config.calibImages, calib.count));
   const floatWeights = new Map(layers.map((l) => [l.index, layerWeights(graph, l).original]));
-  const channelTensors = await timed(seconds, 'channelChoice', () => autoChannelTensors(graph, layers, calib, config, {
-    floatWeights, executionProvider, check, onBatch: (done, total) => progress('prepare', null, done, total),
-  }));
-  const { plans, sites } = planLayers(graph, layers, config, channelTensors);
   // Another solver or EP gives slightly different numbers: nothing is reused across a change of either.
   const previous = deps.previous?.backend === deps.backend.name && deps.previous.executionProvider === executionProvider ? deps.previous : undefined;
-  const reuse = previous
-    ? reusableLayers(graph, resultPlan(graph, layers, previous).plans, plans, sameGlobals(previous.config, config))
-    : new Set<number>();
+  const globalsKept = previous !== undefined && sameGlobals(previous.config, config);
+  const channelTensors = await timed(seconds, 'channelChoice', () => autoChannelTensors(graph, layers, calib, config, {
+    floatWeights, executionProvider, check, onBatch: (done, total) => progress('prepare', null, done, total), previous: globalsKept ? previous : undefined,
+  }));
+  const { plans, sites } = planLayers(graph, layers, config, channelTensors);
+  const reuse = previous ? reusableLayers(graph, resultPlan(graph, layers, previous).plans, plans, globalsKept) : new Set<number>();
   for (const plan of plans) if (!plan.skip) deps.backend.assertFits?.(plan.layer);
   const residuals = new Map(config.ecaq && config.residualCompensation
     ? plans.flatMap((p) => {
