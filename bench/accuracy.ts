@@ -17,7 +17,7 @@ import { presetConfig } from '../src/core/preprocess';
 import { CACHE, cifar, cifarCalibration, DEMO, ocrAvailable, ocrDigitScores, ocrDigits, ocrModelPath, SHARED } from './data';
 import type { Method } from '../src/core/quant/plan';
 import { createNodeGpuContext } from '../src/gpu/node-gpu';
-import type { ImageSet } from '../src/pipeline/images';
+import { imagesInOrder, shuffledOrder, type ImageSet } from '../src/pipeline/images';
 import { DEFAULT_JOB, runJob } from '../src/pipeline/job';
 import { cpuBackend, gpuBackend, type SolverBackend } from '../src/pipeline/solver-backend';
 
@@ -55,7 +55,8 @@ async function main() {
       calib = { ...digits, count: Math.min(calibCount, 1000), image: (i) => digits.image(1000 + i), label: () => null };
     } else if (isDemo) {
       const images = await loadImageFolder(new URL('images', DEMO).pathname, presetConfig('zero1', { width: 28, height: 28, channels: 1 }), null, 10);
-      calib = images;
+      // A seeded draw, as the page and the CLI take it: the folder is sorted by class.
+      calib = imagesInOrder(images, shuffledOrder(images.count, seed));
       scored = images;
     } else {
       calib = cifarCalibration(calibCount);

@@ -15,7 +15,7 @@ import { readModelFile } from '../src/core/model-summary';
 import { presetConfig } from '../src/core/preprocess';
 import { averageBits, planMixedPrecision } from '../src/core/quant/mixed-precision';
 import { plannedBits } from '../src/core/quant/plan';
-import { imagesFrom, type ImageSet } from '../src/pipeline/images';
+import { imagesFrom, imagesInOrder, shuffledOrder, type ImageSet } from '../src/pipeline/images';
 import { DEFAULT_JOB, runJob, type JobConfig } from '../src/pipeline/job';
 import { measureSensitivity } from '../src/pipeline/sensitivity';
 import { cpuBackend } from '../src/pipeline/solver-backend';
@@ -49,8 +49,9 @@ async function main() {
     let scored: ImageSet;
     if (isDemo) {
       const images = await loadImageFolder(new URL('images', DEMO).pathname, presetConfig('zero1', { width: 28, height: 28, channels: 1 }), null, 10);
-      calib = images;
-      heldOut = imagesFrom(images, Math.min(calibCount, 64));
+      // A seeded draw, as the page and the CLI take it: the folder is sorted by class.
+      calib = imagesInOrder(images, shuffledOrder(images.count, DEFAULT_JOB.seed));
+      heldOut = imagesFrom(calib, Math.min(calibCount, 64));
       scored = images;
     } else {
       calib = cifarCalibration(calibCount);

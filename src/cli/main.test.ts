@@ -47,6 +47,12 @@ describe('bitsplit quantize', () => {
     expect(code).toBe(0);
     const report = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8'));
     expect(report.config).toMatchObject({ wbits: 4, abits: 8, method: 'bitsplit', ecaq: true, biasCorrection: true, residualCompensation: false, fullGrid: true, asymmetric: true, channelScales: 'auto', calibImages: 16, seed: 5 });
+    // The demo's folder is sorted by class (LABEL_INDEX.png): the 16 calibration images are a seeded random
+    // draw from all of it, not the first two classes, and the report names them.
+    const calibrated: string[] = report.calibration.images;
+    expect(calibrated).toHaveLength(16);
+    expect(new Set(calibrated).size).toBe(16);
+    expect(new Set(calibrated.map((f) => f.split('_')[0])).size).toBeGreaterThanOrEqual(6);
     // At 8-bit activations "auto" keeps one scale per tensor.
     expect(report.channelTensors).toEqual([]);
     // The CLI runs the forward passes on onnxruntime's wasm EP: onnxruntime-web's Node build has no WebGPU EP.

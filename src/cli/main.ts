@@ -7,7 +7,7 @@ import { nothingToQuantize, readModelFile } from '../core/model-summary';
 import { modelInputLayout, presetConfig } from '../core/preprocess';
 import { createNodeGpuContext } from '../gpu/node-gpu';
 import { runJob, type JobConfig, type JobProgress } from '../pipeline/job';
-import { imagesFrom } from '../pipeline/images';
+import { imagesFrom, imagesInOrder, shuffledOrder } from '../pipeline/images';
 import { measureSensitivity } from '../pipeline/sensitivity';
 import { planMixedPrecision, type MixedPrecisionPlan, type SensitivityTable } from '../core/quant/mixed-precision';
 import { exportQuantizedModel, buildReport, simulatedQuantizedModel } from '../pipeline/report';
@@ -88,7 +88,11 @@ export async function main(argv: string[]): Promise<number> {
     const pre = presetConfig(o.preset, shape, { layout: shape.layout, resize: o.resize });
     const numClasses = Number(summary.outputs[0]?.dims.at(-1)) || 1_000_000;
     const classes = o.classes ? parseClasses(readFile(o.classes, 'the classes file').toString('utf8')) : null;
-    const calib = await loadImageFolder(o.images, pre, classes, numClasses);
+    const folder = await loadImageFolder(o.images, pre, classes, numClasses);
+    // As the page does: --calib N takes a seeded random N of the folder (folders often come sorted by
+    // class), and the images after them in that order are the held-out ones.
+    const order = shuffledOrder(folder.count, o.seed);
+    const calib = imagesInOrder(folder, order);
     const evalSet = o.evalImages ? await loadImageFolder(o.evalImages, pre, classes, numClasses) : null;
     const backend = await chooseBackend(o.backend);
     const memory = peakMemory();
@@ -128,7 +132,8 @@ export async function main(argv: string[]): Promise<number> {
       budgetBits: mixed.plan.budgetBits, averageBits: mixed.plan.averageBits, predictedKl: mixed.plan.cost, fixed: mixed.plan.fixed,
       bits: mixed.plan.bits, sensitivity: mixed.sensitivity,
     };
-    const report = { ...buildReport(summary, result), ...(mixedPrecision ? { mixedPrecision } : {}), output, memory: memory.stop() };
+    const calibration = { images: order.slice(0, Math.min(o.calib, folder.count)).map((i) => folder.files[i]) };
+    const report = { ...buildReport(summary, result), calibration, ...(mixedPrecision ? { mixedPrecision } : {}), output, memory: memory.stop() };
     writeFileSync(o.report, `${JSON.stringify(report, null, 2)}\n`);
     const m = result.metrics;
     const summaryLine = m ? (m.top1 !== undefined ? `top-1 ${m.top1.toFixed(2)} % (float ${m.top1Float!.toFixed(2)} %), ` : '') + `agreement ${m.agreement.toFixed(2)} %` : 'no evaluation images';

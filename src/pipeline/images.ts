@@ -1,3 +1,5 @@
+import { seededRandom } from '../core/random';
+
 /** Preprocessed images the job reads in batches; how they were decoded is the caller's business. */
 export interface ImageSet {
   count: number;
@@ -27,4 +29,23 @@ export function firstImages(set: ImageSet, count: number): ImageSet {
 /** The images of a set from `start` on. */
 export function imagesFrom(set: ImageSet, start: number): ImageSet {
   return { ...set, count: Math.max(0, set.count - start), image: (i) => set.image(start + i), label: (i) => set.label(start + i) };
+}
+
+/**
+ * 0..count-1 in a seeded random order. Image folders often come sorted by class: a calibration subset
+ * taken from the front would hold only the first classes.
+ */
+export function shuffledOrder(count: number, seed: number): number[] {
+  const random = seededRandom(seed + 0x5eed);
+  const order = Array.from({ length: count }, (_, i) => i);
+  for (let i = count - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [order[i], order[j]] = [order[j], order[i]];
+  }
+  return order;
+}
+
+/** The images of a set in the order given (indices into it). */
+export function imagesInOrder(set: ImageSet, order: number[]): ImageSet {
+  return { ...set, count: order.length, image: (i) => set.image(order[i]), label: (i) => set.label(order[i]) };
 }

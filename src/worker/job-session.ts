@@ -4,7 +4,7 @@ import { nothingToQuantize, type ModelSummary } from '../core/model-summary';
 import type { GraphView } from '../core/onnx/graph';
 import { modelInputLayout, preprocessImage, presetConfig, type PreprocessConfig, type RgbaImage } from '../core/preprocess';
 import type { GpuContext } from '../gpu/device';
-import { firstImages, type ImageSet } from '../pipeline/images';
+import { firstImages, shuffledOrder, type ImageSet } from '../pipeline/images';
 import { DEFAULT_JOB, runJob, type JobConfig, type JobProgress, type JobResult, type LayerRecord } from '../pipeline/job';
 import { measureSensitivity } from '../pipeline/sensitivity';
 import type { SensitivityTable } from '../core/quant/mixed-precision';
@@ -16,7 +16,6 @@ import type { ExportFormat } from '../core/onnx/qdq-writer';
 import { solverFor, type ComputeChoice, type SolverBackend } from '../pipeline/solver-backend';
 import type { ExecutionProvider } from '../runtime/ort';
 import type { ModelMetrics } from '../core/model-metrics';
-import { seededRandom } from '../core/random';
 import { decodeImage } from './decode-image';
 
 const IMAGE = /\.(png|jpe?g|webp)$/i;
@@ -202,7 +201,7 @@ export class JobSession {
     const classes = Number(model.outputs[0]?.dims.at(-1)) || 1_000_000;
     const labels = this.images.map((i) => labelFromPath(i.path, this.classes, classes));
     const dims = config.layout === 'NCHW' ? [config.channels, config.height, config.width] : [config.height, config.width, config.channels];
-    const order = shuffled(tensors.length, settings.seed);
+    const order = shuffledOrder(tensors.length, settings.seed);
     const calibCount = Math.min(settings.calibImages, tensors.length);
     const pick = (ids: number[]): ImageSet => ({ count: ids.length, dims, image: (i) => tensors[ids[i]], label: (i) => labels[ids[i]] });
     const scoredIds = calibCount < tensors.length ? order.slice(calibCount) : order;
@@ -274,14 +273,4 @@ export interface Compute {
 export function computeFor(choice: ComputeChoice, gpu: GpuContext | null): Compute {
   const backend = solverFor(choice, gpu);
   return { backend, executionProvider: backend.name === 'webgpu' ? 'webgpu' : 'wasm' };
-}
-
-function shuffled(count: number, seed: number): number[] {
-  const random = seededRandom(seed + 0x5eed);
-  const order = Array.from({ length: count }, (_, i) => i);
-  for (let i = count - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [order[i], order[j]] = [order[j], order[i]];
-  }
-  return order;
 }
