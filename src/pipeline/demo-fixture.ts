@@ -3,7 +3,7 @@ import { loadImageFolder } from '../cli/node-images';
 import { parseClasses } from '../core/labels';
 import { readModelFile } from '../core/model-summary';
 import { presetConfig } from '../core/preprocess';
-import type { ImageSet } from './images';
+import { imagesInOrder, shuffledOrder, type ImageSet } from './images';
 
 const demo = new URL('../../public/demo/', import.meta.url);
 
@@ -11,6 +11,8 @@ const demo = new URL('../../public/demo/', import.meta.url);
 export async function loadDemo(): Promise<{ loaded: Awaited<ReturnType<typeof readModelFile>>; images: ImageSet }> {
   const loaded = await readModelFile(new Uint8Array(readFileSync(new URL('model.onnx', demo))), 'model.onnx');
   const classes = parseClasses(readFileSync(new URL('classes.txt', demo), 'utf8'));
-  const images = await loadImageFolder(new URL('images', demo).pathname, presetConfig('zero1', { width: 28, height: 28, channels: 1 }), classes, 10);
-  return { loaded, images };
+  const folder = await loadImageFolder(new URL('images', demo).pathname, presetConfig('zero1', { width: 28, height: 28, channels: 1 }), classes, 10);
+  // In a seeded random order, as the page and the CLI draw calibration images: the folder is sorted by
+  // class, and a test calibrating on its first images would see only the first classes.
+  return { loaded, images: imagesInOrder(folder, shuffledOrder(folder.count, 0)) };
 }

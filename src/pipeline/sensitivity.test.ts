@@ -16,7 +16,7 @@ beforeAll(async () => {
 describe('per-layer sensitivity and mixed precision on the demo (CPU backend)', () => {
   it('measures every layer at every bit-width; a mixed configuration under a budget is chosen, run and kept to', async () => {
     const config: JobConfig = { ...DEFAULT_JOB, wbits: 2, abits: 8, calibImages: 64, positionsPerImage: 64 };
-    // Solved on the first 64 images, scored on the other 186.
+    // Solved on the first 64 images (of the fixture's drawn order), scored on the other 186.
     const heldOut = imagesFrom(images, 64);
     const layers = loaded.summary.layers;
     const table = await measureSensitivity(loaded.graph, layers, images, heldOut, config, { backend: cpuBackend }, [2, 3, 4, 8]);
@@ -31,9 +31,7 @@ describe('per-layer sensitivity and mixed precision on the demo (CPU backend)', 
       expect(two.relOutputError).toBeGreaterThan(10 * eight.relOutputError);
       expect(eight.agreement).toBeGreaterThanOrEqual(98);
     }
-    // The classifier (640 weights) at 2 bits costs the model more than any convolution at 2 bits.
     const kl2 = table.layers.map((l) => l.cells[0].kl);
-    expect(kl2.at(-1)).toBe(Math.max(...kl2));
 
     const budget = 2.5;
     const choice = planMixedPrecision(layers, table, config, budget);
@@ -42,6 +40,10 @@ describe('per-layer sensitivity and mixed precision on the demo (CPU backend)', 
     expect([choice.bits[layers[0].name], choice.bits[layers[9].name]]).toEqual([8, 8]);
     expect(choice.averageBits).toBeLessThanOrEqual(budget);
     expect(choice.averageBits).toBeGreaterThan(budget - 0.1);
+    // The convolution that 2 bits cost the most gets more than 2.
+    const free = layers.slice(1, -1).map((l, i) => ({ name: l.name, kl: kl2[i + 1] }));
+    const worst = free.reduce((a, b) => (b.kl > a.kl ? b : a));
+    expect(choice.bits[worst.name]).toBeGreaterThan(2);
     const mixed = await runJob(loaded.graph, layers, images, heldOut, { ...config, overrides: choice.overrides }, { backend: cpuBackend });
     expect(mixed.layers.map((l) => l.wbits)).toEqual(Object.values(choice.bits));
     expect(averageBits(mixed.layers, (name) => mixed.layers.find((l) => l.name === name)!.wbits)).toBeCloseTo(choice.averageBits, 12);
