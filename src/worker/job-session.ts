@@ -4,7 +4,7 @@ import { nothingToQuantize, type ModelSummary } from '../core/model-summary';
 import type { GraphView } from '../core/onnx/graph';
 import { modelInputLayout, preprocessImage, presetConfig, type PreprocessConfig, type RgbaImage } from '../core/preprocess';
 import type { GpuContext } from '../gpu/device';
-import { firstImages, shuffledOrder, type ImageSet } from '../pipeline/images';
+import { firstImages, imagesInOrder, shuffledOrder, type ImageSet } from '../pipeline/images';
 import { DEFAULT_JOB, runJob, type JobConfig, type JobProgress, type JobResult, type LayerRecord } from '../pipeline/job';
 import { measureSensitivity } from '../pipeline/sensitivity';
 import type { SensitivityTable } from '../core/quant/mixed-precision';
@@ -203,13 +203,17 @@ export class JobSession {
     const dims = config.layout === 'NCHW' ? [config.channels, config.height, config.width] : [config.height, config.width, config.channels];
     const order = shuffledOrder(tensors.length, settings.seed);
     const calibCount = Math.min(settings.calibImages, tensors.length);
-    const pick = (ids: number[]): ImageSet => ({ count: ids.length, dims, image: (i) => tensors[ids[i]], label: (i) => labels[ids[i]] });
+    const all: ImageSet = { count: tensors.length, dims, image: (i) => tensors[i], label: (i) => labels[i] };
     const scoredIds = calibCount < tensors.length ? order.slice(calibCount) : order;
-    return { calib: pick(order.slice(0, calibCount)), scored: pick(scoredIds), scoredIds, scoredOnCalibration: calibCount >= tensors.length };
+    return {
+      calib: imagesInOrder(all, order.slice(0, calibCount)), scored: imagesInOrder(all, scoredIds), scoredIds, scoredOnCalibration: calibCount >= tensors.length,
+      /** What the images went through: with the images themselves, what decides whether earlier results still apply. */
+      preprocessing: JSON.stringify(config),
+    };
   }
 
-  private floatScoresFor(graph: GraphView, model: ModelSummary, settings: RunSettings, provider: ExecutionProvider): Map<string, Float32Array> {
-    const split = JSON.stringify([this.preprocessing(model, settings), settings.seed, settings.calibImages, provider]);
+  private floatScoresFor(graph: GraphView, preprocessing: string, settings: RunSettings, provider: ExecutionProvider): Map<string, Float32Array> {
+    const split = JSON.stringify([preprocessing, settings.seed, settings.calibImages, provider]);
     const c = this.floatScores;
     if (c?.graph === graph && c.images === this.images && c.split === split) return c.byBatch;
     this.floatScores = { graph, images: this.images, split, byBatch: new Map() };
@@ -246,14 +250,13 @@ export class JobSession {
   }
 
   async run(graph: GraphView, model: ModelSummary, settings: RunSettings, compute: Compute, onProgress: (p: JobProgress) => void): Promise<RunSummary> {
-    const { calib, scored, scoredIds, scoredOnCalibration } = this.split(model, settings);
+    const { calib, scored, scoredIds, scoredOnCalibration, preprocessing } = this.split(model, settings);
     // The job compares settings, not pixels: other images or preprocessing make every earlier layer stale.
-    const preprocessing = JSON.stringify(this.preprocessing(model, settings));
     const last = this.last;
     const previous = last?.graph === graph && last.images === this.images && last.preprocessing === preprocessing ? last.result : undefined;
     const result = await this.guarded((signal) =>
       runJob(graph, model.layers, calib, scored, this.jobConfig(settings), {
-        ...compute, onProgress, signal, previous, floatScores: this.floatScoresFor(graph, model, settings, compute.executionProvider),
+        ...compute, onProgress, signal, previous, floatScores: this.floatScoresFor(graph, preprocessing, settings, compute.executionProvider),
       }));
     this.last = { graph, model, result, settings, calib, scored, scoredImages: scoredIds.map((i) => this.images[i].path), images: this.images, preprocessing };
     const { backend, executionProvider, layers, metrics, seconds } = result;
