@@ -21,6 +21,7 @@ export default defineConfig({
         'bench-mixed': 'bench/mixed.ts',
         'bench-job': 'bench/job.ts',
         'bench-accumulate': 'bench/accumulate.ts',
+        'bench-real': 'bench/real-models.ts',
       },
       output: { format: 'es', entryFileNames: '[name].mjs' },
     },

@@ -12,6 +12,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { readModelFile } from '../src/core/model-summary';
+import type { TensorMap } from '../src/core/model-metrics';
 import { CACHE, cifar, cifarCalibration, DEMO, demoImages, ocrAvailable, ocrDigitScores, ocrDigits, ocrModelPath, SHARED } from './data';
 import type { Method } from '../src/core/quant/plan';
 import { createNodeGpuContext } from '../src/gpu/node-gpu';
@@ -61,7 +62,7 @@ async function main() {
     console.log(['method', ...cells].join('\t'));
     let floatTop1 = '';
     // Every cell scores the same images: the float model runs on them once.
-    const floatScores = new Map<string, Float32Array>();
+    const floatScores = new Map<string, TensorMap>();
     const table: string[][] = [];
     for (const row of rows) {
       // Bias correction belongs to the studio's method; the two-step row is the reference's pipeline, without it.
@@ -84,7 +85,7 @@ async function main() {
         line.push(r.metrics!.top1!.toFixed(2));
         const channels = r.channelTensors.length > 0 ? ` (per-channel activation scales on "auto": ${r.channelTensors.length} inputs)` : '';
         // Agreement and KL with the float model rank methods where top-1 is within the task's noise (8 bits).
-        const fidelity = `agreement ${r.metrics!.agreement.toFixed(2)} %, KL ${r.metrics!.kl.toExponential(2)}`;
+        const fidelity = `agreement ${r.metrics!.agreement!.toFixed(2)} %, KL ${r.metrics!.kl!.toExponential(2)}`;
         process.stderr.write(`${name} ${row} ${cell}: ${r.metrics!.top1!.toFixed(2)} % (${fidelity}) in ${((performance.now() - t) / 1000).toFixed(0)} s${channels}\n`);
       }
       table.push(line);

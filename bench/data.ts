@@ -21,7 +21,7 @@ export const CACHE = process.env.BITSPLIT_CACHE ?? new URL('../cache/', ROOT).pa
  * order the page and the CLI draw calibration images from.
  */
 export async function demoImages(seed: number): Promise<{ images: ImageSet; drawn: ImageSet }> {
-  const images = await loadImageFolder(new URL('images', DEMO).pathname, presetConfig('zero1', { width: 28, height: 28, channels: 1 }), null, 10);
+  const images = await loadImageFolder(new URL('images', DEMO).pathname, presetConfig('zero1', { width: 28, height: 28, channels: 1 }), null);
   return { images, drawn: imagesInOrder(images, shuffledOrder(images.count, seed)) };
 }
 

@@ -26,7 +26,7 @@ const option = (name: string, fallback: string) => {
 
 async function modelAndImages(name: string): Promise<{ path: string; images: ImageSet } | null> {
   if (name === 'demo') {
-    const images = await loadImageFolder(new URL('images', DEMO).pathname, presetConfig('zero1', { width: 28, height: 28, channels: 1 }), null, 10);
+    const images = await loadImageFolder(new URL('images', DEMO).pathname, presetConfig('zero1', { width: 28, height: 28, channels: 1 }), null);
     return { path: new URL('model.onnx', DEMO).pathname, images };
   }
   if (name === 'ppocr') return ocrAvailable() ? { path: ocrModelPath(), images: ocrDigits(100) } : null;
@@ -59,7 +59,7 @@ async function main() {
     const line = [name, kib(bytes.byteLength)];
     for (const format of ['int8', 'int4'] as const) {
       const exported = exportQuantizedModel(graph, summary.layers, result, { format, sourceSha256: summary.sha256, configLink: '' });
-      const check = await verifyExport(exported, simulated, source.images, graph.inputs[0].name);
+      const check = await verifyExport(exported, simulated, source.images, graph);
       line.push(kib(exported.byteLength), `${((100 * exported.byteLength) / bytes.byteLength).toFixed(1)} %`);
       line.push(check.maxRelativeDifference.toExponential(2), check.maxRelativeDifferenceOptimized.toExponential(2));
     }

@@ -11,6 +11,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { readModelFile } from '../src/core/model-summary';
+import type { TensorMap } from '../src/core/model-metrics';
 import { averageBits, planMixedPrecision } from '../src/core/quant/mixed-precision';
 import { plannedBits } from '../src/core/quant/plan';
 import { imagesFrom, type ImageSet } from '../src/pipeline/images';
@@ -61,13 +62,13 @@ async function main() {
     for (const l of sensitivity.layers) console.log([l.name, l.params, ...l.cells.map((c) => c.kl.toExponential(1))].join('\t'));
     const rows: string[][] = [];
     let float = '';
-    const floatScores = new Map<string, Float32Array>();
+    const floatScores = new Map<string, TensorMap>();
     const run = async (label: string, config: JobConfig) => {
       const t = performance.now();
       const r = await runJob(graph, layers, calib, scored, config, { backend: cpuBackend, floatScores });
       const bits = averageBits(r.layers, (n) => r.layers.find((l) => l.name === n)!.wbits);
       float = r.metrics!.top1Float!.toFixed(2);
-      rows.push([label, bits.toFixed(3), r.metrics!.top1!.toFixed(2), r.metrics!.kl.toExponential(2), r.metrics!.agreement.toFixed(2), r.layers.map((l) => l.wbits).join(' ')]);
+      rows.push([label, bits.toFixed(3), r.metrics!.top1!.toFixed(2), r.metrics!.kl!.toExponential(2), r.metrics!.agreement!.toFixed(2), r.layers.map((l) => l.wbits).join(' ')]);
       process.stderr.write(`${name} ${label}: ${r.metrics!.top1!.toFixed(2)} % at ${bits.toFixed(3)} bits in ${((performance.now() - t) / 1000).toFixed(0)} s\n`);
     };
     for (const cell of uniform) await run(`uniform ${cell}`, { ...base, ...cellOf(cell) });

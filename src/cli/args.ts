@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { StudioError } from '../core/errors';
 import type { Method } from '../core/quant/plan';
 import type { ComputeChoice } from '../pipeline/solver-backend';
+import type { LayoutChoice } from '../core/model-input';
 
 export interface CliOptions {
   model: string;
@@ -27,6 +28,8 @@ export interface CliOptions {
   out: string;
   report: string;
   inputSize?: { height: number; width: number };
+  /** The input's layout; 'auto' reads it from the model. */
+  layout: LayoutChoice;
   positions?: number;
   epochs: number;
   batch: number;
@@ -38,7 +41,7 @@ export interface CliOptions {
 
 export const USAGE = `usage: bitsplit quantize MODEL.onnx --images DIR --wbits B|--budget-bits B --abits B|float --method rtn|mse|bitsplit
          [--ecaq] [--channel-scales|--no-channel-scales] [--no-bias-correction] [--residual-compensation] [--no-full-grid] [--symmetric-activations] [--calib N] [--eval-images DIR] [--classes FILE] [--preset imagenet|minus1to1|zero1]
-         [--seed S] [--input-size HxW] [--positions N] [--epochs N] [--batch N] [--backend auto|gpu|cpu]
+         [--seed S] [--input-size HxW] [--layout nchw|nhwc] [--positions N] [--epochs N] [--batch N] [--backend auto|gpu|cpu]
          [--first-last-bits B] [--resize shorter-side-crop|stretch|letterbox] [--format int8|int4]
          --out OUT.onnx --report OUT.json`;
 
@@ -65,7 +68,7 @@ export function parseCli(argv: string[]): CliOptions {
         'no-bias-correction': { type: 'boolean', default: false }, 'residual-compensation': { type: 'boolean', default: false },
         'no-full-grid': { type: 'boolean', default: false }, 'symmetric-activations': { type: 'boolean', default: false }, calib: { type: 'string' }, 'eval-images': { type: 'string' },
         classes: { type: 'string' }, preset: { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' },
-        report: { type: 'string' }, 'input-size': { type: 'string' }, positions: { type: 'string' }, epochs: { type: 'string' },
+        report: { type: 'string' }, 'input-size': { type: 'string' }, layout: { type: 'string' }, positions: { type: 'string' }, epochs: { type: 'string' },
         batch: { type: 'string' }, backend: { type: 'string' }, 'first-last-bits': { type: 'string' }, resize: { type: 'string' },
         format: { type: 'string' }, 'budget-bits': { type: 'string' },
       },
@@ -94,6 +97,8 @@ export function parseCli(argv: string[]): CliOptions {
   }
   if (v.wbits === undefined && budgetBits === undefined) bad('--wbits (or --budget-bits for mixed precision) is required.');
   if (v['channel-scales'] && v['no-channel-scales']) bad('--channel-scales and --no-channel-scales contradict each other: give one (neither: per-channel scales where they pay).');
+  const layout = v.layout?.toUpperCase() ?? 'auto';
+  if (layout !== 'auto' && layout !== 'NCHW' && layout !== 'NHWC') bad(`--layout must be nchw or nhwc, got "${v.layout}".`);
   let inputSize: CliOptions['inputSize'];
   if (v['input-size'] !== undefined) {
     const m = /^(\d+)x(\d+)$/.exec(v['input-size']);
@@ -122,6 +127,7 @@ export function parseCli(argv: string[]): CliOptions {
     out: required('out'),
     report: required('report'),
     inputSize,
+    layout: layout as LayoutChoice,
     positions: v.positions === undefined ? undefined : integer('positions', v.positions, 1, 1_000_000),
     epochs: v.epochs === undefined ? 100 : integer('epochs', v.epochs, 0, 10_000),
     batch: v.batch === undefined ? 32 : integer('batch', v.batch, 1, 4096),

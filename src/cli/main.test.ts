@@ -1,24 +1,26 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { decodeSharedConfig } from '../core/config-url';
-import { MetricsAccumulator } from '../core/model-metrics';
-import { decodeModel } from '../core/onnx/model-io';
+import { ClassScoresAccumulator } from '../core/model-metrics';
 import { presetConfig } from '../core/preprocess';
 import { batchOf } from '../pipeline/images';
 import { ModelRunner } from '../runtime/ort';
+import { nhwcDetectorModel, twoInputModel } from '../core/fixtures';
+import { decodeModel, encodeModel } from '../core/onnx/model-io';
 import { parseCli } from './args';
 import { main } from './main';
 import { loadImageFolder } from './node-images';
 
 const demo = (f: string) => new URL(`../../public/demo/${f}`, import.meta.url).pathname;
 
-function quiet<T>(f: () => Promise<T>): Promise<{ result: T; stderr: string }> {
+function quiet<T>(f: () => Promise<T>): Promise<{ result: T; stderr: string; stdout: string }> {
   let stderr = '';
+  let stdout = '';
   const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => ((stderr += String(chunk)), true));
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
-  return f().then((result) => ({ result, stderr })).finally(() => (err.mockRestore(), out.mockRestore()));
+  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => ((stdout += String(chunk)), true));
+  return f().then((result) => ({ result, stderr, stdout })).finally(() => (err.mockRestore(), out.mockRestore()));
 }
 
 describe('bitsplit quantize', () => {
@@ -79,9 +81,9 @@ describe('bitsplit quantize', () => {
     expect(report.output.check.images).toBe(8);
     expect(report.output.check.maxRelativeDifference).toBeLessThan(1e-4);
     expect(bytes.byteLength / report.output.sourceBytes).toBeLessThan(0.35);
-    const images = await loadImageFolder(demo('images'), presetConfig('zero1', { width: 28, height: 28, channels: 1 }), null, 10);
+    const images = await loadImageFolder(demo('images'), presetConfig('zero1', { width: 28, height: 28, channels: 1 }), null);
     const [quantized, float] = await Promise.all([ModelRunner.create(bytes), ModelRunner.create(new Uint8Array(readFileSync(demo('model.onnx'))))]);
-    const metrics = new MetricsAccumulator();
+    const metrics = new ClassScoresAccumulator();
     for (let start = 0; start < images.count; start += 50) {
       const b = batchOf(images, start, 50);
       const feeds = { image: { data: b.data, dims: [b.batch, 1, 28, 28] } };
@@ -132,5 +134,54 @@ describe('bitsplit quantize', () => {
     const { result, stderr } = await quiet(() => main(args as string[]));
     expect(result).toBe(2);
     expect(stderr).toBe(`${message}\n`);
+  });
+});
+
+describe('bitsplit quantize on models that are not classifiers', () => {
+  const write = (bytes: Uint8Array) => {
+    const dir = mkdtempSync(join(tmpdir(), 'bitsplit-'));
+    writeFileSync(join(dir, 'm.onnx'), bytes);
+    return dir;
+  };
+
+  it('a TF-exported detector (NHWC, batch fixed at 1): scored per output on the images beyond --calib, its labels set aside', async () => {
+    const dir = write(encodeModel(nhwcDetectorModel()));
+    const { result: code, stderr, stdout } = await quiet(() => main(['quantize', join(dir, 'm.onnx'), '--images', demo('images'), '--wbits', '8', '--abits', '8', '--method', 'bitsplit',
+      '--ecaq', '--calib', '24', '--preset', 'zero1', '--out', join(dir, 'q.onnx'), '--report', join(dir, 'r.json'), '--backend', 'cpu']));
+    expect(stderr).not.toMatch(/unexpected|OrtRun|at /);
+    expect(code).toBe(0);
+    const report = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8'));
+    expect(report.evaluation).toEqual({ images: 226, source: 'held-out' });
+    expect(report.metrics.images).toBe(226);
+    expect(report.metrics.outputs.map((o: { name: string; shape: number[] }) => [o.name, o.shape])).toEqual([['scores', [1, 128, 1]], ['boxes', [1, 128, 4]]]);
+    for (const o of report.metrics.outputs) expect(Object.keys(o).sort()).toEqual(['cosine', 'maxAbsDiff', 'name', 'shape', 'sqnrDb']);
+    expect(report.metrics.sqnrDb).toBeGreaterThan(25);
+    expect(report.metrics.agreement).toBeUndefined();
+    expect(report.metrics.labelsNote).toBe('226 labelled images: labels ignored, as no output of the model reads as class scores ([N, C]).');
+    expect(report.output.check.maxRelativeDifference).toBeLessThan(1e-4);
+    expect(report.output.metrics.outputs).toHaveLength(2);
+    expect(stdout).toMatch(/226 images scored, output SQNR \d+\.\d dB;/);
+    expect(stdout).toMatch(/\n {2}scores \[1, 128, 1\]: SQNR \d+\.\d dB, cosine 0\.99\d+, max \|diff\| /);
+    expect(stdout).toMatch(/\n {2}boxes \[1, 128, 4\]: SQNR /);
+    expect(stdout).toContain('  226 labelled images: labels ignored');
+  });
+
+  it('says so when every image calibrated and none is left to score', async () => {
+    const dir = write(encodeModel(nhwcDetectorModel()));
+    const { result: code, stdout } = await quiet(() => main(['quantize', join(dir, 'm.onnx'), '--images', demo('images'), '--wbits', '8', '--abits', '8', '--method', 'rtn',
+      '--calib', '1000', '--positions', '16', '--preset', 'zero1', '--out', join(dir, 'q.onnx'), '--report', join(dir, 'r.json'), '--backend', 'cpu']));
+    expect(code).toBe(0);
+    const report = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8'));
+    expect(report.metrics).toBeNull();
+    expect(report.evaluation).toEqual({ images: 0, note: 'nothing scored: every image calibrated (give --eval-images DIR, or more images than --calib)' });
+    expect(stdout).toContain('; nothing scored: every image calibrated (give --eval-images DIR, or more images than --calib);');
+  });
+
+  it('a model with two inputs is refused before any work, naming them (exit 2, one line)', async () => {
+    const dir = write(encodeModel(twoInputModel()));
+    const { result, stderr } = await quiet(() => main(['quantize', join(dir, 'm.onnx'), '--images', demo('images'), '--wbits', '8', '--abits', '8', '--method', 'rtn',
+      '--out', join(dir, 'q.onnx'), '--report', join(dir, 'r.json')]));
+    expect(result).toBe(2);
+    expect(stderr).toBe('bitsplit: The model has 2 inputs ("image" [batch, 3, 8, 8], "mask" [batch, 1, 8, 8]); the studio feeds one float32 image input, [N, C, H, W] or [N, H, W, C] with 1 (grey), 3 (colour) or 4 (RGBA) channels.\n');
   });
 });

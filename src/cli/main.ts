@@ -4,7 +4,9 @@ import sharp from 'sharp';
 import { isStudioError, StudioError } from '../core/errors';
 import { parseClasses } from '../core/labels';
 import { nothingToQuantize, readModelFile } from '../core/model-summary';
-import { modelInputLayout, presetConfig } from '../core/preprocess';
+import { presetConfig } from '../core/preprocess';
+import { imageInput, type ImageInput } from '../core/model-input';
+import type { ModelMetrics } from '../core/model-metrics';
 import { createNodeGpuContext } from '../gpu/node-gpu';
 import { runJob, type JobConfig, type JobProgress } from '../pipeline/job';
 import { imagesFrom, imagesInOrder, shuffledOrder } from '../pipeline/images';
@@ -18,7 +20,7 @@ import { listImages, loadImageFolder } from './node-images';
 import { peakMemory } from './memory';
 import { parseCli, USAGE, type CliOptions } from './args';
 
-const BAD_INPUT = new Set(['InvalidArgumentError', 'OnnxFormatError', 'ExternalDataError', 'UnsupportedModelError', 'UnsupportedTensorError', 'DeviceLimitError']);
+const BAD_INPUT = new Set(['InvalidArgumentError', 'OnnxFormatError', 'ExternalDataError', 'UnsupportedModelError', 'UnsupportedTensorError', 'DeviceLimitError', 'OnnxRuntimeError']);
 
 function readFile(path: string, what: string): Buffer {
   try {
@@ -29,8 +31,7 @@ function readFile(path: string, what: string): Buffer {
 }
 
 /** Model input layout and size; a dynamic size comes from --input-size or the first image. */
-async function inputShape(dims: (number | string | null)[], o: CliOptions): Promise<{ channels: 1 | 3; height: number; width: number; layout: 'NCHW' | 'NHWC' }> {
-  const l = modelInputLayout(dims);
+async function inputShape(l: ImageInput, o: CliOptions): Promise<{ channels: 1 | 3 | 4; height: number; width: number }> {
   let height = o.inputSize?.height ?? l.height ?? undefined;
   let width = o.inputSize?.width ?? l.width ?? undefined;
   if (height === undefined || width === undefined) {
@@ -40,7 +41,7 @@ async function inputShape(dims: (number | string | null)[], o: CliOptions): Prom
     height ??= meta.height;
     width ??= meta.width;
   }
-  return { channels: l.channels, height, width, layout: l.layout };
+  return { channels: l.channels, height, width };
 }
 
 function progressPrinter(): (p: JobProgress) => void {
@@ -82,18 +83,17 @@ export async function main(argv: string[]): Promise<number> {
     const { graph, summary } = await readModelFile(modelBytes, basename(o.model));
     const nothing = nothingToQuantize(summary);
     if (nothing) throw new StudioError('UnsupportedModelError', nothing);
-    const input = summary.inputs[0];
-    if (!input) throw new StudioError('UnsupportedModelError', 'The model has no input.');
-    const shape = await inputShape(input.dims, o);
-    const pre = presetConfig(o.preset, shape, { layout: shape.layout, resize: o.resize });
-    const numClasses = Number(summary.outputs[0]?.dims.at(-1)) || 1_000_000;
+    const input = imageInput(summary, o.layout);
+    const pre = presetConfig(o.preset, await inputShape(input, o), { layout: input.layout, resize: o.resize });
     const classes = o.classes ? parseClasses(readFile(o.classes, 'the classes file').toString('utf8')) : null;
-    const folder = await loadImageFolder(o.images, pre, classes, numClasses);
+    const folder = await loadImageFolder(o.images, pre, classes);
     // As the page does: --calib N takes a seeded random N of the folder (folders often come sorted by
     // class), and the images after them in that order are the held-out ones.
     const order = shuffledOrder(folder.count, o.seed);
     const calib = imagesInOrder(folder, order);
-    const evalSet = o.evalImages ? await loadImageFolder(o.evalImages, pre, classes, numClasses) : null;
+    const heldOut = folder.count > o.calib ? imagesFrom(calib, o.calib) : null;
+    // Scored on --eval-images, else on the images beyond --calib: what the model was not calibrated on.
+    const evalSet = o.evalImages ? await loadImageFolder(o.evalImages, pre, classes) : heldOut;
     const backend = await chooseBackend(o.backend);
     const memory = peakMemory();
     const printer = progressPrinter();
@@ -107,8 +107,7 @@ export async function main(argv: string[]): Promise<number> {
     if (o.budgetBits !== undefined) {
       // Scored on the images beyond the calibration ones where there are any (never on --eval-images:
       // choosing on the test set would flatter the result).
-      const heldOut = calib.count > o.calib ? imagesFrom(calib, o.calib) : calib;
-      const sensitivity = await measureSensitivity(graph, summary.layers, calib, heldOut, config, { backend, onProgress });
+      const sensitivity = await measureSensitivity(graph, summary.layers, calib, heldOut ?? calib, config, { backend, onProgress });
       const plan = planMixedPrecision(summary.layers, sensitivity, config, o.budgetBits);
       config.overrides = plan.overrides;
       mixed = { plan, sensitivity };
@@ -119,34 +118,58 @@ export async function main(argv: string[]): Promise<number> {
       biasCorrection: o.biasCorrection, residualCompensation: o.residualCompensation, fullGrid: o.fullGrid, asymmetric: o.asymmetric, calibImages: o.calib, seed: o.seed,
       firstLastBits: o.firstLastBits, epochs: o.epochs, positions: o.positions ?? DEFAULT_SETTINGS.positions,
       preset: o.preset, resize: pre.resize, colorOrder: pre.colorOrder, mean: pre.mean, std: pre.std,
-      inputSize: o.inputSize ? [o.inputSize.height, o.inputSize.width] : null, layers: config.overrides,
+      inputSize: o.inputSize ? [o.inputSize.height, o.inputSize.width] : null, layout: o.layout, layers: config.overrides,
     };
     const link = configLink({ name: summary.fileName, sha256: summary.sha256 }, settings);
     const bytes = exportQuantizedModel(graph, summary.layers, result, { format: o.format, sourceSha256: summary.sha256, configLink: link });
     writeFileSync(o.out, bytes);
-    const check = await verifyExport(bytes, simulatedQuantizedModel(graph, summary.layers, result), calib, input.name);
+    const check = await verifyExport(bytes, simulatedQuantizedModel(graph, summary.layers, result), calib, graph);
     // The written file's own figures in onnxruntime's default setup (integer kernels where it has them).
-    const metrics = evalSet ? await scoreExport(bytes, modelBytes, evalSet, input.name, graph.outputs[0].name) : null;
+    const metrics = evalSet ? await scoreExport(bytes, modelBytes, evalSet, graph) : null;
     const output = { file: basename(o.out), format: o.format, bytes: bytes.byteLength, sourceBytes: summary.sizeBytes, check, metrics };
     const mixedPrecision = mixed && {
       budgetBits: mixed.plan.budgetBits, averageBits: mixed.plan.averageBits, predictedKl: mixed.plan.cost, fixed: mixed.plan.fixed,
       bits: mixed.plan.bits, sensitivity: mixed.sensitivity,
     };
     const calibration = { images: order.slice(0, Math.min(o.calib, folder.count)).map((i) => folder.files[i]) };
-    const report = { ...buildReport(summary, result), calibration, ...(mixedPrecision ? { mixedPrecision } : {}), output, memory: memory.stop() };
+    const evaluation = evalSet
+      ? { images: evalSet.count, source: o.evalImages ? 'eval-images' : 'held-out' }
+      : { images: 0, note: NOTHING_SCORED };
+    const report = { ...buildReport(summary, result), calibration, evaluation, ...(mixedPrecision ? { mixedPrecision } : {}), output, memory: memory.stop() };
     writeFileSync(o.report, `${JSON.stringify(report, null, 2)}\n`);
     const m = result.metrics;
-    const summaryLine = m ? (m.top1 !== undefined ? `top-1 ${m.top1.toFixed(2)} % (float ${m.top1Float!.toFixed(2)} %), ` : '') + `agreement ${m.agreement.toFixed(2)} %` : 'no evaluation images';
-    process.stdout.write(`${o.out} (${o.format}, ${(bytes.byteLength / 1024).toFixed(0)} KB, matches the simulation to ${check.maxRelativeDifference.toExponential(1)}): ${summary.layers.length} layers, ${mixed ? `mixed ${mixed.plan.averageBits.toFixed(2)} bits/weight` : `W${o.wbits}`}A${o.abits} ${o.method}${o.ecaq ? '+ECAQ' : ''} on ${backend.name}; ${summaryLine}; ${result.seconds.total.toFixed(1)} s\n`);
+    process.stdout.write(`${o.out} (${o.format}, ${(bytes.byteLength / 1024).toFixed(0)} KB, matches the simulation to ${check.maxRelativeDifference.toExponential(1)}): ${summary.layers.length} layers, ${mixed ? `mixed ${mixed.plan.averageBits.toFixed(2)} bits/weight` : `W${o.wbits}`}A${o.abits} ${o.method}${o.ecaq ? '+ECAQ' : ''} on ${backend.name}; ${m ? metricsLine(m) : NOTHING_SCORED}; ${result.seconds.total.toFixed(1)} s\n`);
+    if (m) process.stdout.write(outputLines(m));
     return 0;
   } catch (e) {
-    if (isStudioError(e) && BAD_INPUT.has(e.name)) {
+    if (isStudioError(e)) {
       process.stderr.write(`bitsplit: ${e.message}\n`);
       if (argv.length === 0) process.stderr.write(`${USAGE}\n`);
-      return 2;
+      return BAD_INPUT.has(e.name) ? 2 : 1;
     }
-    process.stderr.write(`bitsplit: unexpected failure: ${e instanceof Error ? e.stack : e}\n`);
+    const debug = process.env.BITSPLIT_DEBUG === '1';
+    process.stderr.write(`bitsplit: unexpected failure: ${debug && e instanceof Error ? e.stack : `${e instanceof Error ? e.message : e} (BITSPLIT_DEBUG=1 prints where it happened)`}\n`);
     return 1;
   }
 }
 
+const NOTHING_SCORED = 'nothing scored: every image calibrated (give --eval-images DIR, or more images than --calib)';
+
+const db = (x: number) => (Number.isFinite(x) ? `${x.toFixed(1)} dB` : 'exact');
+
+/** The whole model in one phrase: the classifier figures where it has them, its output SQNR always. */
+export function metricsLine(m: ModelMetrics): string {
+  const parts = [`${m.images} images scored`];
+  if (m.top1 !== undefined) parts.push(`top-1 ${m.top1.toFixed(2)} % (float ${m.top1Float!.toFixed(2)} %)`);
+  if (m.agreement !== undefined) parts.push(`agreement ${m.agreement.toFixed(2)} %`);
+  parts.push(`output SQNR ${db(m.sqnrDb)}`);
+  return parts.join(', ');
+}
+
+/** One line per output (name, shape, SQNR, cosine, largest difference), and the labels' note. */
+export function outputLines(m: ModelMetrics): string {
+  const lines = m.outputs.map((o) => `  ${o.name} [${o.shape.map((d) => d ?? '?').join(', ')}]: SQNR ${db(o.sqnrDb)}, cosine ${o.cosine.toFixed(5)}, max |diff| ${o.maxAbsDiff.toPrecision(3)}` +
+    (o.agreement !== undefined ? `, agreement ${o.agreement.toFixed(2)} %, KL ${o.kl!.toExponential(2)}` : ''));
+  if (m.labelsNote) lines.push(`  ${m.labelsNote}`);
+  return `${lines.join('\n')}\n`;
+}

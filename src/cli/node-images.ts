@@ -31,7 +31,7 @@ export function listImages(dir: string): { files: string[]; ignored: string[] } 
  * Decodes (JPEG, PNG, WebP; EXIF rotation applied; greyscale and CMYK converted to RGB) and
  * preprocesses every image of a folder up front: images are small next to what the job runs on them.
  */
-export async function loadImageFolder(dir: string, config: PreprocessConfig, classes: string[] | null, numClasses: number): Promise<ImageSet & { files: string[]; ignored: string[] }> {
+export async function loadImageFolder(dir: string, config: PreprocessConfig, classes: string[] | null): Promise<ImageSet & { files: string[]; ignored: string[] }> {
   const { files, ignored } = listImages(dir);
   if (files.length === 0) {
     throw new StudioError('InvalidArgumentError', `The folder "${dir}" holds no JPEG, PNG or WebP image${ignored.length ? ` (only ${ignored.slice(0, 3).join(', ')}${ignored.length > 3 ? ', …' : ''})` : ''}.`);
@@ -45,7 +45,7 @@ export async function loadImageFolder(dir: string, config: PreprocessConfig, cla
       throw new StudioError('InvalidArgumentError', `Cannot decode "${file}" in "${dir}": ${e instanceof Error ? e.message : e}.`);
     }
   }
-  const labels = files.map((f) => labelFromPath(f, classes, numClasses));
+  const labels = files.map((f) => labelFromPath(f, classes));
   const dims = config.layout === 'NCHW' ? [config.channels, config.height, config.width] : [config.height, config.width, config.channels];
   return { count: files.length, dims, image: (i) => tensors[i], label: (i) => labels[i], files, ignored };
 }

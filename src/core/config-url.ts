@@ -2,6 +2,7 @@ import { strFromU8, strToU8, unzlibSync, zlibSync } from 'fflate';
 import { StudioError } from './errors';
 import { PRESETS, type PresetName, type ResizeMode } from './preprocess';
 import type { Method } from './quant/plan';
+import type { LayoutChoice } from './model-input';
 
 const METHODS: Method[] = ['rtn', 'mse', 'bitsplit'];
 
@@ -46,13 +47,15 @@ export interface StudioSettings {
   std: number[];
   /** Height and width fed to a model whose input size is dynamic; null: the first image's own size. */
   inputSize: [number, number] | null;
+  /** The input's layout: 'auto' reads it from the model's input shape (and a Transpose after the input). */
+  layout: LayoutChoice;
   /** Per-layer choices where they differ from the defaults, by layer name. */
   layers: Record<string, LayerSetting>;
 }
 
 export const DEFAULT_SETTINGS: StudioSettings = {
   wbits: 4, abits: 8, method: 'bitsplit', ecaq: true, channelScales: 'auto', biasCorrection: true, residualCompensation: false, fullGrid: true, asymmetric: true, calibImages: 64, seed: 0, firstLastBits: 8, epochs: 100, positions: 128,
-  preset: 'imagenet', resize: 'shorter-side-crop', colorOrder: 'RGB', mean: [...PRESETS.imagenet.mean], std: [...PRESETS.imagenet.std], inputSize: null, layers: {},
+  preset: 'imagenet', resize: 'shorter-side-crop', colorOrder: 'RGB', mean: [...PRESETS.imagenet.mean], std: [...PRESETS.imagenet.std], inputSize: null, layout: 'auto', layers: {},
 };
 
 /** Everything a colleague needs to reproduce a run, apart from the model file itself. */
@@ -133,6 +136,7 @@ export function decodeSharedConfig(text: string): SharedConfig {
   if (s.inputSize !== null && !(Array.isArray(s.inputSize) && s.inputSize.length === 2 && s.inputSize.every((v) => int(v, 1, 8192)))) {
     fail(`input size ${JSON.stringify(s.inputSize)} is not [height, width] from 1 to 8192`);
   }
+  if (!['auto', 'NCHW', 'NHWC'].includes(s.layout)) fail(`input layout ${JSON.stringify(s.layout)} is not auto, NCHW or NHWC`);
   if (typeof s.layers !== 'object' || s.layers === null || Array.isArray(s.layers)) fail('the per-layer settings are not a table');
   for (const [layer, o] of Object.entries(s.layers)) {
     if (typeof o !== 'object' || o === null) fail(`layer "${layer}" has no settings`);

@@ -12,6 +12,7 @@ export type StudioErrorKind =
   | 'DeviceLimitError'
   | 'InvalidArgumentError'
   | 'UnsupportedModelError'
+  | 'OnnxRuntimeError'
   | 'CancelledError';
 
 export class StudioError extends Error {

@@ -107,6 +107,68 @@ export function hardswishConvModel() {
   });
 }
 
+/**
+ * A face-detector head as TF exports it (BlazeFace-like): NHWC input [1, 16, 16, 3] with the batch fixed
+ * at 1, a Transpose to NCHW, a strided conv, a depthwise conv, and two 1x1 heads reshaped to anchors:
+ * `scores` [1, 128, 1] (logits) and `boxes` [1, 128, 4].
+ */
+export function nhwcDetectorModel(): ModelProto {
+  const shape = (name: string, dims: number[]) => makeTensor(name, [dims.length], DataType.INT64, BigInt64Array.from(dims.map(BigInt)));
+  return makeModel({
+    name: 'nhwc-detector',
+    inputs: [makeValueInfo('image', [1, 16, 16, 3])],
+    outputs: [makeValueInfo('scores', [1, 128, 1]), makeValueInfo('boxes', [1, 128, 4])],
+    initializers: [
+      makeTensor('stem.w', [8, 3, 3, 3], DataType.FLOAT, randomArray(8 * 27, 31, 0.4)), makeTensor('stem.b', [8], DataType.FLOAT, randomArray(8, 32, 0.1)),
+      makeTensor('dw.w', [8, 1, 3, 3], DataType.FLOAT, randomArray(8 * 9, 33, 0.5)),
+      makeTensor('cls.w', [2, 8, 1, 1], DataType.FLOAT, randomArray(16, 34, 0.6)), makeTensor('cls.b', [2], DataType.FLOAT, Float32Array.of(-1, -0.5)),
+      makeTensor('box.w', [8, 8, 1, 1], DataType.FLOAT, randomArray(64, 35, 0.6)), makeTensor('box.b', [8], DataType.FLOAT, randomArray(8, 36, 2)),
+      shape('scores.shape', [1, 128, 1]), shape('boxes.shape', [1, 128, 4]),
+    ],
+    nodes: [
+      makeNode('Transpose', ['image'], ['nchw'], { perm: [0, 3, 1, 2] }, 'to_nchw'),
+      makeNode('Conv', ['nchw', 'stem.w', 'stem.b'], ['s'], { strides: [2, 2], pads: [1, 1, 1, 1] }, 'stem'),
+      makeNode('Relu', ['s'], ['s_relu']),
+      makeNode('Conv', ['s_relu', 'dw.w'], ['d'], { group: 8, pads: [1, 1, 1, 1] }, 'depthwise'),
+      makeNode('Relu', ['d'], ['features']),
+      makeNode('Conv', ['features', 'cls.w', 'cls.b'], ['c'], {}, 'classifier_head'),
+      makeNode('Transpose', ['c'], ['c_nhwc'], { perm: [0, 2, 3, 1] }),
+      makeNode('Reshape', ['c_nhwc', 'scores.shape'], ['scores']),
+      makeNode('Conv', ['features', 'box.w', 'box.b'], ['b'], {}, 'box_head'),
+      makeNode('Transpose', ['b'], ['b_nhwc'], { perm: [0, 2, 3, 1] }),
+      makeNode('Reshape', ['b_nhwc', 'boxes.shape'], ['boxes']),
+    ],
+  });
+}
+
+/** A line-detector stem as M-LSD takes it: NHWC RGBA [1, 12, 12, 4], batch fixed at 1, one map out [1, 2, 6, 6]. */
+export function rgbaMapModel(): ModelProto {
+  return makeModel({
+    name: 'rgba-map',
+    inputs: [makeValueInfo('rgba', [1, 12, 12, 4])],
+    outputs: [makeValueInfo('map', [1, 2, 6, 6])],
+    initializers: [makeTensor('w1', [6, 4, 3, 3], DataType.FLOAT, randomArray(6 * 36, 41, 0.4)), makeTensor('w2', [2, 6, 1, 1], DataType.FLOAT, randomArray(12, 42, 0.5))],
+    nodes: [
+      makeNode('Transpose', ['rgba'], ['x'], { perm: [0, 3, 1, 2] }),
+      makeNode('Conv', ['x', 'w1'], ['h'], { strides: [2, 2], pads: [1, 1, 1, 1] }, 'conv1'),
+      makeNode('Relu', ['h'], ['r']),
+      makeNode('Conv', ['r', 'w2'], ['m'], {}, 'conv2'),
+      makeNode('Sigmoid', ['m'], ['map']),
+    ],
+  });
+}
+
+/** Two inputs (an image and a mask): a model the studio cannot feed from a folder of images. */
+export function twoInputModel(): ModelProto {
+  return makeModel({
+    name: 'two-inputs',
+    inputs: [makeValueInfo('image', ['batch', 3, 8, 8]), makeValueInfo('mask', ['batch', 1, 8, 8])],
+    outputs: [makeValueInfo('y', ['batch', 4, 8, 8])],
+    initializers: [makeTensor('w', [4, 3, 3, 3], DataType.FLOAT, randomArray(108, 51, 0.4))],
+    nodes: [makeNode('Mul', ['image', 'mask'], ['masked']), makeNode('Conv', ['masked', 'w'], ['y'], { pads: [1, 1, 1, 1] }, 'conv')],
+  });
+}
+
 export const fixtureBytes = (model: ModelProto): Uint8Array => encodeModel(model);
 
 /** Each fixture with the input shape to run it at. */

@@ -5,11 +5,12 @@ describe('labels from paths', () => {
   const classes = parseClasses('cat\ndog\n\nbird\n');
 
   it('reads sub-folder names and file-name prefixes, by index or class name', () => {
-    expect(labelFromPath('set/dog/a.png', classes, 3)).toBe(1);
-    expect(labelFromPath('2_0017.png', classes, 3)).toBe(2);
-    expect(labelFromPath('bird_0017.png', classes, 3)).toBe(2);
-    expect(labelFromPath('photo.png', classes, 3)).toBeNull();
-    expect(() => labelFromPath('7/a.png', classes, 3)).toThrowError('"7/a.png" is labelled 7, but the model has only 3 classes (0..2).');
+    expect(labelFromPath('set/dog/a.png', classes)).toBe(1);
+    expect(labelFromPath('2_0017.png', classes)).toBe(2);
+    expect(labelFromPath('bird_0017.png', classes)).toBe(2);
+    expect(labelFromPath('photo.png', classes)).toBeNull();
+    // Whether 7 fits the model is the evaluation's to say (model-metrics.test.ts): a detector ignores labels.
+    expect(labelFromPath('7/a.png', classes)).toBe(7);
   });
 
   it('names the folders that match no class, once each', () => {

@@ -1,5 +1,7 @@
-/** Model-level comparison of quantized outputs with float outputs, and with labels when known. */
-export interface ModelMetrics {
+import type { ValueShape } from './onnx/graph';
+
+/** Classifier figures over rows of class scores, against the float model's rows and labels where known. */
+export interface ClassMetrics {
   images: number;
   /** Percent, when labels exist. */
   top1?: number;
@@ -9,13 +11,134 @@ export interface ModelMetrics {
   agreement: number;
   /** Mean KL(softmax(float) || softmax(quantized)) per image, nats. */
   kl: number;
-  /** 10 log10(||float||^2 / ||float - quantized||^2) over all outputs. */
+  /** 10 log10(||float||^2 / ||float - quantized||^2) over all scores. */
   sqnrDb: number;
 }
 
-export class MetricsAccumulator {
+/** How one model output moved: the signal figures always, the classifier figures where it reads as class scores. */
+export interface OutputMetrics extends Partial<Omit<ClassMetrics, 'images' | 'sqnrDb'>> {
+  name: string;
+  /** As the model declares it (a string or null for a dynamic dimension). */
+  shape: (number | string | null)[];
+  sqnrDb: number;
+  /** float . quantized / (|float| |quantized|) over all the output's values. */
+  cosine: number;
+  maxAbsDiff: number;
+}
+
+/**
+ * The quantized model against the float model on the scored images: per output, and for the whole model
+ * the SQNR over all outputs together. The classifier figures at the top are those of the scores given to
+ * the evaluation, else of the first output that reads as class scores ([N, C], C >= 2); absent for other models.
+ */
+export interface ModelMetrics extends Partial<Omit<ClassMetrics, 'images' | 'sqnrDb'>> {
+  images: number;
+  sqnrDb: number;
+  outputs: OutputMetrics[];
+  /** Why labels the images carry were not used (a model without class scores, labels beyond its classes). */
+  labelsNote?: string;
+}
+
+export type TensorMap = Record<string, { dims: number[]; data: Float32Array }>;
+
+/** Whether a batch of an output reads as class scores: [N, C] with at least two classes. */
+export const readsAsClassScores = (dims: readonly number[]) => dims.length === 2 && dims[1] >= 2;
+
+/** The class count of a model whose first output reads as class scores; null for other models. */
+export function classCount(outputs: readonly ValueShape[]): number | null {
+  const d = outputs[0]?.dims;
+  return d && d.length === 2 && typeof d[1] === 'number' && d[1] >= 2 ? d[1] : null;
+}
+
+class SignalAccumulator {
+  signal = 0;
+  noise = 0;
+  private dot = 0;
+  private quantized = 0;
+  private maxAbs = 0;
+
+  add(f: Float32Array, q: Float32Array): void {
+    for (let i = 0; i < f.length; i++) {
+      const d = f[i] - q[i];
+      this.signal += f[i] * f[i];
+      this.noise += d * d;
+      this.dot += f[i] * q[i];
+      this.quantized += q[i] * q[i];
+      if (Math.abs(d) > this.maxAbs) this.maxAbs = Math.abs(d);
+    }
+  }
+
+  result() {
+    const norms = Math.sqrt(this.signal * this.quantized);
+    return { sqnrDb: sqnr(this.signal, this.noise), cosine: norms > 0 ? this.dot / norms : this.signal === this.quantized ? 1 : 0, maxAbsDiff: this.maxAbs };
+  }
+}
+
+const sqnr = (signal: number, noise: number) => (noise > 0 ? 10 * Math.log10(signal / noise) : Infinity);
+
+/** Per output and for the whole model (ModelMetrics), from batches of the float and the quantized model's outputs. */
+export class ModelMetricsAccumulator {
+  private readonly outputs = new Map<string, { signal: SignalAccumulator; classes: ClassScoresAccumulator | null }>();
+  private readonly scored: ClassScoresAccumulator | null;
   private images = 0;
   private labelled = 0;
+
+  /** `scores`: turns the first output's batch into class scores (a model read as a classifier another way). */
+  constructor(
+    private readonly declared: readonly ValueShape[],
+    private readonly scores?: (output: Float32Array, batch: number) => Float32Array,
+  ) {
+    this.scored = scores ? new ClassScoresAccumulator() : null;
+  }
+
+  add(float: TensorMap, quantized: TensorMap, labels: (number | null)[]): void {
+    const batch = labels.length;
+    for (const [name, f] of Object.entries(float)) {
+      let o = this.outputs.get(name);
+      if (!o) this.outputs.set(name, (o = { signal: new SignalAccumulator(), classes: readsAsClassScores(f.dims) ? new ClassScoresAccumulator() : null }));
+      o.signal.add(f.data, quantized[name].data);
+      o.classes?.add(f.data, quantized[name].data, f.dims[1], labels);
+    }
+    const first = this.declared[0]?.name;
+    if (this.scored && first) {
+      const f = this.scores!(float[first].data, batch);
+      this.scored.add(f, this.scores!(quantized[first].data, batch), f.length / batch, labels);
+    }
+    this.images += batch;
+    this.labelled += labels.filter((l) => l !== null && l !== undefined).length;
+  }
+
+  result(): ModelMetrics {
+    let signal = 0;
+    let noise = 0;
+    const outputs: OutputMetrics[] = [];
+    for (const [name, o] of this.outputs) {
+      signal += o.signal.signal;
+      noise += o.signal.noise;
+      const c = o.classes?.result();
+      const shape = this.declared.find((d) => d.name === name)?.dims ?? [];
+      outputs.push({ name, shape, ...o.signal.result(), ...(c ? classFigures(c) : {}) });
+    }
+    const classifier = this.scored?.result() ?? [...this.outputs.values()].find((o) => o.classes)?.classes?.result();
+    let labelsNote: string | undefined;
+    if (this.labelled > 0 && !classifier) labelsNote = `${this.labelled} labelled images: labels ignored, as no output of the model reads as class scores ([N, C]).`;
+    else if (this.labelled > 0 && classifier?.beyond) {
+      labelsNote = `${classifier.beyond} of ${this.labelled} labels name a class beyond the model's ${classifier.classes} (0..${classifier.classes - 1}): labels ignored.`;
+    }
+    return { images: this.images, sqnrDb: sqnr(signal, noise), outputs, ...(classifier ? classFigures(classifier) : {}), ...(labelsNote ? { labelsNote } : {}) };
+  }
+}
+
+function classFigures({ agreement, kl, top1, top5, top1Float }: ClassMetrics) {
+  return { agreement, kl, ...(top1 !== undefined ? { top1, top5, top1Float } : {}) };
+}
+
+/** Classifier figures over rows of class scores; labels beyond the classes count apart and void the label figures. */
+export class ClassScoresAccumulator {
+  private images = 0;
+  private labelled = 0;
+  private beyond = 0;
+  private classes = 0;
   private top1 = 0;
   private top5 = 0;
   private top1Float = 0;
@@ -27,6 +150,7 @@ export class MetricsAccumulator {
   /** Adds a batch of logits, [batch, classes] row-major. */
   add(float: Float32Array, quantized: Float32Array, classes: number, labels: (number | null)[]): void {
     const batch = float.length / classes;
+    this.classes = classes;
     for (let b = 0; b < batch; b++) {
       const f = float.subarray(b * classes, (b + 1) * classes);
       const q = quantized.subarray(b * classes, (b + 1) * classes);
@@ -34,7 +158,8 @@ export class MetricsAccumulator {
       const bestF = argsort(f)[0];
       if (rankedQ[0] === bestF) this.agree++;
       const label = labels[b];
-      if (label !== null && label !== undefined) {
+      if (label !== null && label !== undefined && label >= classes) this.beyond++;
+      else if (label !== null && label !== undefined) {
         this.labelled++;
         if (rankedQ[0] === label) this.top1++;
         if (rankedQ.slice(0, 5).includes(label)) this.top5++;
@@ -51,14 +176,16 @@ export class MetricsAccumulator {
     }
   }
 
-  result(): ModelMetrics {
+  result(): ClassMetrics & { beyond: number; classes: number } {
     const pct = (x: number, of: number) => (100 * x) / of;
     return {
       images: this.images,
-      ...(this.labelled > 0 ? { top1: pct(this.top1, this.labelled), top5: pct(this.top5, this.labelled), top1Float: pct(this.top1Float, this.labelled) } : {}),
+      ...(this.labelled > 0 && this.beyond === 0 ? { top1: pct(this.top1, this.labelled), top5: pct(this.top5, this.labelled), top1Float: pct(this.top1Float, this.labelled) } : {}),
       agreement: pct(this.agree, Math.max(1, this.images)),
       kl: this.kl / Math.max(1, this.images),
-      sqnrDb: this.noise > 0 ? 10 * Math.log10(this.signal / this.noise) : Infinity,
+      sqnrDb: sqnr(this.signal, this.noise),
+      beyond: this.beyond,
+      classes: this.classes,
     };
   }
 }

@@ -2,7 +2,7 @@ import { findLayers, type LayerInfo, type QuantizedInFile, type SkippedNode } fr
 import { GraphView, type ValueShape } from './onnx/graph';
 import { addZeroBiases } from './onnx/explicit-bias';
 import { decodeModel } from './onnx/model-io';
-import { modelInputLayout } from './preprocess';
+import { imageInput, transposedInputLayout, type InputLayout, type LayoutChoice } from './model-input';
 
 /** What the UI shows of a model: small, serialisable, no tensors. */
 export interface ModelSummary {
@@ -14,6 +14,8 @@ export interface ModelSummary {
   opsets: { domain: string; version: number }[];
   producer: string;
   inputs: ValueShape[];
+  /** The layout a Transpose right after the input reveals, for shapes that leave NCHW and NHWC open. */
+  inputLayoutHint: InputLayout | null;
   outputs: ValueShape[];
   nodeCount: number;
   opCounts: Record<string, number>;
@@ -49,6 +51,7 @@ export function summarizeGraph(graph: GraphView, fileName: string, sizeBytes: nu
     opsets: graph.opsets,
     producer: [model.producerName, model.producerVersion].filter(Boolean).join(' '),
     inputs: graph.inputs,
+    inputLayoutHint: transposedInputLayout(graph),
     outputs: graph.outputs,
     nodeCount: graph.nodes.length,
     opCounts: graph.opCounts(),
@@ -61,9 +64,9 @@ export function summarizeGraph(graph: GraphView, fileName: string, sizeBytes: nu
 }
 
 /** Whether the model leaves its input's height or width open (the user then picks the size). */
-export function inputSizeIsDynamic(s: Pick<ModelSummary, 'inputs'>): boolean {
+export function inputSizeIsDynamic(s: Pick<ModelSummary, 'inputs' | 'inputLayoutHint'>, layout: LayoutChoice = 'auto'): boolean {
   try {
-    const l = modelInputLayout(s.inputs[0]?.dims ?? []);
+    const l = imageInput(s, layout);
     return l.height === null || l.width === null;
   } catch {
     return false;

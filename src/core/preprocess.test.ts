@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { labelFromPath, parseClasses } from './labels';
 import { preprocessImage, presetConfig, type RgbaImage } from './preprocess';
 
 function image(width: number, height: number, pixel: (x: number, y: number) => [number, number, number]): RgbaImage {
@@ -43,16 +42,18 @@ describe('preprocessing', () => {
   });
 });
 
-describe('labels', () => {
-  const classes = parseClasses('cat\ndog\n\nbird\n');
-  it('from a folder name, an index prefix or a class-name prefix', () => {
-    expect(classes).toEqual(['cat', 'dog', 'bird']);
-    expect(labelFromPath('calib/dog/img001.jpg', classes, 3)).toBe(1);
-    expect(labelFromPath('2_0001.png', null, 10)).toBe(2);
-    expect(labelFromPath('bird_7.png', classes, 3)).toBe(2);
-    expect(labelFromPath('photo.png', classes, 3)).toBeNull();
-  });
-  it('an index beyond the model\'s classes is refused with the figures', () => {
-    expect(() => labelFromPath('12_0001.png', null, 10)).toThrowError('"12_0001.png" is labelled 12, but the model has only 10 classes (0..9).');
+describe('RGBA inputs', () => {
+  it('feed the image\'s alpha times the scale as the fourth channel, without mean or std; an opaque image gives 1', () => {
+    const data = Uint8Array.of(255, 0, 0, 255, 0, 255, 0, 51);
+    const c = presetConfig('imagenet', { width: 2, height: 1, channels: 4 });
+    const nchw = preprocessImage({ width: 2, height: 1, data }, c);
+    expect(nchw).toHaveLength(8);
+    expect(nchw[0]).toBeCloseTo((1 - 0.485) / 0.229, 5);
+    expect(Array.from(nchw.subarray(6))).toEqual([1, 0.2].map(Math.fround));
+    const nhwc = preprocessImage({ width: 2, height: 1, data }, { ...presetConfig('zero1', { width: 2, height: 1, channels: 4 }), layout: 'NHWC' });
+    expect(Array.from(nhwc)).toEqual([1, 0, 0, 1, 0, 1, 0, 0.2].map(Math.fround));
+    // Letterbox bars are transparent.
+    const boxed = preprocessImage({ width: 1, height: 1, data: Uint8Array.of(255, 255, 255, 255) }, { ...presetConfig('zero1', { width: 3, height: 1, channels: 4 }), resize: 'letterbox' });
+    expect(Array.from(boxed.subarray(9))).toEqual([0, 1, 0]);
   });
 });

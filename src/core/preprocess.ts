@@ -12,8 +12,8 @@ export type ResizeMode = 'shorter-side-crop' | 'stretch' | 'letterbox';
 export interface PreprocessConfig {
   width: number;
   height: number;
-  /** 1 for greyscale models (luma of RGB), 3 for colour. */
-  channels: 1 | 3;
+  /** 1 for greyscale models (luma of RGB), 3 for colour, 4 for RGBA (alpha times `scale`, not normalised). */
+  channels: 1 | 3 | 4;
   resize: ResizeMode;
   layout: 'NCHW' | 'NHWC';
   colorOrder: 'RGB' | 'BGR';
@@ -31,7 +31,7 @@ export const PRESETS = {
 
 export type PresetName = keyof typeof PRESETS;
 
-export function presetConfig(name: string, size: { width: number; height: number; channels: 1 | 3 }, overrides: Partial<PreprocessConfig> = {}): PreprocessConfig {
+export function presetConfig(name: string, size: { width: number; height: number; channels: 1 | 3 | 4 }, overrides: Partial<PreprocessConfig> = {}): PreprocessConfig {
   if (!(name in PRESETS)) {
     throw new StudioError('InvalidArgumentError', `Unknown preprocessing preset "${name}"; use one of ${Object.keys(PRESETS).join(', ')}.`);
   }
@@ -60,21 +60,24 @@ function placement(src: RgbaImage, c: PreprocessConfig) {
 /**
  * Resizes (bilinear, pixel centres aligned), converts colour and normalises one image into a float
  * tensor of the model's layout. Pure arithmetic, so the browser and the CLI give identical tensors.
- * Letterbox bars are 0 after normalisation (the dataset mean).
+ * Letterbox bars are 0 after normalisation (the dataset mean), and transparent in an RGBA input.
  */
 export function preprocessImage(src: RgbaImage, c: PreprocessConfig): Float32Array {
   if (src.width < 1 || src.height < 1) throw new StudioError('InvalidArgumentError', `An image of ${src.width} x ${src.height} pixels cannot be used.`);
   const { sx, sy, ox, oy, box } = placement(src, c);
   const out = new Float32Array(c.channels * c.width * c.height);
   const plane = c.width * c.height;
-  const px = new Float64Array(3);
+  const px = new Float64Array(4);
   for (let y = 0; y < c.height; y++) {
     for (let x = 0; x < c.width; x++) {
       const inside = x + 0.5 > box[0] && x + 0.5 < box[2] && y + 0.5 > box[1] && y + 0.5 < box[3];
       if (inside) sample(src, (x + 0.5) * sx + ox - 0.5, (y + 0.5) * sy + oy - 0.5, px);
       for (let ch = 0; ch < c.channels; ch++) {
         let v = 0;
-        if (inside) {
+        if (inside && ch === 3) {
+          // Alpha is coverage, not colour: no mean or std. An image without alpha decodes opaque (1 at scale 1/255).
+          v = px[3] * c.scale;
+        } else if (inside) {
           const rgb = c.channels === 1 ? 0.299 * px[0] + 0.587 * px[1] + 0.114 * px[2] : px[c.colorOrder === 'BGR' ? 2 - ch : ch];
           v = (rgb * c.scale - c.mean[ch]) / c.std[ch];
         }
@@ -92,29 +95,10 @@ function sample(src: RgbaImage, fx: number, fy: number, into: Float64Array): voi
   const y1 = Math.min(src.height - 1, y0 + 1);
   const tx = Math.min(1, Math.max(0, fx - x0));
   const ty = Math.min(1, Math.max(0, fy - y0));
-  for (let ch = 0; ch < 3; ch++) {
+  for (let ch = 0; ch < 4; ch++) {
     const at = (xx: number, yy: number) => src.data[(yy * src.width + xx) * 4 + ch];
     const top = at(x0, y0) * (1 - tx) + at(x1, y0) * tx;
     const bottom = at(x0, y1) * (1 - tx) + at(x1, y1) * tx;
     into[ch] = top * (1 - ty) + bottom * ty;
   }
-}
-
-export interface ModelInputLayout {
-  channels: 1 | 3;
-  layout: 'NCHW' | 'NHWC';
-  /** Null where the model leaves the size dynamic. */
-  height: number | null;
-  width: number | null;
-}
-
-/** An image model's input layout: NCHW or NHWC from where its 1 or 3 channels sit. */
-export function modelInputLayout(dims: readonly (number | string | null)[]): ModelInputLayout {
-  if (dims.length !== 4) {
-    throw new StudioError('UnsupportedModelError', `The model's input has ${dims.length} dimensions; image models take 4 (NCHW or NHWC).`);
-  }
-  const nhwc = (dims[3] === 1 || dims[3] === 3) && dims[1] !== 1 && dims[1] !== 3;
-  const [c, h, w] = nhwc ? [dims[3], dims[1], dims[2]] : [dims[1], dims[2], dims[3]];
-  if (c !== 1 && c !== 3) throw new StudioError('UnsupportedModelError', `The model's input has ${c} channels; the studio feeds 1 (grey) or 3 (colour).`);
-  return { channels: c, layout: nhwc ? 'NHWC' : 'NCHW', height: typeof h === 'number' ? h : null, width: typeof w === 'number' ? w : null };
 }

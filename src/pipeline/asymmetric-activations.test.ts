@@ -55,7 +55,7 @@ describe('asymmetric activations', async () => {
     // At 8 bits the grid reaches past int8's 127: uint8 with the zero point is the container.
     if (abits === 8) expect(result.quantizers.get('hs')!.qmax[0]).toBeGreaterThan(127);
     const bytes = exportQuantizedModel(graph, summary.layers, result, { format: 'int8', sourceSha256: summary.sha256, configLink: '#c=test' });
-    const check = await verifyExport(bytes, simulatedQuantizedModel(graph, summary.layers, result), inputs, 'x');
+    const check = await verifyExport(bytes, simulatedQuantizedModel(graph, summary.layers, result), inputs, graph);
     expect(check.maxRelativeDifference).toBeLessThan(1e-4);
   });
 });
@@ -87,7 +87,7 @@ describe('asymmetric activations with per-channel scales', async () => {
     // A4: every channel's codes fit int8, clipped per channel by Max and Min; A8: past int8, uint8 with a zero point per channel.
     if (abits === 4) expect(nodes.filter((n) => n.opType === 'Max' || n.opType === 'Min')).toHaveLength(2);
     else expect(nodes.find((n) => n.name === 'hs_DequantizeLinear')!.attribute.find((at) => at.name === 'axis')).toBeDefined();
-    const check = await verifyExport(bytes, simulatedQuantizedModel(graph, summary.layers, result), images, 'x');
+    const check = await verifyExport(bytes, simulatedQuantizedModel(graph, summary.layers, result), images, graph);
     expect(check.maxRelativeDifference).toBeLessThan(1e-4);
   });
 });

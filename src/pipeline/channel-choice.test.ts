@@ -49,7 +49,7 @@ describe('per-channel activation scales on "auto"', async () => {
     expect(auto.layers.map((l) => l.activation?.channelScales)).toEqual(on.layers.map((l) => l.activation?.channelScales));
     expect(auto.layers.map((l) => l.relOutputError)).toEqual(on.layers.map((l) => l.relOutputError));
     const bytes = exportQuantizedModel(graph, summary.layers, auto, { format: 'int8', sourceSha256: summary.sha256, configLink: '#c=test' });
-    const check = await verifyExport(bytes, simulatedQuantizedModel(graph, summary.layers, auto), images, 'x');
+    const check = await verifyExport(bytes, simulatedQuantizedModel(graph, summary.layers, auto), images, graph);
     expect(check.maxRelativeDifference).toBeLessThan(1e-4);
     // A rerun with the same settings reuses every layer: the previous plan is rebuilt with its choice.
     const again = await runJob(graph, summary.layers, images, null, config, { backend: cpuBackend, previous: auto });

@@ -20,7 +20,7 @@ let result: JobResult;
 beforeAll(async () => {
   loaded = await readModelFile(floatBytes, 'model.onnx');
   const classes = parseClasses(readFileSync(new URL('classes.txt', demo), 'utf8'));
-  images = await loadImageFolder(new URL('images', demo).pathname, presetConfig('zero1', { width: 28, height: 28, channels: 1 }), classes, 10);
+  images = await loadImageFolder(new URL('images', demo).pathname, presetConfig('zero1', { width: 28, height: 28, channels: 1 }), classes);
   // 3-bit weights and 4-bit activations: int4 storage, and Clip in front of every QuantizeLinear.
   result = await runJob(loaded.graph, loaded.summary.layers, images, images, { ...DEFAULT_JOB, wbits: 3, abits: 4, calibImages: 32, positionsPerImage: 50 }, { backend: cpuBackend });
 });
@@ -31,11 +31,11 @@ describe('the demo, exported after a W3A4 run', () => {
 
   it.each(['int8', 'int4'] as const)('%s: onnxruntime matches the simulation within 1e-4 and scores exactly what the run showed', async (format) => {
     const bytes = exported(format);
-    const check = await verifyExport(bytes, simulatedQuantizedModel(loaded.graph, loaded.summary.layers, result), images, 'image', 32);
+    const check = await verifyExport(bytes, simulatedQuantizedModel(loaded.graph, loaded.summary.layers, result), images, loaded.graph, 32);
     expect(check.maxRelativeDifference).toBeLessThan(1e-4);
     // 4-bit activations put a Clip before each QuantizeLinear: no integer-kernel fusion, the same figures.
     expect(check.maxRelativeDifferenceOptimized).toBeLessThan(1e-4);
-    const metrics = await scoreExport(bytes, floatBytes, images, 'image', 'logits');
+    const metrics = await scoreExport(bytes, floatBytes, images, loaded.graph);
     expect(metrics.top1).toBe(result.metrics!.top1);
     expect(metrics.agreement).toBe(result.metrics!.agreement);
   });

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadDemo } from './demo-fixture';
 import type { ImageSet } from './images';
+import type { TensorMap } from '../core/model-metrics';
 import { DEFAULT_JOB, runJob, type JobConfig } from './job';
 import { storedBias } from '../core/layer-weights';
 import { Simulator } from './simulator';
@@ -124,7 +125,7 @@ describe('the quantization job on the demo (CPU backend)', () => {
 
   it('scores the float model once per scored set when given a map to keep its scores in', async () => {
     const config = { ...DEFAULT_JOB, wbits: 4, abits: 8, calibImages: 16, positionsPerImage: 50 } as JobConfig;
-    const floatScores = new Map<string, Float32Array>();
+    const floatScores = new Map<string, TensorMap>();
     const plain = await runJob(loaded.graph, loaded.summary.layers, images, images, config, { backend: cpuBackend });
     const first = await runJob(loaded.graph, loaded.summary.layers, images, images, config, { backend: cpuBackend, floatScores });
     expect(floatScores.size).toBe(Math.ceil(images.count / config.batchSize));
@@ -132,7 +133,7 @@ describe('the quantization job on the demo (CPU backend)', () => {
     expect(second.metrics).toEqual(plain.metrics);
     expect(first.metrics).toEqual(plain.metrics);
     // The kept scores are what the second run reads: zeroed, every image's float top-1 becomes class 0.
-    for (const f of floatScores.values()) f.fill(0);
+    for (const f of floatScores.values()) for (const t of Object.values(f)) t.data.fill(0);
     const third = await runJob(loaded.graph, loaded.summary.layers, images, images, config, { backend: cpuBackend, floatScores });
     expect(third.metrics!.top1Float).toBeLessThan(20);
   });

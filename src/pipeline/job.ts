@@ -3,7 +3,7 @@ import { foldChannelScales, layerBias, layerCodes, layerWeights, storedBias, unf
 import { quantizeBias, type LayerBias } from '../core/quant/bias';
 import { correctedBias, meanError } from '../core/quant/bias-correction';
 import type { LayerInfo } from '../core/layers';
-import { MetricsAccumulator, type ModelMetrics } from '../core/model-metrics';
+import { ModelMetricsAccumulator, type ModelMetrics, type TensorMap } from '../core/model-metrics';
 import type { GraphView } from '../core/onnx/graph';
 import { fitActivationGrid } from '../core/quant/activation-scale';
 import { dequantize, type QuantizedWeights } from '../core/quant/grid';
@@ -132,10 +132,10 @@ export interface JobDeps {
   /** Bytes of a layer's inputs kept from its quantizer fit for its sums (default INPUT_CACHE_BYTES; 0 runs the model again). */
   inputCacheBytes?: number;
   /**
-   * The float model's scores on the scored images, by batch: the first run that scores them fills it,
+   * The float model's outputs on the scored images, by batch: the first run that scores them fills it,
    * later runs read it instead of running the float model again. One map per model and scored set.
    */
-  floatScores?: Map<string, Float32Array>;
+  floatScores?: Map<string, TensorMap>;
 }
 
 const SAMPLES_PER_TENSOR = 1 << 18;
@@ -281,7 +281,7 @@ export async function runJob(graph: GraphView, layers: LayerInfo[], calib: Image
     let metrics: ModelMetrics | null = null;
     if (evalSet && evalSet.count > 0) {
       const t = performance.now();
-      metrics = await evaluate(sim, evalSet, graph.outputs[0].name, config.batchSize, (done) => progress('evaluate', null, done, evalSet.count), check, deps);
+      metrics = await evaluate(sim, evalSet, graph.outputs, config.batchSize, (done) => progress('evaluate', null, done, evalSet.count), check, deps);
       seconds.evaluate = (performance.now() - t) / 1000;
     }
     seconds.total = (performance.now() - started) / 1000;
@@ -368,20 +368,21 @@ function skippedRecord(plan: LayerPlan): LayerRecord {
   };
 }
 
+/** Every output of the model, float against quantized, on the scored images (ModelMetrics). */
 async function evaluate(
-  sim: Simulator, set: ImageSet, output: string, batchSize: number, onBatch: (done: number) => void, check: () => Promise<void>,
-  { scores = (x) => x, floatScores }: Pick<JobDeps, 'scores' | 'floatScores'>,
+  sim: Simulator, set: ImageSet, outputs: GraphView['outputs'], batchSize: number, onBatch: (done: number) => void, check: () => Promise<void>,
+  { scores, floatScores }: Pick<JobDeps, 'scores' | 'floatScores'>,
 ): Promise<ModelMetrics> {
-  const metrics = new MetricsAccumulator();
+  const metrics = new ModelMetricsAccumulator(outputs, scores);
+  const names = outputs.map((o) => o.name);
   for (let start = 0; start < set.count; start += batchSize) {
     await check();
     const b = batchOf(set, start, batchSize);
     const input = { data: b.data, dims: [b.batch, ...set.dims] };
     const key = `${start}+${b.batch}`;
-    const f = floatScores?.get(key) ?? scores((await sim.run(input, 'float', [output]))[output].data, b.batch);
+    const f = floatScores?.get(key) ?? (await sim.run(input, 'float', names));
     floatScores?.set(key, f);
-    const q = scores((await sim.run(input, 'quantized', [output]))[output].data, b.batch);
-    metrics.add(f, q, f.length / b.batch, b.labels);
+    metrics.add(f, await sim.run(input, 'quantized', names), b.labels);
     onBatch(start + b.batch);
   }
   return metrics.result();

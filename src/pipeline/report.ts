@@ -21,7 +21,7 @@ export function buildReport(summary: ModelSummary, result: JobResult) {
     /** The conv inputs that per-channel activation scales on "auto" chose. */
     channelTensors: result.channelTensors,
     layers: result.layers.map((l) => ({ ...l, sqnrDb: finite(l.sqnrDb) })),
-    metrics: result.metrics ? { ...result.metrics, sqnrDb: finite(result.metrics.sqnrDb) } : null,
+    metrics: result.metrics ? { ...result.metrics, sqnrDb: finite(result.metrics.sqnrDb), outputs: result.metrics.outputs.map((o) => ({ ...o, sqnrDb: finite(o.sqnrDb) })) } : null,
     seconds: result.seconds,
   };
 }

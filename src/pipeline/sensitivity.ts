@@ -1,6 +1,6 @@
 import { layerBias, layerCodes, layerWeights } from '../core/layer-weights';
 import type { LayerInfo } from '../core/layers';
-import { MetricsAccumulator } from '../core/model-metrics';
+import { ClassScoresAccumulator } from '../core/model-metrics';
 import type { GraphView } from '../core/onnx/graph';
 import type { SensitivityCell, SensitivityTable } from '../core/quant/mixed-precision';
 import { planLayers } from '../core/quant/plan';
@@ -58,7 +58,7 @@ export async function measureSensitivity(
           await check();
           const solved = await acc.solve(weights.matrix, b, plan.method, { maxEpochs: config.maxEpochs, fullGrid: config.fullGrid });
           sim.weights.set(layer.index, layerCodes(layer, solved.weights).weights);
-          const metrics = new MetricsAccumulator();
+          const metrics = new ClassScoresAccumulator();
           for (const [i, batch] of batches.entries()) {
             const f = keep ? cached[i] : await run(batch, 'float');
             metrics.add(f, await run(batch, 'quantized'), f.length / batch.batch, batch.labels);

@@ -5,7 +5,8 @@ import { pruneToOutputs } from '../core/onnx/prune';
 import { biasInputName, buildSimulationModel, perChannel, weightInputName, type QuantizerSite, type QuantizerValue } from '../core/onnx/sim-graph';
 import { storedBias } from '../core/layer-weights';
 import type { LayerBias } from '../core/quant/bias';
-import { ModelRunner, type ExecutionProvider, type Feeds, type Outputs } from '../runtime/ort';
+import { ModelRunner, type ExecutionProvider, type Feeds, type FixedBatch, type Outputs } from '../runtime/ort';
+import { fixedBatchOf } from '../core/model-input';
 
 /** Sessions kept at once: the job alternates between two output sets per layer. */
 const SESSIONS_KEPT = 4;
@@ -32,6 +33,7 @@ export class Simulator {
     private readonly floatBiases: Map<number, Float32Array>,
     private readonly sites: QuantizerSite[],
     private readonly executionProvider: ExecutionProvider,
+    private readonly fixedBatch: FixedBatch | null,
   ) {}
 
   /** `probes`: tensors besides the layers' inputs and outputs that runs may fetch. */
@@ -42,11 +44,12 @@ export class Simulator {
     const model = buildSimulationModel(graph, layers, sites, { live: true, probes: all });
     // Fails here, not at the first run, when onnxruntime cannot load the graph.
     await (await ModelRunner.create(encodeModel(model), { executionProvider })).release();
+    const fixedBatch = fixedBatchOf(graph.inputs);
     const floatBiases = new Map(layers.flatMap((l) => {
       const b = storedBias(graph, l);
       return b ? [[l.index, b] as const] : [];
     }));
-    return new Simulator(model, graph.inputs[0].name, layers, floatWeights, floatBiases, sites, executionProvider);
+    return new Simulator(model, graph.inputs[0].name, layers, floatWeights, floatBiases, sites, executionProvider, fixedBatch);
   }
 
   /** Runs a batch: 'float' is the original model; 'quantized' uses the weights and quantizers set so far. */
@@ -79,7 +82,7 @@ export class Simulator {
     if (runner) {
       this.sessions.delete(key);
     } else {
-      runner = ModelRunner.create(encodeModel(pruneToOutputs(this.model, outputs)), { executionProvider: this.executionProvider });
+      runner = ModelRunner.create(encodeModel(pruneToOutputs(this.model, outputs)), { executionProvider: this.executionProvider, fixedBatch: this.fixedBatch });
       runner.catch(() => this.sessions.delete(key));
     }
     this.sessions.set(key, runner);

@@ -1,5 +1,7 @@
-import { MetricsAccumulator, relativeDifference, type ModelMetrics } from '../core/model-metrics';
-import { ModelRunner } from '../runtime/ort';
+import { ModelMetricsAccumulator, relativeDifference, type ModelMetrics } from '../core/model-metrics';
+import { fixedBatchOf } from '../core/model-input';
+import type { ValueShape } from '../core/onnx/graph';
+import { ModelRunner, type Outputs } from '../runtime/ort';
 import { batchOf, type ImageSet } from './images';
 
 export interface ExportCheck {
@@ -13,9 +15,15 @@ export interface ExportCheck {
   maxRelativeDifferenceOptimized: number;
 }
 
+/** The model's declared inputs and outputs: which one the images feed, whether it fixes their batch, and what comes out. */
+export interface ModelIo {
+  inputs: ValueShape[];
+  outputs: ValueShape[];
+}
+
 /** One session at a time: onnxruntime-web's wasm backend runs one session's work at a time. */
-async function withRunner<T>(bytes: Uint8Array, optimization: 'disabled' | 'all', work: (r: ModelRunner) => Promise<T>): Promise<T> {
-  const runner = await ModelRunner.create(bytes, { optimization });
+async function withRunner<T>(bytes: Uint8Array, optimization: 'disabled' | 'all', io: ModelIo, work: (r: ModelRunner) => Promise<T>): Promise<T> {
+  const runner = await ModelRunner.create(bytes, { optimization, fixedBatch: fixedBatchOf(io.inputs) });
   try {
     return await work(runner);
   } finally {
@@ -23,13 +31,14 @@ async function withRunner<T>(bytes: Uint8Array, optimization: 'disabled' | 'all'
   }
 }
 
-async function outputsOf(bytes: Uint8Array, optimization: 'disabled' | 'all', images: ImageSet, count: number, inputName: string) {
-  return withRunner(bytes, optimization, async (runner) => {
-    const out: Record<string, Float32Array>[] = [];
-    for (let start = 0; start < count; start += 8) {
-      const batch = batchOf(images, start, Math.min(8, count - start));
-      const result = await runner.run({ [inputName]: { data: batch.data, dims: [batch.batch, ...images.dims] } });
-      out.push(Object.fromEntries(Object.entries(result).map(([k, v]) => [k, v.data])));
+const BATCH = 8;
+
+async function outputsOf(bytes: Uint8Array, optimization: 'disabled' | 'all', images: ImageSet, count: number, io: ModelIo): Promise<Outputs[]> {
+  return withRunner(bytes, optimization, io, async (runner) => {
+    const out: Outputs[] = [];
+    for (let start = 0; start < count; start += BATCH) {
+      const batch = batchOf(images, start, Math.min(BATCH, count - start));
+      out.push(await runner.run({ [io.inputs[0].name]: { data: batch.data, dims: [batch.batch, ...images.dims] } }));
     }
     return out;
   });
@@ -39,25 +48,22 @@ async function outputsOf(bytes: Uint8Array, optimization: 'disabled' | 'all', im
  * Loads the exported file in onnxruntime and runs it beside the studio's simulation of the same run on
  * the first calibration images: the download is checked, not assumed.
  */
-export async function verifyExport(exported: Uint8Array, simulated: Uint8Array, images: ImageSet, inputName: string, count = 8): Promise<ExportCheck> {
+export async function verifyExport(exported: Uint8Array, simulated: Uint8Array, images: ImageSet, io: ModelIo, count = 8): Promise<ExportCheck> {
   const n = Math.min(count, images.count);
-  const reference = await outputsOf(simulated, 'disabled', images, n, inputName);
-  const worst = (runs: Record<string, Float32Array>[]) =>
-    Math.max(0, ...runs.flatMap((batch, i) => Object.keys(batch).map((name) => relativeDifference(batch[name], reference[i][name]))));
+  const reference = await outputsOf(simulated, 'disabled', images, n, io);
+  const worst = (runs: Outputs[]) =>
+    Math.max(0, ...runs.flatMap((batch, i) => Object.keys(batch).map((name) => relativeDifference(batch[name].data, reference[i][name].data))));
   return {
     images: n,
-    maxRelativeDifference: worst(await outputsOf(exported, 'disabled', images, n, inputName)),
-    maxRelativeDifferenceOptimized: worst(await outputsOf(exported, 'all', images, n, inputName)),
+    maxRelativeDifference: worst(await outputsOf(exported, 'disabled', images, n, io)),
+    maxRelativeDifferenceOptimized: worst(await outputsOf(exported, 'all', images, n, io)),
   };
 }
 
-/** The exported file's own metrics in onnxruntime with its default optimizations, against the float model. */
-export async function scoreExport(exported: Uint8Array, float: Uint8Array, images: ImageSet, inputName: string, output: string): Promise<ModelMetrics> {
-  const metrics = new MetricsAccumulator();
-  const [q, f] = [await outputsOf(exported, 'all', images, images.count, inputName), await outputsOf(float, 'all', images, images.count, inputName)];
-  q.forEach((batch, i) => {
-    const labels = batchOf(images, i * 8, 8).labels;
-    metrics.add(f[i][output], batch[output], batch[output].length / labels.length, labels);
-  });
+/** The exported file's own metrics (every output) in onnxruntime with its default optimizations, against the float model. */
+export async function scoreExport(exported: Uint8Array, float: Uint8Array, images: ImageSet, io: ModelIo): Promise<ModelMetrics> {
+  const metrics = new ModelMetricsAccumulator(io.outputs);
+  const [q, f] = [await outputsOf(exported, 'all', images, images.count, io), await outputsOf(float, 'all', images, images.count, io)];
+  q.forEach((batch, i) => metrics.add(f[i], batch, batchOf(images, i * BATCH, BATCH).labels));
   return metrics.result();
 }

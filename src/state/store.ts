@@ -11,6 +11,7 @@ export type { MixedSlice, SensitivityTable } from './mixed-slice';
 
 export type { ComputeChoice, ModelSummary, GpuStatus };
 export { inputSizeIsDynamic, nothingToQuantize } from '../core/model-summary';
+export { describeImageInput } from '../core/model-input';
 export { plannedBits } from '../core/quant/plan';
 export { averageBits } from '../core/quant/mixed-precision';
 export type { LayerInfo } from '../core/layers';

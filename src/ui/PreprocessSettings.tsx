@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
-import { inputSizeIsDynamic, useStudio, type PreprocessPreview, type RunSettings } from '../state/store';
+import { describeImageInput, inputSizeIsDynamic, useStudio, type PreprocessPreview, type RunSettings } from '../state/store';
 
 const PREVIEW_COUNT = 4;
 
@@ -45,15 +45,16 @@ export function PreprocessSettings() {
   const model = useStudio((s) => s.model);
   const running = useStudio((s) => s.running);
   const [preview, setPreview] = useState<PreprocessPreview | null>(null);
-  const { preset, resize, colorOrder, mean, std, inputSize } = settings;
-  const dynamic = model !== null && inputSizeIsDynamic(model);
+  const { preset, resize, colorOrder, mean, std, inputSize, layout } = settings;
+  const dynamic = model !== null && inputSizeIsDynamic(model, layout);
+  const input = model && describeImageInput(model, layout);
   useEffect(() => {
     let current = true;
     if (images && model) void previewImages(PREVIEW_COUNT).then((p) => current && setPreview(p));
     return () => {
       current = false;
     };
-  }, [images, model, preset, resize, colorOrder, mean, std, inputSize, previewImages]);
+  }, [images, model, preset, resize, colorOrder, mean, std, inputSize, layout, previewImages]);
   const setSize = (axis: 0 | 1, text: string) => {
     const v = Math.floor(Number(text));
     if (!text) return setSetting('inputSize', null);
@@ -88,6 +89,14 @@ export function PreprocessSettings() {
             <option value="BGR">BGR</option>
           </select>
         </label>
+        <label>
+          Input layout
+          <select aria-label="Input layout" value={layout} onChange={(e) => set('layout')(e.target.value as RunSettings['layout'])} disabled={running}>
+            <option value="auto">auto (from the model)</option>
+            <option value="NCHW">NCHW</option>
+            <option value="NHWC">NHWC</option>
+          </select>
+        </label>
         <TripleField label="Mean" value={mean} positive={false} disabled={running} onChange={set('mean')} />
         <TripleField label="Std" value={std} positive disabled={running} onChange={set('std')} />
         {dynamic && (
@@ -105,6 +114,11 @@ export function PreprocessSettings() {
           </>
         )}
       </div>
+      {input && (
+        <p className={input.refused ? 'field-error' : 'hint'} data-testid="input-layout">
+          {input.refused ? input.text : `Fed as ${input.text}`}
+        </p>
+      )}
       {dynamic && (
         <p className="hint" data-testid="dynamic-input">
           This model&apos;s input size is open: {inputSize ? `images are resized to ${inputSize[0]} × ${inputSize[1]}` : 'the first image\'s size is used until you set one'}.

@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { bitsLabel, methodLabel, useStudio, type StudioState } from '../state/store';
-import { formatBytes } from './format';
+import { formatBytes, formatDb, formatShape } from './format';
 
 function save(name: string, data: BlobPart, type: string) {
   const url = URL.createObjectURL(new Blob([data], { type }));
@@ -37,8 +37,8 @@ export function ResultsPanel() {
             <div><dt>Top-1 float</dt><dd data-testid="top1-float">{m.top1Float!.toFixed(2)} %</dd></div>
           </>
         )}
-        {m && <div><dt>Agreement with float</dt><dd data-testid="agreement">{m.agreement.toFixed(2)} %</dd></div>}
-        {m && <div><dt>Output SQNR</dt><dd>{Number.isFinite(m.sqnrDb) ? `${m.sqnrDb.toFixed(1)} dB` : '∞'}</dd></div>}
+        {m?.agreement !== undefined && <div><dt>Agreement with float</dt><dd data-testid="agreement">{m.agreement.toFixed(2)} %</dd></div>}
+        {m && <div><dt>Output SQNR</dt><dd data-testid="model-sqnr">{formatDb(m.sqnrDb)}</dd></div>}
         <div><dt>Solver</dt><dd data-testid="solver">{result.backend === 'webgpu' ? 'WebGPU' : 'CPU (float64 reference)'}</dd></div>
         <div><dt>Forward passes</dt><dd data-testid="forward-passes">onnxruntime {result.executionProvider === 'webgpu' ? 'WebGPU' : 'wasm (CPU)'}</dd></div>
         <div><dt>Time</dt><dd>{result.seconds.total?.toFixed(1)} s</dd></div>
@@ -52,6 +52,7 @@ export function ResultsPanel() {
           In the int4 file, layers of at most 4 bits are stored as int4.
         </span>
       </div>
+      {m && <OutputsTable metrics={m} />}
       {lastExport && <ExportNote exported={lastExport} sourceBytes={model?.sizeBytes ?? 0} shownTop1={m?.top1} />}
       {m && (
         <p className="hint" data-testid="scored-on">
@@ -75,9 +76,44 @@ function ExportNote({ exported: e, sourceBytes, shownTop1 }: { exported: NonNull
         onnxruntime&apos;s default optimizations, whose integer kernels round on their own.
       </p>
       <p data-testid="export-score">
-        This file in onnxruntime scores {top1 !== undefined ? `top-1 ${top1.toFixed(2)} %, ` : ''}agreement with float {e.metrics.agreement.toFixed(2)} % on the{' '}
+        This file in onnxruntime scores {top1 !== undefined ? `top-1 ${top1.toFixed(2)} %, ` : ''}
+        {e.metrics.agreement !== undefined ? `agreement with float ${e.metrics.agreement.toFixed(2)} %, ` : ''}output SQNR {formatDb(e.metrics.sqnrDb)} on the{' '}
         {e.metrics.images} scored images{top1 !== undefined && shownTop1 !== undefined && top1.toFixed(2) !== shownTop1.toFixed(2) ? ` (the run showed ${shownTop1.toFixed(2)} %)` : ''}.
       </p>
+    </div>
+  );
+}
+
+/** Each output of the model against the float model's on the scored images. */
+function OutputsTable({ metrics: m }: { metrics: NonNullable<StudioState['result']>['metrics'] & object }) {
+  const classes = m.outputs.some((o) => o.agreement !== undefined);
+  return (
+    <div className="table-scroll">
+      <table className="layers" data-testid="outputs-table" aria-label="Fidelity per output">
+        <thead>
+          <tr>
+            <th scope="col">Output</th>
+            <th scope="col">Shape</th>
+            <th scope="col" className="num">SQNR</th>
+            <th scope="col" className="num">Cosine</th>
+            <th scope="col" className="num">Max |diff|</th>
+            {classes && <th scope="col" className="num">Agreement</th>}
+          </tr>
+        </thead>
+        <tbody>
+          {m.outputs.map((o) => (
+            <tr key={o.name} data-output={o.name}>
+              <td>{o.name}</td>
+              <td>{formatShape(o.shape)}</td>
+              <td className="num" data-testid="output-sqnr">{formatDb(o.sqnrDb)}</td>
+              <td className="num">{o.cosine.toFixed(5)}</td>
+              <td className="num">{o.maxAbsDiff.toPrecision(3)}</td>
+              {classes && <td className="num">{o.agreement !== undefined ? `${o.agreement.toFixed(2)} %` : '—'}</td>}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {m.labelsNote && <p className="hint" data-testid="labels-note">{m.labelsNote}</p>}
     </div>
   );
 }

@@ -1,6 +1,6 @@
 import { CartesianGrid, Legend, ResponsiveContainer, Scatter, ScatterChart, Tooltip, XAxis, YAxis } from 'recharts';
 import { bitsLabel, bitsPerWeight, methodLabel, hasPerLayerBits, useStudio, type RunSummary } from '../state/store';
-import { formatBytes } from './format';
+import { formatBytes, formatDb } from './format';
 
 
 /** The per-layer choices, spelled out when few, counted when many (a mixed-precision run sets every layer). */
@@ -14,19 +14,24 @@ function overridesText(layers: RunSummary['settings']['layers']): string {
 
 /** Size against accuracy, every run of the session: the mixed-precision choices beside the uniform ones. */
 function FrontChart({ runs }: { runs: RunSummary[] }) {
-  const labelled = runs.some((r) => r.metrics?.top1 !== undefined);
-  const point = (r: RunSummary, i: number) => ({ run: i + 1, bits: Number(bitsPerWeight(r).toFixed(3)), score: labelled ? r.metrics?.top1 : r.metrics?.agreement });
+  // The best figure every run has: top-1 with labels, agreement for classifiers, else the output SQNR.
+  const measure = runs.some((r) => r.metrics?.top1 !== undefined) ? 'top1' : runs.some((r) => r.metrics?.agreement !== undefined) ? 'agreement' : 'sqnrDb';
+  const name = { top1: 'top-1 %', agreement: 'agreement %', sqnrDb: 'output SQNR dB' }[measure];
+  const point = (r: RunSummary, i: number) => {
+    const score = r.metrics?.[measure];
+    return { run: i + 1, bits: Number(bitsPerWeight(r).toFixed(3)), score: score !== undefined && Number.isFinite(score) ? score : undefined };
+  };
   const all = runs.map(point).filter((p) => p.score !== undefined);
   const uniform = all.filter((p) => !hasPerLayerBits(runs[p.run - 1]));
   const mixed = all.filter((p) => hasPerLayerBits(runs[p.run - 1]));
   return (
     <figure className="chart" aria-label="Size against accuracy of every run">
-      <figcaption>{labelled ? 'Top-1' : 'Agreement'} against bits per weight, every run (uniform and per-layer bits)</figcaption>
+      <figcaption>{name} against bits per weight, every run (uniform and per-layer bits)</figcaption>
       <ResponsiveContainer width="100%" height={220}>
         <ScatterChart margin={{ top: 8, right: 16, bottom: 8, left: 8 }}>
           <CartesianGrid strokeDasharray="3 3" />
           <XAxis type="number" dataKey="bits" name="bits per weight" domain={['auto', 'auto']} />
-          <YAxis type="number" dataKey="score" name={labelled ? 'top-1 %' : 'agreement %'} domain={['auto', 'auto']} width={56} />
+          <YAxis type="number" dataKey="score" name={name} domain={['auto', 'auto']} width={56} />
           <Tooltip formatter={(v) => Number(v).toFixed(2)} />
           <Legend />
           <Scatter name="uniform" data={uniform} fill="#b91c1c" isAnimationActive={false} />
@@ -66,6 +71,9 @@ export function RunsTable() {
                 Agreement
               </th>
               <th scope="col" className="num">
+                Output SQNR
+              </th>
+              <th scope="col" className="num">
                 Bits/weight
               </th>
               <th scope="col" className="num">
@@ -89,7 +97,8 @@ export function RunsTable() {
                   </td>
                   <td className="num">{r.metrics?.top1 !== undefined ? `${r.metrics.top1.toFixed(2)} %` : '—'}</td>
                   <td className="num">{r.metrics?.top1Float !== undefined ? `${r.metrics.top1Float.toFixed(2)} %` : '—'}</td>
-                  <td className="num">{r.metrics ? `${r.metrics.agreement.toFixed(2)} %` : '—'}</td>
+                  <td className="num">{r.metrics?.agreement !== undefined ? `${r.metrics.agreement.toFixed(2)} %` : '—'}</td>
+                  <td className="num">{r.metrics ? formatDb(r.metrics.sqnrDb) : '—'}</td>
                   <td className="num">{bitsPerWeight(r).toFixed(2)}</td>
                   <td className="num">
                     {formatBytes(bytes)} ({((100 * bytes) / floatBytes).toFixed(1)} %)

@@ -13,3 +13,6 @@ export function logScaleColor(value: number, low: number, high: number): string 
   const t = Math.min(1, Math.max(0, (Math.log10(Math.max(value, 1e-30)) - Math.log10(low)) / (Math.log10(high) - Math.log10(low))));
   return `hsl(${Math.round(130 * (1 - t))} 70% ${Math.round(42 + 8 * t)}%)`;
 }
+
+/** Decibels to a tenth; an output the quantized model reproduces exactly has no noise to measure. */
+export const formatDb = (db: number) => (Number.isFinite(db) ? `${db.toFixed(1)} dB` : 'exact');

@@ -2,7 +2,9 @@ import { StudioError } from '../core/errors';
 import { labelFromPath, parseClasses, unmatchedFolders } from '../core/labels';
 import { nothingToQuantize, type ModelSummary } from '../core/model-summary';
 import type { GraphView } from '../core/onnx/graph';
-import { modelInputLayout, preprocessImage, presetConfig, type PreprocessConfig, type RgbaImage } from '../core/preprocess';
+import { preprocessImage, presetConfig, type PreprocessConfig, type RgbaImage } from '../core/preprocess';
+import { describeImageInput, imageDims, imageInput } from '../core/model-input';
+import type { ModelMetrics, TensorMap } from '../core/model-metrics';
 import type { GpuContext } from '../gpu/device';
 import { firstImages, imagesInOrder, shuffledOrder, type ImageSet } from '../pipeline/images';
 import { DEFAULT_JOB, runJob, type JobConfig, type JobProgress, type JobResult, type LayerRecord } from '../pipeline/job';
@@ -15,7 +17,6 @@ import { configLink, type StudioSettings } from '../core/config-url';
 import type { ExportFormat } from '../core/onnx/qdq-writer';
 import { solverFor, type ComputeChoice, type SolverBackend } from '../pipeline/solver-backend';
 import type { ExecutionProvider } from '../runtime/ort';
-import type { ModelMetrics } from '../core/model-metrics';
 import { decodeImage } from './decode-image';
 
 const IMAGE = /\.(png|jpe?g|webp)$/i;
@@ -74,7 +75,7 @@ export class JobSession {
     images: JobSession['images']; preprocessing: string;
   } | null = null;
   /** The float model's scores on the scored images, while the model, the images and their split stay the same. */
-  private floatScores: { graph: GraphView; images: JobSession['images']; split: string; byBatch: Map<string, Float32Array> } | null = null;
+  private floatScores: { graph: GraphView; images: JobSession['images']; split: string; byBatch: Map<string, TensorMap> } | null = null;
 
   async setImages(files: { path: string; blob: Blob }[], source: string): Promise<ImagesSummary> {
     const classFile = files.find((f) => /(^|\/)classes\.txt$/.test(f.path));
@@ -99,19 +100,11 @@ export class JobSession {
     this.classes = classFile ? parseClasses(await classFile.blob.text()) : null;
     this.source = source;
     this.ignored = [...files.filter((f) => !IMAGE.test(f.path) && f !== classFile).map((f) => f.path), ...undecodable.map((p) => `${p} (not decodable)`)];
-    return this.summary(null);
+    return this.summary();
   }
 
-  summary(model: ModelSummary | null): ImagesSummary {
-    const classes = Number(model?.outputs[0]?.dims.at(-1)) || 1_000_000;
-    let labelled = 0;
-    for (const { path } of this.images) {
-      try {
-        if (labelFromPath(path, this.classes, classes) !== null) labelled++;
-      } catch {
-        // A label beyond the model's classes counts as none here; the run reports it.
-      }
-    }
+  summary(): ImagesSummary {
+    const labelled = this.images.filter(({ path }) => labelFromPath(path, this.classes) !== null).length;
     const unmatched = unmatchedFolders(this.images.map((i) => i.path), this.classes);
     return { count: this.images.length, labelled, ignored: this.ignored, source: this.source, unmatched };
   }
@@ -125,9 +118,8 @@ export class JobSession {
     const { graph, model, result, settings, calib, scored } = this.last;
     const link = configLink({ name: model.fileName, sha256: model.sha256 }, settings);
     const bytes = exportQuantizedModel(graph, model.layers, result, { format, sourceSha256: model.sha256, configLink: link });
-    const input = graph.inputs[0].name;
-    const check = await verifyExport(bytes, simulatedQuantizedModel(graph, model.layers, result), calib, input);
-    const metrics = await scoreExport(bytes, encodeModel(graph.model), scored, input, graph.outputs[0].name);
+    const check = await verifyExport(bytes, simulatedQuantizedModel(graph, model.layers, result), calib, graph);
+    const metrics = await scoreExport(bytes, encodeModel(graph.model), scored, graph);
     return { bytes, check, metrics };
   }
 
@@ -140,7 +132,7 @@ export class JobSession {
 
   /** The model's input size (the first image's where it is dynamic) with the settings' preprocessing. */
   private preprocessing(model: ModelSummary, settings: RunSettings): PreprocessConfig {
-    const layout = modelInputLayout(model.inputs[0]?.dims ?? []);
+    const layout = imageInput(model, settings.layout);
     const [h, w] = settings.inputSize ?? [this.images[0].pixels.height, this.images[0].pixels.width];
     const size = { height: layout.height ?? h, width: layout.width ?? w };
     return presetConfig(settings.preset, { ...size, channels: layout.channels }, {
@@ -153,23 +145,27 @@ export class JobSession {
    * each channel's range: a wrong preset shows as a washed-out or saturated picture and odd ranges.
    */
   preview(model: ModelSummary, settings: RunSettings, count: number): PreprocessPreview {
-    if (this.images.length === 0) return { width: 0, height: 0, images: [], ranges: [] };
+    const none = { width: 0, height: 0, images: [], ranges: [] };
+    // A model the studio cannot feed has nothing to preview; the page says why beside the preview.
+    if (this.images.length === 0 || describeImageInput(model, settings.layout).refused) return none;
     const c = this.preprocessing(model, settings);
     const plane = c.width * c.height;
+    const at = (t: Float32Array, ch: number, p: number) => (c.layout === 'NCHW' ? t[ch * plane + p] : t[p * c.channels + ch]);
     const ranges = Array.from({ length: c.channels }, () => ({ min: Infinity, max: -Infinity }));
     const images = this.images.slice(0, count).map(({ pixels }) => {
       const t = preprocessImage(pixels, c);
       const rgba = new Uint8ClampedArray(plane * 4);
       for (let p = 0; p < plane; p++) {
+        for (let ch = 0; ch < c.channels; ch++) {
+          const v = at(t, ch, p);
+          const r = ranges[ch];
+          if (v < r.min) r.min = v;
+          if (v > r.max) r.max = v;
+        }
         for (let ch = 0; ch < 3; ch++) {
           const k = Math.min(ch, c.channels - 1);
           // Shown in RGB whatever order the model reads.
-          const src = c.channels === 3 && c.colorOrder === 'BGR' ? 2 - k : k;
-          const v = c.layout === 'NCHW' ? t[src * plane + p] : t[p * c.channels + src];
-          rgba[p * 4 + ch] = v * 255;
-          const r = ranges[src];
-          if (v < r.min) r.min = v;
-          if (v > r.max) r.max = v;
+          rgba[p * 4 + ch] = at(t, c.channels >= 3 && c.colorOrder === 'BGR' ? 2 - k : k, p) * 255;
         }
         rgba[p * 4 + 3] = 255;
       }
@@ -198,9 +194,8 @@ export class JobSession {
     if (this.images.length === 0) throw new StudioError('InvalidArgumentError', 'Add calibration images first (a folder of JPEG, PNG or WebP files).');
     const config = this.preprocessing(model, settings);
     const tensors = this.images.map((i) => preprocessImage(i.pixels, config));
-    const classes = Number(model.outputs[0]?.dims.at(-1)) || 1_000_000;
-    const labels = this.images.map((i) => labelFromPath(i.path, this.classes, classes));
-    const dims = config.layout === 'NCHW' ? [config.channels, config.height, config.width] : [config.height, config.width, config.channels];
+    const labels = this.images.map((i) => labelFromPath(i.path, this.classes));
+    const dims = imageDims(config, config);
     const order = shuffledOrder(tensors.length, settings.seed);
     const calibCount = Math.min(settings.calibImages, tensors.length);
     const all: ImageSet = { count: tensors.length, dims, image: (i) => tensors[i], label: (i) => labels[i] };
@@ -212,7 +207,7 @@ export class JobSession {
     };
   }
 
-  private floatScoresFor(graph: GraphView, preprocessing: string, settings: RunSettings, provider: ExecutionProvider): Map<string, Float32Array> {
+  private floatScoresFor(graph: GraphView, preprocessing: string, settings: RunSettings, provider: ExecutionProvider): Map<string, TensorMap> {
     const split = JSON.stringify([preprocessing, settings.seed, settings.calibImages, provider]);
     const c = this.floatScores;
     if (c?.graph === graph && c.images === this.images && c.split === split) return c.byBatch;

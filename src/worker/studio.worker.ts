@@ -62,7 +62,7 @@ const api = {
 
   async setImages(files: { path: string; blob: Blob }[], source: string): Promise<ImagesSummary> {
     await session.setImages(files, source);
-    return session.summary(current?.summary ?? null);
+    return session.summary();
   },
 
   async loadImagesFromUrl(base: string, names: string[], source: string): Promise<ImagesSummary> {
