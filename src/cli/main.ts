@@ -125,7 +125,7 @@ export async function main(argv: string[]): Promise<number> {
     writeFileSync(o.out, bytes);
     const check = await verifyExport(bytes, simulatedQuantizedModel(graph, summary.layers, result), calib, graph);
     // The written file's own figures in onnxruntime's default setup (integer kernels where it has them).
-    const metrics = evalSet ? await scoreExport(bytes, modelBytes, evalSet, graph) : null;
+    const metrics = evalSet ? await scoreExport(bytes, modelBytes, evalSet, graph, check) : null;
     const output = { file: basename(o.out), format: o.format, bytes: bytes.byteLength, sourceBytes: summary.sizeBytes, check, metrics };
     const mixedPrecision = mixed && {
       budgetBits: mixed.plan.budgetBits, averageBits: mixed.plan.averageBits, predictedKl: mixed.plan.cost, fixed: mixed.plan.fixed,
@@ -140,6 +140,7 @@ export async function main(argv: string[]): Promise<number> {
     const m = result.metrics;
     process.stdout.write(`${o.out} (${o.format}, ${(bytes.byteLength / 1024).toFixed(0)} KB, matches the simulation to ${check.maxRelativeDifference.toExponential(1)}): ${summary.layers.length} layers, ${mixed ? `mixed ${mixed.plan.averageBits.toFixed(2)} bits/weight` : `W${o.wbits}`}A${o.abits} ${o.method}${o.ecaq ? '+ECAQ' : ''} on ${backend.name}; ${m ? metricsLine(m) : NOTHING_SCORED}; ${result.seconds.total.toFixed(1)} s\n`);
     if (m) process.stdout.write(outputLines(m));
+    if (check.optimizedRefusal) process.stdout.write(`  warning: onnxruntime's default optimizations refuse ${basename(o.out)} (${check.optimizedRefusal}); it runs with them off.\n`);
     return 0;
   } catch (e) {
     if (isStudioError(e)) {

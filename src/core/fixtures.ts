@@ -169,6 +169,30 @@ export function twoInputModel(): ModelProto {
   });
 }
 
+/**
+ * Three convs, each followed by ReLU6 (Clip at 0 and 6), as MobileNet-style exports have them; zero biases.
+ * Its 8-bit activation fits land a hair above 6 / 255 unless held within the Clip.
+ */
+export function relu6Model(): ModelProto {
+  const bias = (name: string) => makeTensor(name, [4], DataType.FLOAT, new Float32Array(4));
+  const clip = (i: string, o: string) => makeNode('Clip', [i, 'lo', 'hi'], [o], {}, `relu6_${o}`);
+  return makeModel({
+    name: 'relu6',
+    inputs: [makeValueInfo('x', ['N', 3, 8, 8])],
+    outputs: [makeValueInfo('y', ['N', 4, 8, 8])],
+    initializers: [
+      makeTensor('w1', [4, 3, 3, 3], DataType.FLOAT, randomArray(108, 1, 0.4)), makeTensor('w2', [4, 4, 3, 3], DataType.FLOAT, randomArray(144, 2, 0.4)),
+      makeTensor('w3', [4, 4, 1, 1], DataType.FLOAT, randomArray(16, 3, 0.4)), bias('b1'), bias('b2'), bias('b3'),
+      makeTensor('lo', [], DataType.FLOAT, Float32Array.of(0)), makeTensor('hi', [], DataType.FLOAT, Float32Array.of(6)),
+    ],
+    nodes: [
+      makeNode('Conv', ['x', 'w1', 'b1'], ['c1'], { pads: [1, 1, 1, 1] }, 'Conv__1'), clip('c1', 'a1'),
+      makeNode('Conv', ['a1', 'w2', 'b2'], ['c2'], { pads: [1, 1, 1, 1] }, 'Conv__2'), clip('c2', 'a2'),
+      makeNode('Conv', ['a2', 'w3', 'b3'], ['c3'], {}, 'Conv__3'), clip('c3', 'y'),
+    ],
+  });
+}
+
 export const fixtureBytes = (model: ModelProto): Uint8Array => encodeModel(model);
 
 /** Each fixture with the input shape to run it at. */

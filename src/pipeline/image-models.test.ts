@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { nhwcDetectorModel, rgbaMapModel } from '../core/fixtures';
+import { nhwcDetectorModel, relu6Model, rgbaMapModel } from '../core/fixtures';
 import { readModelFile } from '../core/model-summary';
 import { encodeModel } from '../core/onnx/model-io';
 import { randomArray } from '../core/random';
@@ -78,5 +78,23 @@ describe('an RGBA model (M-LSD-like, NHWC [1, 12, 12, 4])', () => {
     expect(result.metrics!.outputs).toHaveLength(1);
     expect(result.metrics!.outputs[0]).toMatchObject({ name: 'map', shape: [1, 2, 6, 6] });
     expect(result.metrics!.sqnrDb).toBeGreaterThan(20);
+  });
+});
+
+describe('ReLU6 (Clip at 0 and 6) before a quantized input', () => {
+  it('keeps the grid within the Clip, so onnxruntime\'s default optimizations load the export (they reject it when the top level passes 6)', async () => {
+    const { graph, summary } = await readModelFile(encodeModel(relu6Model()), 'relu6.onnx');
+    const set = { count: 4, dims: [3, 8, 8], image: (i: number) => randomArray(192, 10 + i, 1).map(Math.abs), label: () => null };
+    const result = await runJob(graph, summary.layers, set, null, { ...DEFAULT_JOB, wbits: 8, abits: 8, calibImages: 4 }, { backend: cpuBackend });
+    for (const tensor of ['a1', 'a2']) {
+      const q = result.quantizers.get(tensor)!;
+      expect(q.qmax[0]).toBe(255);
+      expect(Math.fround(q.scale[0] * 255)).toBeLessThanOrEqual(6);
+      expect(q.scale[0] * 255).toBeGreaterThan(5.99);
+    }
+    const bytes = exportQuantizedModel(graph, summary.layers, result, { format: 'int8', sourceSha256: summary.sha256, configLink: '#c=' });
+    const check = await verifyExport(bytes, simulatedQuantizedModel(graph, summary.layers, result), set, graph);
+    expect(check.maxRelativeDifference).toBeLessThan(1e-4);
+    expect(check.maxRelativeDifferenceOptimized).toBeLessThan(1e-2);
   });
 });

@@ -336,13 +336,25 @@ export async function runJob(graph: GraphView, layers: LayerInfo[], calib: Image
       for (let i = 0; i < x.data.length; i++) if (keep >= 1 || random() < keep) samples[channelOf(i)].push(x.data[i]);
       progress('activations', plan, start + b.batch);
     }
-    const grids = samples.map((values) => fitActivationGrid(values, q.bits, q.signed, Boolean(q.asymmetric)));
+    // Below a Clip's bound (ReLU6) the top level stays within it: nothing lies beyond, and onnxruntime then drops
+    // the Clip into the QuantizeLinear (with a grid reaching past it, its optimizer rejects some Conv-Clip files).
+    const grids = samples.map((values) => {
+      const g = fitActivationGrid(values, q.bits, q.signed, Boolean(q.asymmetric));
+      return q.ceiling !== undefined && g.scale * g.qmax > q.ceiling ? { ...g, scale: float32AtMost(q.ceiling / g.qmax) } : g;
+    });
     sim.quantizers.set(q.tensor, {
       scale: Float32Array.from(grids, (g) => g.scale), qmin: Float32Array.from(grids, (g) => g.qmin), qmax: Float32Array.from(grids, (g) => g.qmax), on: true,
     });
     // The layer's input does not depend on its own quantizer: calibration can take these instead of running the model again.
     return keptBytes <= cacheBytes ? kept : undefined;
   }
+}
+
+/** The largest float32 not above x (a scale whose top level must stay within a bound). */
+function float32AtMost(x: number): number {
+  const f = new Float32Array([x]);
+  if (f[0] > x) new Int32Array(f.buffer)[0] -= 1;
+  return f[0];
 }
 
 /** Yields to the event loop first: a cancel request is a message that only arrives between tasks. */

@@ -1,3 +1,4 @@
+import { isStudioError } from '../core/errors';
 import { ModelMetricsAccumulator, relativeDifference, type ModelMetrics } from '../core/model-metrics';
 import { fixedBatchOf } from '../core/model-input';
 import type { ValueShape } from '../core/onnx/graph';
@@ -11,8 +12,12 @@ export interface ExportCheck {
    * run as written: the file means what the studio simulated (target <= 1e-4).
    */
   maxRelativeDifference: number;
-  /** The same with onnxruntime's default optimizations on the file: integer kernels round on their own. */
-  maxRelativeDifferenceOptimized: number;
+  /**
+   * The same with onnxruntime's default optimizations on the file: integer kernels round on their own.
+   * Null where those optimizations refuse the file (`optimizedRefusal` says how); it still runs as written.
+   */
+  maxRelativeDifferenceOptimized: number | null;
+  optimizedRefusal?: string;
 }
 
 /** The model's declared inputs and outputs: which one the images feed, whether it fixes their batch, and what comes out. */
@@ -53,17 +58,21 @@ export async function verifyExport(exported: Uint8Array, simulated: Uint8Array, 
   const reference = await outputsOf(simulated, 'disabled', images, n, io);
   const worst = (runs: Outputs[]) =>
     Math.max(0, ...runs.flatMap((batch, i) => Object.keys(batch).map((name) => relativeDifference(batch[name].data, reference[i][name].data))));
-  return {
-    images: n,
-    maxRelativeDifference: worst(await outputsOf(exported, 'disabled', images, n, io)),
-    maxRelativeDifferenceOptimized: worst(await outputsOf(exported, 'all', images, n, io)),
-  };
+  const asWritten = worst(await outputsOf(exported, 'disabled', images, n, io));
+  try {
+    return { images: n, maxRelativeDifference: asWritten, maxRelativeDifferenceOptimized: worst(await outputsOf(exported, 'all', images, n, io)) };
+  } catch (e) {
+    if (!isStudioError(e, 'OnnxFormatError')) throw e;
+    return { images: n, maxRelativeDifference: asWritten, maxRelativeDifferenceOptimized: null, optimizedRefusal: e.message };
+  }
 }
 
 /** The exported file's own metrics (every output) in onnxruntime with its default optimizations, against the float model. */
-export async function scoreExport(exported: Uint8Array, float: Uint8Array, images: ImageSet, io: ModelIo): Promise<ModelMetrics> {
+export async function scoreExport(exported: Uint8Array, float: Uint8Array, images: ImageSet, io: ModelIo, check?: ExportCheck): Promise<ModelMetrics> {
   const metrics = new ModelMetricsAccumulator(io.outputs);
-  const [q, f] = [await outputsOf(exported, 'all', images, images.count, io), await outputsOf(float, 'all', images, images.count, io)];
+  // As written where onnxruntime's default optimizations refuse the file.
+  const level = check?.optimizedRefusal ? 'disabled' : 'all';
+  const [q, f] = [await outputsOf(exported, level, images, images.count, io), await outputsOf(float, 'all', images, images.count, io)];
   q.forEach((batch, i) => metrics.add(f[i], batch, batchOf(images, i * BATCH, BATCH).labels));
   return metrics.result();
 }

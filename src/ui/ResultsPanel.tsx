@@ -72,8 +72,10 @@ function ExportNote({ exported: e, sourceBytes, shownTop1 }: { exported: NonNull
         {e.format} file: {formatBytes(e.bytes)}
         {sourceBytes ? ` (${((100 * e.bytes) / sourceBytes).toFixed(1)} % of the float file)` : ''}. Checked in onnxruntime on {e.check.images} calibration
         images: largest relative difference from the studio&apos;s simulation {e.check.maxRelativeDifference.toExponential(1)}
-        {matches ? ' (matches)' : ' (more than 1e-4: please report this model)'}; {e.check.maxRelativeDifferenceOptimized.toExponential(1)} with
-        onnxruntime&apos;s default optimizations, whose integer kernels round on their own.
+        {matches ? ' (matches)' : ' (more than 1e-4: please report this model)'};{' '}
+        {e.check.maxRelativeDifferenceOptimized !== null
+          ? `${e.check.maxRelativeDifferenceOptimized.toExponential(1)} with onnxruntime's default optimizations, whose integer kernels round on their own.`
+          : `onnxruntime's default optimizations refuse this file (${e.check.optimizedRefusal}); it runs with them off (graphOptimizationLevel 'disabled').`}
       </p>
       <p data-testid="export-score">
         This file in onnxruntime scores {top1 !== undefined ? `top-1 ${top1.toFixed(2)} %, ` : ''}

@@ -119,7 +119,7 @@ export class JobSession {
     const link = configLink({ name: model.fileName, sha256: model.sha256 }, settings);
     const bytes = exportQuantizedModel(graph, model.layers, result, { format, sourceSha256: model.sha256, configLink: link });
     const check = await verifyExport(bytes, simulatedQuantizedModel(graph, model.layers, result), calib, graph);
-    const metrics = await scoreExport(bytes, encodeModel(graph.model), scored, graph);
+    const metrics = await scoreExport(bytes, encodeModel(graph.model), scored, graph, check);
     return { bytes, check, metrics };
   }
 

@@ -42,6 +42,8 @@ export interface InputQuantizer {
   asymmetric?: boolean;
   /** Absent: one scale for the whole tensor. */
   channels?: ChannelScales;
+  /** The largest value the input can hold, where a Clip right before it says (ReLU6): no grid level goes beyond it. */
+  ceiling?: number;
 }
 
 /** The channel of each flat index of a tensor of `dims` whose axis `axis` (negative from the back) has `count` channels. */
@@ -90,6 +92,14 @@ export function isNonNegative(graph: GraphView, tensor: string, depth = 0): bool
   return false;
 }
 
+/** The constant upper bound of a Clip that produces `tensor` (ReLU6's 6), or undefined. */
+export function clipCeiling(graph: GraphView, tensor: string): number | undefined {
+  const node = graph.producers.get(tensor);
+  if (node?.opType !== 'Clip') return undefined;
+  const max = node.input[2] ? graph.constantTensor(node.input[2])?.values[0] : node.attribute.find((a) => a.name === 'max')?.f;
+  return max === undefined || !Number.isFinite(Number(max)) ? undefined : Number(max);
+}
+
 /**
  * Bits, method and input quantizer of every layer: the paper's rule puts the first and last quantized
  * layers (and the last one's input) at `firstLastBits`; per-layer overrides win. The model's own
@@ -135,6 +145,8 @@ export function planLayers(graph: GraphView, layers: LayerInfo[], c: PlanConfig,
       const channels = perChannel && layer.conv ? inputChannels(layer) : undefined;
       if (channels) input.channels = channels;
       if (c.asymmetric && input.signed) input.asymmetric = true;
+      const ceiling = input.signed ? undefined : clipCeiling(graph, layer.input);
+      if (ceiling !== undefined && ceiling > 0) input.ceiling = ceiling;
       const site = sites.get(layer.input) ?? { tensor: layer.input, scaleShape: channels?.shape ?? [], readers: [] };
       if (JSON.stringify(site.scaleShape) !== JSON.stringify(channels?.shape ?? [])) {
         throw new StudioError('UnsupportedModelError', `Tensor "${layer.input}" feeds layers that read its channels differently ("${site.readers[0]}" and "${layer.name}"): ` +
