@@ -36,6 +36,7 @@ test('a TF-exported detector (NHWC, batch fixed at 1, two outputs) runs with the
   await expect(page.getByTestId('agreement')).toHaveCount(0);
   await expect(page.getByTestId('labels-note')).toHaveText('234 labelled images: labels ignored, as no output of the model reads as class scores ([N, C]).');
   await expect(page.getByRole('alert')).toHaveCount(0);
+  await expect(page.getByTestId('run-sqnr')).toHaveText(/^\d+\.\d dBscores \d+\.\d dB · boxes \d+\.\d dB$/);
   await page.screenshot({ path: screenshotPath('detector-result'), fullPage: true });
 
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download int8 model (.onnx)' }).click()]);

@@ -98,7 +98,10 @@ export function RunsTable() {
                   <td className="num">{r.metrics?.top1 !== undefined ? `${r.metrics.top1.toFixed(2)} %` : '—'}</td>
                   <td className="num">{r.metrics?.top1Float !== undefined ? `${r.metrics.top1Float.toFixed(2)} %` : '—'}</td>
                   <td className="num">{r.metrics?.agreement !== undefined ? `${r.metrics.agreement.toFixed(2)} %` : '—'}</td>
-                  <td className="num">{r.metrics ? formatDb(r.metrics.sqnrDb) : '—'}</td>
+                  <td className="num" data-testid="run-sqnr">
+                    {r.metrics ? formatDb(r.metrics.sqnrDb) : '—'}
+                    {r.metrics && r.metrics.outputs.length > 1 && <div className="hint">{r.metrics.outputs.map((o) => `${o.name} ${formatDb(o.sqnrDb)}`).join(' · ')}</div>}
+                  </td>
                   <td className="num">{bitsPerWeight(r).toFixed(2)}</td>
                   <td className="num">
                     {formatBytes(bytes)} ({((100 * bytes) / floatBytes).toFixed(1)} %)
