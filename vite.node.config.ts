@@ -22,6 +22,7 @@ export default defineConfig({
         'bench-job': 'bench/job.ts',
         'bench-accumulate': 'bench/accumulate.ts',
         'bench-real': 'bench/real-models.ts',
+        'bench-activations': 'bench/activations.ts',
       },
       output: { format: 'es', entryFileNames: '[name].mjs' },
     },
