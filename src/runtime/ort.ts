@@ -130,7 +130,7 @@ function joinBatches(parts: Outputs[], size: number, count: number): Outputs {
 
 /** A failed run in the studio's words: what was fed, and what to check; onnxruntime's own text stays in the stack. */
 function runFailure(feeds: Feeds, fixed: FixedBatch | null, e: unknown): StudioError {
-  const image = fixed ? feeds[fixed.input] : Object.values(feeds).find((f) => f.dims.length === 4);
+  const image = (fixed && feeds[fixed.input]) || Object.values(feeds).find((f) => f.dims.length === 4);
   const fed = image ? ` on images shaped ${JSON.stringify(image.dims)}` : '';
   const error = new StudioError('OnnxRuntimeError', `onnxruntime could not run the model${fed}. Check the input size and layout beside the preview (the model may expect another size or NCHW/NHWC), then run again.`);
   error.stack = `${error.name}: ${error.message}\n    caused by: ${e instanceof Error ? e.message : String(e)}`;
