@@ -30,3 +30,15 @@ describe('the built-in demo is a real, trained model', () => {
     await runner.release();
   });
 });
+
+describe('a model onnxruntime cannot load', () => {
+  it('is refused in one sentence, onnxruntime\'s reason without its error codes', async () => {
+    const { makeModel, makeNode, makeValueInfo } = await import('../core/onnx/builder');
+    const { encodeModel } = await import('../core/onnx/model-io');
+    const model = makeModel({ inputs: [makeValueInfo('x', [1, 3])], outputs: [makeValueInfo('y', [1, 3])], initializers: [], nodes: [makeNode('NoSuchOp', ['x'], ['y'])] });
+    const failure = ModelRunner.create(encodeModel(model));
+    await expect(failure).rejects.toMatchObject({ name: 'OnnxFormatError' });
+    await expect(failure).rejects.toThrowError(/^onnxruntime could not load the model: [^\n]*NoSuchOp[^\n]*\.$/);
+    await expect(failure).rejects.not.toThrowError(/ERROR_CODE|Can't create a session/);
+  });
+});

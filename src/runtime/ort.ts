@@ -55,12 +55,14 @@ export class ModelRunner {
       const session = await ort.InferenceSession.create(bytes, { executionProviders: [provider], logSeverityLevel: 3, graphOptimizationLevel: options.optimization ?? 'all' });
       return new ModelRunner(session, options.fixedBatch ?? null);
     } catch (e) {
-      const reason = e instanceof Error ? e.message : String(e);
+      // onnxruntime's own words without its error codes: "Can't create a session. ERROR_CODE: 1, ERROR_MESSAGE: <reason>".
+      const raw = e instanceof Error ? e.message : String(e);
+      const reason = (/ERROR_MESSAGE: ([\s\S]*)$/.exec(raw)?.[1] ?? raw).trim().replace(/\.$/, '');
       if (provider === 'webgpu') {
         // A model the wasm EP loads may still fail here: no WebGPU, or an op the WebGPU EP lacks.
         throw new StudioError('GpuUnavailableError', `onnxruntime's WebGPU execution provider could not load the model: ${reason}. Choose Compute: CPU to run it on onnxruntime's wasm EP.`);
       }
-      throw new StudioError('OnnxFormatError', `onnxruntime could not load the model: ${reason}`);
+      throw new StudioError('OnnxFormatError', `onnxruntime could not load the model: ${reason}.`);
     }
   }
 
