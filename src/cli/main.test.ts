@@ -38,6 +38,11 @@ describe('bitsplit quantize', () => {
     expect(parseCli([...args, '--channel-scales'])).toMatchObject({ channelScales: true });
     expect(parseCli([...args, '--no-channel-scales'])).toMatchObject({ channelScales: false });
     expect(() => parseCli([...args, '--channel-scales', '--no-channel-scales'])).toThrow(/--channel-scales and --no-channel-scales contradict each other/);
+    // The input's layout: read from the model unless --layout says.
+    expect(parseCli(args)).toMatchObject({ layout: 'auto' });
+    expect(parseCli([...args, '--layout', 'nhwc'])).toMatchObject({ layout: 'NHWC' });
+    expect(parseCli([...args, '--layout', 'NCHW'])).toMatchObject({ layout: 'NCHW' });
+    expect(() => parseCli([...args, '--layout', 'chw'])).toThrow('--layout must be nchw or nhwc, got "chw".');
   });
 
   it('quantizes the demo; the written model runs in onnxruntime and scores what the report says', async () => {
@@ -175,6 +180,14 @@ describe('bitsplit quantize on models that are not classifiers', () => {
     expect(report.metrics).toBeNull();
     expect(report.evaluation).toEqual({ images: 0, note: 'nothing scored: every image calibrated (give --eval-images DIR, or more images than --calib)' });
     expect(stdout).toContain('; nothing scored: every image calibrated (give --eval-images DIR, or more images than --calib);');
+  });
+
+  it('--layout overrides what the shape says, and a layout that gives no image channels is refused', async () => {
+    const dir = write(encodeModel(nhwcDetectorModel()));
+    const { result, stderr } = await quiet(() => main(['quantize', join(dir, 'm.onnx'), '--images', demo('images'), '--layout', 'nchw', '--wbits', '8', '--abits', '8',
+      '--method', 'rtn', '--out', join(dir, 'q.onnx'), '--report', join(dir, 'r.json')]));
+    expect(result).toBe(2);
+    expect(stderr).toBe('bitsplit: The model\'s input "image" has shape [1, 16, 16, 3]: read as NCHW (as chosen) it has 16 channels; the studio feeds one float32 image input, [N, C, H, W] or [N, H, W, C] with 1 (grey), 3 (colour) or 4 (RGBA) channels.\n');
   });
 
   it('a model with two inputs is refused before any work, naming them (exit 2, one line)', async () => {

@@ -6,6 +6,7 @@ import { randomArray } from '../core/random';
 import { ModelRunner } from '../runtime/ort';
 import { batchOf, type ImageSet } from './images';
 import { DEFAULT_JOB, runJob } from './job';
+import { measureSensitivity } from './sensitivity';
 import { exportQuantizedModel, simulatedQuantizedModel } from './report';
 import { cpuBackend } from './solver-backend';
 import { scoreExport, verifyExport } from './verify-export';
@@ -66,6 +67,16 @@ describe('a TF-exported detector: NHWC, batch fixed at 1, two outputs', () => {
     const own = await scoreExport(bytes, encodeModel(model), scored, graph);
     expect(own.outputs.map((o) => o.name)).toEqual(['scores', 'boxes']);
     expect(own.sqnrDb).toBeGreaterThan(25);
+  });
+});
+
+describe('sensitivity on a model that fixes its batch at 1', () => {
+  it('solves each layer at each bit-width and scores the model on images fed one at a time', async () => {
+    const { graph, summary } = await readModelFile(encodeModel(nhwcDetectorModel()), 'detector.onnx');
+    const table = await measureSensitivity(graph, summary.layers, images(6, [16, 16, 3], 400), images(5, [16, 16, 3], 500), { ...DEFAULT_JOB, calibImages: 6, batchSize: 4 }, { backend: cpuBackend }, [2, 8]);
+    expect(table.images).toBe(5);
+    expect(table.layers.map((l) => l.cells.length)).toEqual([2, 2, 2, 2]);
+    for (const l of table.layers) expect(l.cells[0].relOutputError).toBeGreaterThan(l.cells[1].relOutputError);
   });
 });
 
