@@ -5,7 +5,7 @@
  *   npm run bench:job -- [--arch resnet18|resnet50] [--images 64] [--size 224] [--wbits 4] [--abits 8]
  *                        [--method bitsplit] [--no-ecaq] [--backend auto|gpu|cpu] [--positions 64] [--epochs 100]
  *
- * The speed issue's target on an NVIDIA H200: resnet18, 64 images at 224 x 224, W4A8 with error
+ * The target on an NVIDIA H200: resnet18, 64 images at 224 x 224, W4A8 with error
  * compensation, end to end in at most 30 s. This machine's SwiftShader runs at about 1 GFLOP/s: use
  * --images 2 --size 64 here.
  */

@@ -31,7 +31,7 @@ describe('the quantization job on the demo (CPU backend)', () => {
 
   it('W2A8: Bit-Split + ECAQ beats round to nearest on every layer\'s output error and on accuracy', async () => {
     // 128 calibration images: with 64 (100 positions each) the 2-bit demo's calibration noise dominates,
-    // and bias correction, on by default, makes it worse there (README, "Bias correction").
+    // and bias correction, on by default, makes it worse there (docs/reference.md, "Bias correction").
     const bitsplit = await run({ wbits: 2, abits: 8, calibImages: 128 });
     const planesOnly = await run({ wbits: 2, abits: 8, calibImages: 128, fullGrid: false });
     const rtn = await run({ wbits: 2, abits: 8, method: 'rtn', ecaq: false, calibImages: 128 });

@@ -31,7 +31,7 @@ export interface JobConfig extends PlanConfig {
   /**
    * With ECAQ, for Bit-Split layers: a layer that feeds a residual Add aims at the float sum minus the
    * quantized shortcut, so it also makes up for the shortcut's drift (residual-target.ts). Absent: off
-   * (measured within noise on the CIFAR ResNets, README).
+   * (measured within noise on the CIFAR ResNets, docs/benchmarks.md).
    */
   residualCompensation?: boolean;
   /**
