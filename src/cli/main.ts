@@ -122,8 +122,9 @@ export async function main(argv: string[]): Promise<number> {
     };
     const link = configLink({ name: summary.fileName, sha256: summary.sha256 }, settings);
     const bytes = exportQuantizedModel(graph, summary.layers, result, { format: o.format, sourceSha256: summary.sha256, configLink: link });
-    writeFileSync(o.out, bytes);
+    // Checked before it is written: a file that fails the check is never left behind.
     const check = await verifyExport(bytes, simulatedQuantizedModel(graph, summary.layers, result), calib, graph);
+    writeFileSync(o.out, bytes);
     // The written file's own figures in onnxruntime's default setup (integer kernels where it has them).
     const metrics = evalSet ? await scoreExport(bytes, modelBytes, evalSet, graph, check) : null;
     const output = { file: basename(o.out), format: o.format, bytes: bytes.byteLength, sourceBytes: summary.sizeBytes, check, metrics };
