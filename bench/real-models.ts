@@ -52,10 +52,11 @@ async function main() {
   const out = option('out', 'docs/real-models.md');
   const lines: string[] = [];
   const notes: string[] = [];
-  // Rows and notes of the models this run does not measure stay as the file has them (re-read at each write,
-  // so suites run side by side in two processes, one model each, fill one table).
+  // Rows of the runs this process does not measure, and notes of the models it does not, stay as the file has them
+  // (re-read at each write, so suites run side by side in several processes fill one table).
+  const labels = runs.map((r) => RUNS[r]?.label);
   const kept = (text: string, prefix: (model: string) => string) =>
-    text.split('\n').filter((l) => Object.keys(SUITE).some((m) => !names.includes(m) && l.startsWith(prefix(m))));
+    text.split('\n').filter((l) => Object.keys(SUITE).some((m) => l.startsWith(prefix(m)) && (!names.includes(m) || (l.startsWith('|') && !labels.some((r) => l.startsWith(`| ${m} | ${r} |`))))));
   const order = (l: string) => Object.keys(SUITE).findIndex((m) => l.startsWith(`| ${m} |`) || l.startsWith(`- ${m}:`));
   const write = () => {
     const before = existsSync(out) ? readFileSync(out, 'utf8') : '';

