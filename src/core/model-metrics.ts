@@ -44,12 +44,6 @@ export type TensorMap = Record<string, { dims: number[]; data: Float32Array }>;
 /** Whether a batch of an output reads as class scores: [N, C] with at least two classes. */
 export const readsAsClassScores = (dims: readonly number[]) => dims.length === 2 && dims[1] >= 2;
 
-/** The class count of a model whose first output reads as class scores; null for other models. */
-export function classCount(outputs: readonly ValueShape[]): number | null {
-  const d = outputs[0]?.dims;
-  return d && d.length === 2 && typeof d[1] === 'number' && d[1] >= 2 ? d[1] : null;
-}
-
 class SignalAccumulator {
   signal = 0;
   noise = 0;
