@@ -79,7 +79,7 @@ export function imageInput(s: { inputs: ValueShape[]; inputLayoutHint: InputLayo
   }
   return {
     name, dims, layout, layoutFrom, channels: c as 1 | 3 | 4,
-    height: typeof h === 'number' ? h : null, width: typeof w === 'number' ? w : null, batch: typeof dims[0] === 'number' && dims[0] > 0 ? dims[0] : null,
+    height: typeof h === 'number' ? h : null, width: typeof w === 'number' ? w : null, batch: fixedBatchOf(s.inputs)?.size ?? null,
   };
 }
 
