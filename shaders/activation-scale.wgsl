@@ -3,7 +3,7 @@
 // q = min(round(x / s), levels), until s repeats (fixed point or 2-cycle) or the cap. Only strictly
 // positive values count (unsigned grids), or the magnitudes of nonzero ones (signed, symmetric).
 
-struct Params { channels: u32, count: u32, levels: u32, signed_grid: u32, max_iterations: u32 }
+// Params: declared once in src/gpu/kernels/activation-scale.ts, which prepends its WGSL.
 
 override WORKGROUP_SIZE: u32 = 256u;
 

@@ -2,7 +2,7 @@
 // that turns A and C into a relative output error. With SQUARED off, the plain sums 1ᵀY (the target
 // means bias correction needs).
 
-struct Params { rows: u32, plane: u32, positions: u32, chunk: u32, sampled: u32 }
+// Params: declared once in src/gpu/kernels/channel-energy.ts, which prepends its WGSL.
 
 override WORKGROUP_SIZE: u32 = 64u;
 override SQUARED: bool = true;

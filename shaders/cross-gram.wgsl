@@ -2,13 +2,7 @@
 // input patches, one partial per chunk of positions. The input is zero-padded already (pad-input), so
 // there are no bounds checks. Each invocation owns 4 rows x 4 patch elements in registers.
 
-struct Params {
-  channels: u32, height: u32, width: u32, group_channels: u32,
-  out_h: u32, out_w: u32, kernel_h: u32, kernel_w: u32,
-  stride_h: u32, stride_w: u32, dilation_h: u32, dilation_w: u32,
-  rows: u32, rows_per_group: u32, n: u32, col_tiles: u32,
-  positions: u32, chunk: u32, row_tiles: u32, sampled: u32,
-}
+// Params: declared once in src/gpu/kernels/cross-gram.ts, which prepends its WGSL.
 
 override WORKGROUP_SIZE: u32 = 64u;
 

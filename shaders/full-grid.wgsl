@@ -5,11 +5,7 @@
 // alpha^2 q^T A q - 2 alpha <C, q> by more than MIN_GAIN alpha^2 A_kk, a scale refit after each run of
 // sweeps, until a run moves nothing. The row keeps the orientation with the lower objective.
 
-struct Params {
-  rows: u32, n: u32, rows_per_group: u32, qmax: i32,
-  // 2^(planes - 1): the solver state's scale is in the planes' fixed-point units.
-  unit: f32, max_sweeps: u32, max_refits: u32, min_gain: f32,
-}
+// Params: declared once in src/gpu/kernels/full-grid.ts, which prepends its WGSL.
 
 override WORKGROUP_SIZE: u32 = 64u;
 

@@ -2,7 +2,7 @@
 // mode (Gram matrices): only upper triangles were written; each sum is mirrored to the lower one. The pair keeps float32 sums of
 // 10^5..10^6 patches close to their float64 value across any number of calibration batches.
 
-struct Params { entries: u32, n: u32, chunks: u32, row_stride: u32, symmetric: u32 }
+// Params: declared once in src/gpu/kernels/gram-reduce.ts, which prepends its WGSL.
 
 override WORKGROUP_SIZE: u32 = 64u;
 

@@ -1,9 +1,6 @@
 // Copies an NCHW tensor into a zero-padded one, so that the kernels after it index without checks.
 
-struct Params {
-  planes: u32, height: u32, width: u32, pad_top: u32,
-  pad_left: u32, out_h: u32, out_w: u32, row_stride: u32,
-}
+// Params: declared once in src/gpu/kernels/pad-input.ts, which prepends its WGSL.
 
 override WORKGROUP_SIZE: u32 = 64u;
 

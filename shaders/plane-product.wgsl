@@ -6,13 +6,9 @@
 // One workgroup computes a TILE x TILE block of (rows of one group) x columns, streaming k in tiles
 // through workgroup memory; sums are compensated (Kahan) because the sweep compares nearly equal numbers.
 
-struct Params {
-  rows: u32, n: u32, rows_per_group: u32, planes: u32,
-  mode: u32, plane: u32, col0: u32, width: u32,
-  out_stride: u32, tiles_per_group: u32, pad0: u32, pad1: u32,
-}
+// Params: declared once in src/gpu/kernels/sweep-params.ts, which prepends its WGSL.
 
-const TILE: u32 = 16u;
+// TILE: declared in src/gpu/kernels/plane-product.ts, which dispatches with it and prepends it.
 
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> a: array<f32>;
@@ -62,5 +58,5 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
     }
     workgroupBarrier();
   }
-  if (row_ok && j < p.width) { out[row * p.out_stride + j] = acc.x; }
+  if (row_ok && j < p.width) { out[row * p.stride + j] = acc.x; }
 }

@@ -6,14 +6,9 @@
 //   2 end an epoch: count it; a row whose epoch changed nothing is at its fixed point.
 // Mathematically the plain sweep (solver-epoch.wgsl) step for step: the same decisions in the same order.
 
-struct Params {
-  rows: u32, n: u32, rows_per_group: u32, planes: u32,
-  mode: u32, plane: u32, col0: u32, width: u32,
-  history_stride: u32, tiles_per_group: u32, pad0: u32, pad1: u32,
-}
+// Params: declared once in src/gpu/kernels/sweep-params.ts, which prepends its WGSL.
 
-const BLOCK: u32 = 32u;
-const WORKGROUP_SIZE: u32 = 64u;
+// BLOCK and WORKGROUP_SIZE: declared in src/gpu/kernels/solver-block.ts, which dispatches with them and prepends them.
 
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> a: array<f32>;
@@ -68,7 +63,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
       den = kahan(den, s * product[row * p.n + k]);
     }
     if (den.x > 0.0) { st.alpha = num.x / den.x; }
-    history[row * p.history_stride + st.epochs] = select(0.0, -(num.x * num.x) / den.x, den.x > 0.0);
+    history[row * p.stride + st.epochs] = select(0.0, -(num.x * num.x) / den.x, den.x > 0.0);
     state[row] = st;
     epoch_flips[row] = 0u;
     return;
@@ -79,7 +74,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
     st.epochs += 1u;
     st.flips += flips;
     st.last_flips = flips;
-    st.done = select(0u, 1u, flips == 0u || st.epochs >= p.history_stride);
+    st.done = select(0u, 1u, flips == 0u || st.epochs >= p.stride);
     state[row] = st;
     return;
   }

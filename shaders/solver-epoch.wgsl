@@ -5,10 +5,7 @@
 // significant first): H = A B_i, AE = G - H / 2^i, a sequential sweep over n in which H is updated only
 // when an entry flips, and G = AE + H / 2^i. A row whose epoch changed nothing is at its fixed point.
 
-struct Params {
-  rows: u32, n: u32, rows_per_group: u32, planes: u32,
-  mode: u32, history_stride: u32, refit: u32, pad0: u32,
-}
+// Params: declared once in src/gpu/kernels/solver-epoch.ts, which prepends its WGSL.
 
 override WORKGROUP_SIZE: u32 = 64u;
 

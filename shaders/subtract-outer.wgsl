@@ -2,10 +2,7 @@
 // Gram matrices: rows = groups * N, u = v = the patches' column sums. Cross products: rows = M, u = the
 // targets' sums. Sums of squares of K values become sums of squared deviations from their mean.
 
-struct Params {
-  rows: u32, cols: u32, rows_per_group: u32, row_stride: u32,
-  inv_count: f32,
-}
+// Params: declared once in src/gpu/kernels/subtract-outer.ts, which prepends its WGSL.
 
 override WORKGROUP_SIZE: u32 = 64u;
 

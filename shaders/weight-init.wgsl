@@ -2,7 +2,7 @@
 // row: the max-abs step, then (iterations > 0) the Lloyd fit of the step until the codes stop changing.
 // Writes the codes, their ternary planes (most significant first) and the row's solver state.
 
-struct Params { rows: u32, n: u32, qmax: u32, iterations: u32, planes: u32 }
+// Params: declared once in src/gpu/kernels/weight-init.ts, which prepends its WGSL.
 
 override WORKGROUP_SIZE: u32 = 64u;
 

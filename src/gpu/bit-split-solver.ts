@@ -7,7 +7,8 @@ import { planeProduct } from './kernels/plane-product';
 import { solverBlock, SWEEP_BLOCK, type SweepBuffers } from './kernels/solver-block';
 import { solverEpochPipeline } from './kernels/solver-epoch';
 import { encodeFullGrid } from './kernels/full-grid';
-import { encodeWeightInit, ROW_STATE_WORDS } from './kernels/weight-init';
+import { encodeWeightInit } from './kernels/weight-init';
+import { ROW_STATE } from './kernels/row-state';
 import { PipelineCache } from './pipelines';
 import { readBuffer } from './readback';
 
@@ -85,7 +86,7 @@ export async function solveLayerOnGpu(ctx: GpuContext, p: GpuLayerProblem, o: Gp
       const codes = buffer(m * n * 4, 'solver:codes');
       const planes = buffer(m * planeCount * n * 4, 'solver:planes');
       const scratch = buffer(m * 4 * n * 4, 'solver:scratch');
-      const state = buffer(m * ROW_STATE_WORDS * 4, 'solver:state');
+      const state = buffer(m * ROW_STATE.words * 4, 'solver:state');
       const history = buffer(m * Math.max(1, maxEpochs) * 4, 'solver:history');
       const all = { a, c, planes, scratch, state, history, codes };
       const shape = { rows: m, n, groups, bits: o.bits, maxEpochs: Math.max(1, maxEpochs) };
@@ -117,7 +118,7 @@ export async function solveLayerOnGpu(ctx: GpuContext, p: GpuLayerProblem, o: Gp
         done += count;
         const words = new Uint32Array(await readBuffer(device, state));
         let open = 0;
-        for (let row = 0; row < m; row++) open += words[row * ROW_STATE_WORDS + 5] === 0 ? 1 : 0;
+        for (let row = 0; row < m; row++) open += ROW_STATE.read(words, row).done === 0 ? 1 : 0;
         if (open === 0) break;
       }
 
@@ -134,21 +135,20 @@ export async function solveLayerOnGpu(ctx: GpuContext, p: GpuLayerProblem, o: Gp
       device.queue.submit([encoder.finish()]);
 
       const [codeBytes, stateBytes, historyBytes] = await Promise.all([readBuffer(device, codes), readBuffer(device, state), readBuffer(device, history)]);
-      const floats = new Float32Array(stateBytes);
       const words = new Uint32Array(stateBytes);
-      const field = (i: number, from: Float32Array | Uint32Array) => Array.from({ length: m }, (_, row) => from[row * ROW_STATE_WORDS + i]);
+      const rows = Array.from({ length: m }, (_, row) => ROW_STATE.read(words, row));
       const unit = 2 ** (planeCount - 1);
       const historyOut = new Float64Array(m * Math.max(1, maxEpochs));
       historyOut.set(new Float32Array(historyBytes).subarray(0, historyOut.length));
       return {
         bits: o.bits, m, n,
         codes: new Int32Array(codeBytes).slice(0, m * n),
-        steps: Float64Array.from(field(0, floats), (alpha) => alpha / unit),
-        num: Float64Array.from(field(1, floats)),
-        den: Float64Array.from(field(2, floats)),
-        epochs: Int32Array.from(field(4, words)),
-        flips: Int32Array.from(field(6, words)),
-        initIterations: Int32Array.from(field(7, words)),
+        steps: Float64Array.from(rows, (r) => r.alpha / unit),
+        num: Float64Array.from(rows, (r) => r.num),
+        den: Float64Array.from(rows, (r) => r.den),
+        epochs: Int32Array.from(rows, (r) => r.epochs),
+        flips: Int32Array.from(rows, (r) => r.flips),
+        initIterations: Int32Array.from(rows, (r) => r.init_iterations),
         history: historyOut,
       };
     });

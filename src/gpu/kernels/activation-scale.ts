@@ -1,12 +1,16 @@
-import shader from '../../../shaders/activation-scale.wgsl?raw';
+import entry from '../../../shaders/activation-scale.wgsl?raw';
 import { StudioError } from '../../core/errors';
 import { activationLevels, assertActivationBits, DEFAULT_SCALE_ITERATIONS } from '../../core/quant/activation-scale';
 import type { GpuContext } from '../device';
 import { encodePass, uniformBuffer } from '../dispatch';
 import { PipelineCache } from '../pipelines';
 import { readBuffer, uploadBuffer } from '../readback';
+import { wgslStruct } from '../wgsl-struct';
 
 const WORKGROUP_SIZE = 256;
+
+const PARAMS = wgslStruct('Params', { channels: 'u32', count: 'u32', levels: 'u32', signed_grid: 'u32', max_iterations: 'u32' });
+const shader = `${PARAMS.wgsl}\n${entry}`;
 
 export interface ActivationSamples {
   /** Row-major [channels][count]; one channel for a per-tensor scale. */
@@ -32,9 +36,9 @@ export async function fitActivationScalesOnGpu(
     const device = ctx.device;
     const values = uploadBuffer(device, s.values as Float32Array<ArrayBuffer>, GPUBufferUsage.STORAGE, 'activation-scale:values');
     const result = device.createBuffer({ size: s.channels * 8, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC, label: 'activation-scale:result' });
-    const params = uniformBuffer(device, Uint32Array.of(
-      s.channels, count, activationLevels(s.bits, s.signed), s.signed ? 1 : 0, s.maxIterations ?? DEFAULT_SCALE_ITERATIONS,
-    ), 'activation-scale:params');
+    const params = uniformBuffer(device, PARAMS.pack({
+      channels: s.channels, count, levels: activationLevels(s.bits, s.signed), signed_grid: s.signed ? 1 : 0, max_iterations: s.maxIterations ?? DEFAULT_SCALE_ITERATIONS,
+    }), 'activation-scale:params');
     const pipeline = await pipelines.get('activation-scale', shader, { WORKGROUP_SIZE });
     const encoder = device.createCommandEncoder({ label: 'activation-scale' });
     encodePass(device, encoder, pipeline, 'activation-scale', [params, values, result], [s.channels, 1, 1]);

@@ -1,12 +1,11 @@
 import entry from '../../../shaders/conv-gram.wgsl?raw';
 import patchTaps from '../../../shaders/lib/patch-taps.wgsl?raw';
-import patchPass from '../../../shaders/lib/patch-pass.wgsl?raw';
-
-const shader = `${entry}\n${patchPass}\n${patchTaps}`;
 import type { GpuContext } from '../device';
 import { encodePass, uniformBuffer } from '../dispatch';
 import type { PipelineCache } from '../pipelines';
-import { TILE, WORKGROUP_SIZE, patchParams, type PatchPass } from './patch-pass';
+import { PATCH_PARAMS, TILE, WORKGROUP_SIZE, patchParams, type PatchPass } from './patch-pass';
+
+const shader = `${PATCH_PARAMS.wgsl}\n${entry}\n${patchTaps}`;
 
 /** Encodes the partial sums of A = X^T X (upper triangles). Returns the params buffer to destroy after submit. */
 export async function encodeConvGram(

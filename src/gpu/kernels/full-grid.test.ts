@@ -11,7 +11,7 @@ import { createNodeGpuContext } from '../node-gpu';
 import { PipelineCache } from '../pipelines';
 import { readBuffer, uploadBuffer } from '../readback';
 import { encodeFullGrid } from './full-grid';
-import { ROW_STATE_WORDS } from './weight-init';
+import { ROW_STATE } from './row-state';
 
 let ctx: GpuContext;
 beforeAll(async () => {
@@ -42,8 +42,9 @@ async function fullGridOnGpu(p: SolverProblem, init: QuantizedWeights) {
   const storage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC;
   const flatA = new Float32Array(groups * n * n);
   p.a.forEach((g, i) => flatA.set(g, i * n * n));
-  const state = new Float32Array(m * ROW_STATE_WORDS);
-  init.steps.forEach((step, row) => (state[row * ROW_STATE_WORDS] = step * 2 ** (planesOf(init.bits) - 1)));
+  const state = new Uint32Array(m * ROW_STATE.words);
+  const empty = { num: 0, den: 0, last_flips: 0, epochs: 0, done: 0, flips: 0, init_iterations: 0 };
+  init.steps.forEach((step, row) => state.set(ROW_STATE.pack({ ...empty, alpha: step * 2 ** (planesOf(init.bits) - 1) }).subarray(0, ROW_STATE.words), row * ROW_STATE.words));
   const b = {
     a: uploadBuffer(ctx.device, flatA, storage, 'test:a'),
     c: uploadBuffer(ctx.device, Float32Array.from(p.c), storage, 'test:c'),
@@ -58,11 +59,11 @@ async function fullGridOnGpu(p: SolverProblem, init: QuantizedWeights) {
   ctx.device.queue.submit([encoder.finish()]);
   const [codes, rowState, outcome] = await Promise.all([readBuffer(ctx.device, b.codes), readBuffer(ctx.device, b.state), readBuffer(ctx.device, b.outcome)]);
   for (const buffer of [params, ...Object.values(b)]) buffer.destroy();
-  const alpha = new Float32Array(rowState);
+  const rows = new Uint32Array(rowState);
   const words = new Uint32Array(outcome);
   return {
     codes: new Int32Array(codes).slice(0, m * n),
-    steps: Float64Array.from({ length: m }, (_, row) => alpha[row * ROW_STATE_WORDS] / 2 ** (planesOf(init.bits) - 1)),
+    steps: Float64Array.from({ length: m }, (_, row) => ROW_STATE.read(rows, row).alpha / 2 ** (planesOf(init.bits) - 1)),
     orientation: Array.from({ length: m }, (_, row) => words[2 * row]),
     moves: Array.from({ length: m }, (_, row) => words[2 * row + 1]),
   };

@@ -1,7 +1,11 @@
-import shader from '../../../shaders/gram-reduce.wgsl?raw';
+import entry from '../../../shaders/gram-reduce.wgsl?raw';
 import type { GpuContext } from '../device';
 import { encodePass, linearDispatch, uniformBuffer } from '../dispatch';
 import type { PipelineCache } from '../pipelines';
+import { wgslStruct } from '../wgsl-struct';
+
+const PARAMS = wgslStruct('Params', { entries: 'u32', n: 'u32', chunks: 'u32', row_stride: 'u32', symmetric: 'u32' });
+const shader = `${PARAMS.wgsl}\n${entry}`;
 
 const WORKGROUP_SIZE = 64;
 
@@ -19,7 +23,7 @@ export async function encodeGramReduce(
   const symmetric = args.symmetricN > 0;
   const params = uniformBuffer(
     ctx.device,
-    Uint32Array.of(args.entries, symmetric ? args.symmetricN : 1, args.chunks, grid.rowStride, symmetric ? 1 : 0),
+    PARAMS.pack({ entries: args.entries, n: symmetric ? args.symmetricN : 1, chunks: args.chunks, row_stride: grid.rowStride, symmetric: symmetric ? 1 : 0 }),
     'gram-reduce:params',
   );
   const pipeline = await pipelines.get('gram-reduce', shader, { WORKGROUP_SIZE });

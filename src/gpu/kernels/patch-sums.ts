@@ -1,12 +1,11 @@
 import entry from '../../../shaders/patch-sums.wgsl?raw';
 import patchTaps from '../../../shaders/lib/patch-taps.wgsl?raw';
-import patchPass from '../../../shaders/lib/patch-pass.wgsl?raw';
-
-const shader = `${entry}\n${patchPass}\n${patchTaps}`;
 import type { GpuContext } from '../device';
 import { encodePass, uniformBuffer } from '../dispatch';
 import type { PipelineCache } from '../pipelines';
-import { WORKGROUP_SIZE, patchParams, type PatchPass } from './patch-pass';
+import { PATCH_PARAMS, WORKGROUP_SIZE, patchParams, type PatchPass } from './patch-pass';
+
+const shader = `${PATCH_PARAMS.wgsl}\n${entry}\n${patchTaps}`;
 
 /** Encodes the partial column sums of the patches per group (groups x N per chunk). Returns the params buffer to destroy after submit. */
 export async function encodePatchSums(

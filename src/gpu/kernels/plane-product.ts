@@ -1,10 +1,13 @@
-import shader from '../../../shaders/plane-product.wgsl?raw';
+import entry from '../../../shaders/plane-product.wgsl?raw';
 import { preparedDispatch } from '../dispatch';
-import { sweepParams, type SweepShape } from './sweep-params';
+import { wgslConstants } from '../wgsl-struct';
+import { SWEEP_PARAMS, sweepParams, type SweepShape } from './sweep-params';
 import type { PipelineCache } from '../pipelines';
 
-/** The shader's tile edge, read from the shader so the two cannot disagree. */
-export const PRODUCT_TILE = Number(/const TILE: u32 = (\d+)u;/.exec(shader)![1]);
+/** The tile edge: rows and columns per workgroup. */
+export const PRODUCT_TILE = 16;
+
+const shader = `${SWEEP_PARAMS.wgsl}${wgslConstants({ TILE: PRODUCT_TILE })}\n${entry}`;
 
 export type ProductMode = 'stitched' | 'other-planes' | 'plane';
 const MODES: Record<ProductMode, number> = { stitched: 0, 'other-planes': 1, plane: 2 };

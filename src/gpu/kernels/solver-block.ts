@@ -1,15 +1,17 @@
 import entry from '../../../shaders/solver-block.wgsl?raw';
 import solverRow from '../../../shaders/lib/solver-row.wgsl?raw';
 import { preparedDispatch } from '../dispatch';
-import { sweepParams, type SweepShape } from './sweep-params';
+import { wgslConstants } from '../wgsl-struct';
+import { ROW_STATE } from './row-state';
+import { SWEEP_PARAMS, sweepParams, type SweepShape } from './sweep-params';
 import type { PipelineCache } from '../pipelines';
 
-// RowState and kahan() come from the shared file.
-const shader = `${entry}\n${solverRow}`;
+/** Columns per block of the blocked sweep, and rows per workgroup. */
+export const SWEEP_BLOCK = 32;
+const WORKGROUP_SIZE = 64;
 
-/** Columns per block of the blocked sweep, and rows per workgroup, read from the shader. */
-export const SWEEP_BLOCK = Number(/const BLOCK: u32 = (\d+)u;/.exec(shader)![1]);
-const WORKGROUP_SIZE = Number(/const WORKGROUP_SIZE: u32 = (\d+)u;/.exec(shader)![1]);
+// kahan() comes from the shared file.
+const shader = `${SWEEP_PARAMS.wgsl}${ROW_STATE.wgsl}${wgslConstants({ BLOCK: SWEEP_BLOCK, WORKGROUP_SIZE })}\n${entry}\n${solverRow}`;
 
 export type SweepMode = 'begin' | 'block' | 'end';
 const MODES: Record<SweepMode, number> = { begin: 0, block: 1, end: 2 };

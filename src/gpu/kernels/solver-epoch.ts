@@ -4,9 +4,12 @@ import { planesOf } from '../../core/quant/grid';
 import type { GpuContext } from '../device';
 import { encodePass, uniformBuffer } from '../dispatch';
 import type { PipelineCache } from '../pipelines';
+import { wgslStruct } from '../wgsl-struct';
+import { ROW_STATE } from './row-state';
 
-// RowState and kahan() come from the shared file.
-const shader = `${entry}\n${solverRow}`;
+const PARAMS = wgslStruct('Params', { rows: 'u32', n: 'u32', rows_per_group: 'u32', planes: 'u32', mode: 'u32', history_stride: 'u32', refit: 'u32' });
+// kahan() comes from the shared file.
+const shader = `${PARAMS.wgsl}${ROW_STATE.wgsl}\n${entry}\n${solverRow}`;
 
 const WORKGROUP_SIZE = 64;
 
@@ -37,9 +40,9 @@ export async function solverEpochPipeline(
   refit: boolean,
   b: SolverBuffers,
 ): Promise<{ encode: (encoder: GPUCommandEncoder) => void; params: GPUBuffer }> {
-  const params = uniformBuffer(ctx.device, Uint32Array.of(
-    s.rows, s.n, s.rows / s.groups, planesOf(s.bits), mode === 'finish' ? 1 : 0, s.maxEpochs, refit ? 1 : 0, 0,
-  ), `solver-epoch:${mode}:params`);
+  const params = uniformBuffer(ctx.device, PARAMS.pack({
+    rows: s.rows, n: s.n, rows_per_group: s.rows / s.groups, planes: planesOf(s.bits), mode: mode === 'finish' ? 1 : 0, history_stride: s.maxEpochs, refit: refit ? 1 : 0,
+  }), `solver-epoch:${mode}:params`);
   const pipeline = await pipelines.get('solver-epoch', shader, { WORKGROUP_SIZE });
   const buffers = [params, b.a, b.c, b.planes, b.scratch, b.state, b.history, b.codes];
   return {

@@ -1,8 +1,12 @@
-import shader from '../../../shaders/subtract-outer.wgsl?raw';
+import entry from '../../../shaders/subtract-outer.wgsl?raw';
 import { StudioError } from '../../core/errors';
 import type { GpuContext } from '../device';
 import { encodePass, linearDispatch, uniformBuffer } from '../dispatch';
 import type { PipelineCache } from '../pipelines';
+import { wgslStruct } from '../wgsl-struct';
+
+const PARAMS = wgslStruct('Params', { rows: 'u32', cols: 'u32', rows_per_group: 'u32', row_stride: 'u32', inv_count: 'f32' });
+const shader = `${PARAMS.wgsl}\n${entry}`;
 
 const WORKGROUP_SIZE = 64;
 
@@ -30,10 +34,7 @@ export async function encodeSubtractOuter(ctx: GpuContext, pipelines: PipelineCa
     if (buffer.size < entries * 4) throw new StudioError('InvalidArgumentError', `subtract-outer: ${what} holds ${buffer.size / 4} values; ${entries} are needed.`);
   }
   const grid = linearDispatch(a.rows * a.cols, WORKGROUP_SIZE);
-  const words = new Uint32Array(5);
-  words.set([a.rows, a.cols, a.rowsPerGroup, grid.rowStride]);
-  new Float32Array(words.buffer)[4] = 1 / a.count;
-  const params = uniformBuffer(ctx.device, words, 'subtract-outer:params');
+  const params = uniformBuffer(ctx.device, PARAMS.pack({ rows: a.rows, cols: a.cols, rows_per_group: a.rowsPerGroup, row_stride: grid.rowStride, inv_count: 1 / a.count }), 'subtract-outer:params');
   const pipeline = await pipelines.get('subtract-outer', shader, { WORKGROUP_SIZE });
   encodePass(ctx.device, encoder, pipeline, 'subtract-outer', [params, a.u, a.v, a.target], [grid.x, grid.y, 1]);
   return params;
