@@ -7,6 +7,10 @@ const forbid = (groups, message) => ({
   'no-restricted-imports': ['error', { patterns: groups.map((group) => ({ group, message })) }],
 });
 
+const TESTS = ['src/**/*.test.ts', 'src/**/*.test.tsx', 'src/testing/**'];
+const ONLY_GPU_IMPORTS_SHADERS = { selector: 'ImportDeclaration[source.value=/\\.wgsl\\?raw$/]', message: 'Only src/gpu imports shaders.' };
+const FIXTURES_FOR_TESTS = { selector: 'ImportDeclaration[source.value=/(^|\\/)testing\\//]', message: 'src/testing holds test fixtures: tests, benchmarks and e2e specs import them, the product does not.' };
+
 export default tseslint.config(
   { ignores: ['dist', 'dist-node', 'node_modules', 'test-results', 'playwright-report', '.device'] },
   js.configs.recommended,
@@ -64,10 +68,17 @@ export default tseslint.config(
   },
   {
     files: ['src/**'],
+    ignores: ['src/gpu/**', ...TESTS],
+    rules: { 'no-restricted-syntax': ['error', ONLY_GPU_IMPORTS_SHADERS, FIXTURES_FOR_TESTS] },
+  },
+  {
+    files: ['src/gpu/**'],
+    ignores: TESTS,
+    rules: { 'no-restricted-syntax': ['error', FIXTURES_FOR_TESTS] },
+  },
+  {
+    files: TESTS,
     ignores: ['src/gpu/**'],
-    rules: { 'no-restricted-syntax': ['error', {
-      selector: "ImportDeclaration[source.value=/\\.wgsl\\?raw$/]",
-      message: 'Only src/gpu imports shaders.',
-    }] },
+    rules: { 'no-restricted-syntax': ['error', ONLY_GPU_IMPORTS_SHADERS] },
   },
 );

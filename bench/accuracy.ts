@@ -17,7 +17,9 @@ import { CACHE, cifar, cifarCalibration, DEMO, demoImages, ocrAvailable, ocrDigi
 import type { Method } from '../src/core/quant/plan';
 import { createNodeGpuContext } from '../src/gpu/node-gpu';
 import type { ImageSet } from '../src/pipeline/images';
-import { DEFAULT_JOB, runJob } from '../src/pipeline/job';
+import { runJob } from '../src/pipeline/job';
+import { DEFAULT_JOB } from '../src/pipeline/job-config';
+import { SETTINGS } from '../src/core/settings';
 import { cpuBackend, gpuBackend, type SolverBackend } from '../src/pipeline/solver-backend';
 
 const option = (name: string, fallback: string) => {
@@ -30,12 +32,13 @@ async function main() {
   const rows = option('rows', 'rtn,mse,bitsplit,bitsplit+ecaq').split(',');
   const calibCount = Number(option('calib', '256'));
   const positionsOption = option('positions', '128');
-  const positions = positionsOption === 'all' ? undefined : Number(positionsOption);
+  // Every position: a count no plane reaches.
+  const positions = positionsOption === 'all' ? SETTINGS.positions.max : Number(positionsOption);
   const evalCount = Number(option('eval', '9000'));
   // The seed picks the sampled positions and activation samples: runs with other seeds show the calibration noise.
   const seed = Number(option('seed', '0'));
   const backend: SolverBackend = option('backend', 'cpu') === 'gpu' ? gpuBackend(await createNodeGpuContext()) : cpuBackend;
-  console.log(`backend ${backend.name}; calibration ${calibCount} images, ${positions === undefined ? 'every position' : `${positions} positions per image`}, seed ${seed}; first and last layers 8-bit\n`);
+  console.log(`backend ${backend.name}; calibration ${calibCount} images, ${positionsOption === 'all' ? 'every position' : `${positions} positions per image`}, seed ${seed}; first and last layers 8-bit\n`);
   for (const name of models) {
     const isDemo = name === 'demo';
     const isOcr = name === 'ppocr';
@@ -79,7 +82,7 @@ async function main() {
         const t = performance.now();
         const r = await runJob(graph, summary.layers, calib, scored, {
           ...DEFAULT_JOB, wbits: Number(w), abits: a === 'float' ? 'float' : Number(a), method, ecaq, channelScales, biasCorrection, residualCompensation, fullGrid, asymmetric,
-          calibImages: calibCount, positionsPerImage: positions, seed,
+          calibImages: calibCount, positions, seed,
         }, { backend, scores: isOcr ? ocrDigitScores() : undefined, floatScores });
         floatTop1 = r.metrics!.top1Float!.toFixed(2);
         line.push(r.metrics!.top1!.toFixed(2));

@@ -6,12 +6,13 @@
  *   npm run bench:activations -- --model blazeface-front [--abits 8] [--top 15] [--channels auto|on|off]
  */
 import { readFileSync } from 'node:fs';
-import { DEFAULT_SETTINGS } from '../src/core/config-url';
+import { DEFAULT_SETTINGS } from '../src/core/settings';
 import { layerWeights } from '../src/core/layer-weights';
 import { ModelMetricsAccumulator } from '../src/core/model-metrics';
 import { readModelFile } from '../src/core/model-summary';
 import { batchOf } from '../src/pipeline/images';
-import { DEFAULT_JOB, resultPlan, runJob } from '../src/pipeline/job';
+import { resultPlan, runJob } from '../src/pipeline/job';
+import { DEFAULT_JOB } from '../src/pipeline/job-config';
 import { Simulator } from '../src/pipeline/simulator';
 import { cpuBackend } from '../src/pipeline/solver-backend';
 import { SUITE } from './suite';
@@ -32,7 +33,7 @@ async function main() {
   const t = performance.now();
   const result = await runJob(graph, summary.layers, data.calib, data.scored, {
     ...DEFAULT_JOB, wbits: 8, abits, method: 'rtn', ecaq: s.ecaq, asymmetric: s.asymmetric, channelScales: { auto: 'auto' as const, on: true, off: false }[option('channels', 'auto')]!,
-    calibImages: data.calib.count, positionsPerImage: s.positions, seed: s.seed,
+    calibImages: data.calib.count, positions: s.positions, seed: s.seed,
   }, { backend: cpuBackend, scores: data.scores });
   console.log(`${name} W8A${abits} round to nearest: output SQNR ${result.metrics!.sqnrDb.toFixed(1)} dB (${((performance.now() - t) / 1000).toFixed(0)} s)`);
   const { sites } = resultPlan(graph, summary.layers, result);

@@ -13,7 +13,8 @@ import { readModelFile } from '../src/core/model-summary';
 import { presetConfig } from '../src/core/preprocess';
 import type { Method } from '../src/core/quant/plan';
 import type { ImageSet } from '../src/pipeline/images';
-import { DEFAULT_JOB, runJob } from '../src/pipeline/job';
+import { runJob } from '../src/pipeline/job';
+import { DEFAULT_JOB } from '../src/pipeline/job-config';
 import { exportQuantizedModel, simulatedQuantizedModel } from '../src/pipeline/report';
 import { cpuBackend } from '../src/pipeline/solver-backend';
 import { verifyExport } from '../src/pipeline/verify-export';
@@ -53,7 +54,7 @@ async function main() {
     const bytes = new Uint8Array(readFileSync(source.path));
     const { graph, summary } = await readModelFile(bytes, name);
     const result = await runJob(graph, summary.layers, source.images, null, {
-      ...DEFAULT_JOB, wbits, abits: abits === 'float' ? 'float' : Number(abits), method, ecaq: true, calibImages, positionsPerImage: 64,
+      ...DEFAULT_JOB, wbits, abits: abits === 'float' ? 'float' : Number(abits), method, ecaq: true, calibImages, positions: 64,
     }, { backend: cpuBackend });
     const simulated = simulatedQuantizedModel(graph, summary.layers, result);
     const line = [name, kib(bytes.byteLength)];

@@ -16,7 +16,8 @@ import { encodeModel } from '../src/core/onnx/model-io';
 import type { Method } from '../src/core/quant/plan';
 import { gaussian, seededRandom } from '../src/core/random';
 import type { ImageSet } from '../src/pipeline/images';
-import { DEFAULT_JOB, runJob } from '../src/pipeline/job';
+import { runJob } from '../src/pipeline/job';
+import { DEFAULT_JOB } from '../src/pipeline/job-config';
 import { resnetShapedModel, type Architecture } from './resnet-shaped';
 
 const option = (name: string, fallback: string) => {
@@ -65,7 +66,7 @@ async function main() {
   console.log(`${arch}: ${summary.layers.length} layers, ${(params / 1e6).toFixed(1)} M parameters; ${count} images at ${size} x ${size}; backend ${backend.name}; model built in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   const result = await runJob(graph, summary.layers, images, null, {
     ...DEFAULT_JOB, wbits: Number(option('wbits', '4')), abits: abits === 'float' ? 'float' : Number(abits), method: option('method', 'bitsplit') as Method,
-    ecaq: !process.argv.includes('--no-ecaq'), calibImages: count, positionsPerImage: Number(option('positions', '64')), maxEpochs: Number(option('epochs', '100')),
+    ecaq: !process.argv.includes('--no-ecaq'), calibImages: count, positions: Number(option('positions', '64')), epochs: Number(option('epochs', '100')),
     batchSize: Math.min(32, count),
   }, { backend, onProgress: () => memory.sample() });
   const { peakHeapMiB, peakArrayBuffersMiB, peakRssMiB } = memory.stop();

@@ -15,7 +15,8 @@ import type { TensorMap } from '../src/core/model-metrics';
 import { averageBits, planMixedPrecision } from '../src/core/quant/mixed-precision';
 import { plannedBits } from '../src/core/quant/plan';
 import { imagesFrom, type ImageSet } from '../src/pipeline/images';
-import { DEFAULT_JOB, runJob, type JobConfig } from '../src/pipeline/job';
+import { runJob } from '../src/pipeline/job';
+import { DEFAULT_JOB, type JobConfig } from '../src/pipeline/job-config';
 import { measureSensitivity } from '../src/pipeline/sensitivity';
 import { cpuBackend } from '../src/pipeline/solver-backend';
 import { cifar, cifarCalibration, DEMO, demoImages, SHARED } from './data';
@@ -54,7 +55,7 @@ async function main() {
       heldOut = { ...imagesFrom(cifarCalibration(1000), calibCount), count: Math.min(sensitivityImages, 1000 - calibCount) };
       scored = cifar(1000, Math.min(evalCount, 9000));
     }
-    const base: JobConfig = { ...DEFAULT_JOB, abits: 8, calibImages: isDemo ? Math.min(calibCount, 64) : calibCount, positionsPerImage: positions };
+    const base: JobConfig = { ...DEFAULT_JOB, abits: 8, calibImages: isDemo ? Math.min(calibCount, 64) : calibCount, positions: positions };
     console.log(`## ${name}: ${layers.length} layers, calibration ${base.calibImages} images, sensitivity on ${heldOut.count} others, scored on ${scored.count}`);
     const sensitivity = await measureSensitivity(graph, layers, calib, heldOut, base, { backend: cpuBackend });
     console.log(`sensitivity: ${sensitivity.seconds.toFixed(0)} s; mean output KL (nats) with one layer quantized, activations float`);
@@ -77,7 +78,7 @@ async function main() {
         ? averageBits(layers, (n) => plannedBits(layers, { ...base, ...cellOf(budget) }).get(layers.find((l) => l.name === n)!.index)!)
         : Number(budget);
       const plan = planMixedPrecision(layers, sensitivity, base, bits);
-      await run(`mixed <= ${budget} (${bits.toFixed(3)})`, { ...base, overrides: plan.overrides });
+      await run(`mixed <= ${budget} (${bits.toFixed(3)})`, { ...base, layers: plan.layers });
     }
     console.log(`\nFP32 top-1 ${float} %`);
     console.log(['configuration', 'bits/weight', 'top-1 %', 'KL', 'agreement %', 'bits per layer'].join('\t'));

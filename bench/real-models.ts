@@ -16,11 +16,12 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { DEFAULT_SETTINGS } from '../src/core/config-url';
+import { DEFAULT_SETTINGS } from '../src/core/settings';
 import type { ModelMetrics, TensorMap } from '../src/core/model-metrics';
 import { readModelFile } from '../src/core/model-summary';
 import type { Method } from '../src/core/quant/plan';
-import { DEFAULT_JOB, runJob } from '../src/pipeline/job';
+import { runJob } from '../src/pipeline/job';
+import { DEFAULT_JOB } from '../src/pipeline/job-config';
 import { cpuBackend } from '../src/pipeline/solver-backend';
 import { SUITE } from './suite';
 
@@ -102,8 +103,8 @@ async function main() {
       const s = DEFAULT_SETTINGS;
       const result = await runJob(graph, summary.layers, data.calib, data.scored, {
         ...DEFAULT_JOB, wbits: r.wbits, abits: r.abits, method: r.method, ecaq: s.ecaq, biasCorrection: s.biasCorrection, fullGrid: s.fullGrid, asymmetric: s.asymmetric,
-        channelScales: s.channelScales, residualCompensation: s.residualCompensation, firstLastBits: s.firstLastBits, maxEpochs: s.epochs,
-        calibImages: data.calib.count, positionsPerImage: s.positions, seed: s.seed,
+        channelScales: s.channelScales, residualCompensation: s.residualCompensation, firstLastBits: s.firstLastBits, epochs: s.epochs,
+        calibImages: data.calib.count, positions: s.positions, seed: s.seed,
       }, { backend: cpuBackend, scores: data.scores, floatScores });
       const line = row(name, r.label, (performance.now() - t) / 1000, result.metrics!);
       console.log(line);

@@ -1,6 +1,6 @@
 /** The real-model suite's models and the images each is calibrated and scored on (../shared/docs/data.md). */
 import { loadImageFolder } from '../src/cli/node-images';
-import { DEFAULT_SETTINGS } from '../src/core/config-url';
+import { DEFAULT_SETTINGS } from '../src/core/settings';
 import { imageInput } from '../src/core/model-input';
 import type { ModelSummary } from '../src/core/model-summary';
 import { presetConfig, type ResizeMode } from '../src/core/preprocess';

@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { hardswishConvModel } from '../src/core/fixtures';
+import { hardswishConvModel } from '../src/testing/fixtures';
 import { encodeModel } from '../src/core/onnx/model-io';
 import { randomArray } from '../src/core/random';
 import { dropFiles } from './helpers';

@@ -1,6 +1,6 @@
 import { expect, test } from '@playwright/test';
 import { readFileSync } from 'node:fs';
-import { nhwcDetectorModel, twoInputModel } from '../src/core/fixtures';
+import { nhwcDetectorModel, twoInputModel } from '../src/testing/fixtures';
 import { decodeModel, encodeModel } from '../src/core/onnx/model-io';
 import { ModelRunner } from '../src/runtime/ort';
 import { dropFiles, screenshotPath } from './helpers';

@@ -1,5 +1,6 @@
 import { expect, test } from '@playwright/test';
-import { DEFAULT_SETTINGS, encodeSharedConfig } from '../src/core/config-url';
+import { encodeSharedConfig } from '../src/core/config-url';
+import { DEFAULT_SETTINGS } from '../src/core/settings';
 
 test('the URL carries the configuration; opening it restores it', async ({ page, context }) => {
   await page.goto('/');

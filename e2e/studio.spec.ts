@@ -3,7 +3,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { mixedLayersModel } from '../src/core/fixtures';
+import { mixedLayersModel } from '../src/testing/fixtures';
 import { encodeModel } from '../src/core/onnx/model-io';
 import { makeValueInfo } from '../src/core/onnx/builder';
 import { dropFiles, screenshotPath } from './helpers';

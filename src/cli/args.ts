@@ -1,139 +1,215 @@
 import { parseArgs } from 'node:util';
 import { StudioError } from '../core/errors';
-import type { Method } from '../core/quant/plan';
+import { presetFields, requirement, SETTING_KEYS, SETTINGS, type ChoiceSpec, type IntSpec, type SettingSpec, type StudioSettings } from '../core/settings';
+import { DEFAULT_BATCH } from '../pipeline/job-config';
 import type { ComputeChoice } from '../pipeline/solver-backend';
-import type { LayoutChoice } from '../core/model-input';
 
-export interface CliOptions {
-  model: string;
-  images: string;
-  wbits: number;
-  /** Mixed precision: average bits per quantized weight, first and last layers included. */
-  budgetBits?: number;
-  abits: number | 'float';
-  method: Method;
-  ecaq: boolean;
-  /** Per-channel activation scales: on, off, or 'auto' (below 8 bits where they pay; needs --ecaq). */
-  channelScales: boolean | 'auto';
-  biasCorrection: boolean;
-  residualCompensation: boolean;
-  fullGrid: boolean;
-  /** Activations that may be negative on an asymmetric grid (zero point); off: symmetric. */
-  asymmetric: boolean;
-  calib: number;
-  evalImages?: string;
-  classes?: string;
-  preset: string;
-  seed: number;
-  out: string;
-  report: string;
-  inputSize?: { height: number; width: number };
-  /** The input's layout; 'auto' reads it from the model. */
-  layout: LayoutChoice;
-  positions?: number;
-  epochs: number;
-  batch: number;
-  backend: ComputeChoice;
-  firstLastBits: number;
-  resize: 'shorter-side-crop' | 'stretch' | 'letterbox';
-  format: 'int8' | 'int4';
+interface PathSpec {
+  kind: 'path';
+  flag: string;
+  label: string;
+  help: string;
+  /** How `--help` names the value. */
+  value: 'DIR' | 'FILE';
+  required: boolean;
+}
+interface NumberSpec {
+  kind: 'number';
+  flag: string;
+  label: string;
+  help: string;
+  min: number;
+  max: number;
 }
 
-export const USAGE = `usage: bitsplit quantize MODEL.onnx --images DIR --wbits B|--budget-bits B --abits B|float --method rtn|mse|bitsplit
-         [--ecaq] [--channel-scales|--no-channel-scales] [--no-bias-correction] [--residual-compensation] [--no-full-grid] [--symmetric-activations] [--calib N] [--eval-images DIR] [--classes FILE] [--preset imagenet|minus1to1|zero1]
-         [--seed S] [--input-size HxW] [--layout nchw|nhwc] [--positions N] [--epochs N] [--batch N] [--backend auto|gpu|cpu]
-         [--first-last-bits B] [--resize shorter-side-crop|stretch|letterbox] [--format int8|int4]
-         --out OUT.onnx --report OUT.json`;
+type CliSpec = SettingSpec | PathSpec | NumberSpec;
+
+/** What only the command line has: files, and how the run is carried out. Every setting of a run is in SETTINGS. */
+const CLI_OPTIONS = {
+  images: { kind: 'path', flag: 'images', value: 'DIR', required: true, label: 'Images', help: 'Folder of calibration images (JPEG, PNG, WebP; sub-folders named after classes label them).' },
+  out: { kind: 'path', flag: 'out', value: 'FILE', required: true, label: 'Output', help: 'Where the quantized QDQ ONNX model is written.' },
+  report: { kind: 'path', flag: 'report', value: 'FILE', required: false, label: 'Report', help: 'Where the JSON report (settings, per-layer records, metrics, timings) is written.' },
+  evalImages: { kind: 'path', flag: 'eval-images', value: 'DIR', required: false, label: 'Evaluation images', help: 'Folder the result is scored on (default: the images beyond --calib).' },
+  classes: { kind: 'path', flag: 'classes', value: 'FILE', required: false, label: 'Classes', help: 'classes.txt naming the model\'s classes in order, one per line, for top-1 on labelled images.' },
+  budgetBits: { kind: 'number', flag: 'budget-bits', label: 'Budget bits', min: 2, max: 8, help: 'Mixed precision: average bits per weight, first and last layers included; each layer\'s bits are chosen by measured sensitivity.' },
+  batch: { kind: 'int', flag: 'batch', label: 'Batch', group: 'quantize', default: DEFAULT_BATCH, min: 1, max: 4096, help: 'Images per forward pass: bounds memory, never changes a result.' } satisfies IntSpec,
+  backend: {
+    kind: 'choice', flag: 'backend', label: 'Backend', group: 'quantize', default: 'auto',
+    choices: [{ value: 'auto', label: 'auto' }, { value: 'gpu', label: 'gpu' }, { value: 'cpu', label: 'cpu' }],
+    help: 'Where the solver runs: auto takes a hardware GPU through WebGPU, else the CPU.',
+  } satisfies ChoiceSpec<ComputeChoice>,
+  format: {
+    kind: 'choice', flag: 'format', label: 'Format', group: 'quantize', default: 'int8',
+    choices: [{ value: 'int8', label: 'int8' }, { value: 'int4', label: 'int4' }],
+    help: 'Stored weights: int8, or int4 (opset 21) for layers of 4 bits or fewer.',
+  } satisfies ChoiceSpec<'int8' | 'int4'>,
+} as const;
+
+export type CliOptions = StudioSettings & {
+  model: string;
+  images: string;
+  out: string;
+  report: string | null;
+  evalImages?: string;
+  classes?: string;
+  /** Mixed precision: average bits per quantized weight, first and last layers included. */
+  budgetBits?: number;
+  batch: number;
+  backend: ComputeChoice;
+  format: 'int8' | 'int4';
+};
+
+const ALL: [string, CliSpec][] = [...SETTING_KEYS.map((k): [string, CliSpec] => [k, SETTINGS[k]]), ...Object.entries(CLI_OPTIONS)];
 
 const bad = (message: string): never => {
   throw new StudioError('InvalidArgumentError', message);
 };
 
-function integer(name: string, value: string | undefined, min: number, max: number): number {
-  const n = Number(value);
-  if (value === undefined || !Number.isInteger(n) || n < min || n > max) bad(`--${name} must be an integer from ${min} to ${max}, got "${value}".`);
-  return n;
+const placeholder = (s: CliSpec): string => {
+  switch (s.kind) {
+    case 'int': return 'N';
+    case 'bits-or-float': return 'N|float';
+    case 'choice': return s.choices.map((c) => c.value).join('|');
+    case 'triple': return 'A,B,C';
+    case 'size': return 'HxW';
+    case 'number': return 'B';
+    case 'path': return s.value;
+    default: return '';
+  }
+};
+
+function defaultText(s: CliSpec): string {
+  if (s.kind === 'path') return s.required ? 'required' : '';
+  if (s.kind === 'number') return `${s.min} to ${s.max}; default: off`;
+  if (s.kind === 'boolean' || s.kind === 'boolean-or-auto') return `default: ${s.default === true ? 'on' : s.default === false ? 'off' : s.default}`;
+  if (s.kind === 'size') return 'default: the first image\'s size';
+  const range = s.kind === 'int' || s.kind === 'bits-or-float' ? `${s.min} to ${s.max}; ` : '';
+  return `${range}default: ${Array.isArray(s.default) ? s.default.join(',') : s.default}`;
 }
 
-/** Parses `quantize MODEL.onnx ...`; every mistake becomes a one-line InvalidArgumentError. */
-export function parseCli(argv: string[]): CliOptions {
+function flagsOf(s: CliSpec): string {
+  if (s.kind === 'boolean' || s.kind === 'boolean-or-auto') return `--${s.flag}, --no-${s.flag}${s.kind === 'boolean' && s.negation ? `, --${s.negation}` : ''}`;
+  return `--${s.flag} ${placeholder(s)}`;
+}
+
+function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let current = '';
+  for (const word of text.split(' ')) {
+    if (current && current.length + 1 + word.length > width) {
+      lines.push(current);
+      current = word;
+    } else current = current ? `${current} ${word}` : word;
+  }
+  return current ? [...lines, current] : lines;
+}
+
+/** `bitsplit --help`: every option, with its default, read from the declarations. */
+export function helpText(): string {
+  // The flags on their own line, the help below, wrapped: readable in an 80-column terminal.
+  const line = (s: CliSpec) => {
+    const d = defaultText(s);
+    return [`  ${flagsOf(s)}`, ...wrap(`${s.help}${d ? ` (${d})` : ''}`, 74).map((l) => `      ${l}`)].join('\n');
+  };
+  const section = (title: string, specs: CliSpec[]) => [`${title}:`, ...specs.map(line)].join('\n');
+  const settings = SETTING_KEYS.map((k): SettingSpec => SETTINGS[k]);
+  return [
+    'usage: bitsplit quantize MODEL.onnx --images DIR --out OUT.onnx [options]',
+    '',
+    'Quantizes MODEL.onnx with Bit-Split and error-compensated activations, calibrated on the images in DIR, and',
+    'writes a QDQ ONNX model that onnxruntime runs. Every option has the page\'s default.',
+    '',
+    section('Files', [CLI_OPTIONS.images, CLI_OPTIONS.out, CLI_OPTIONS.report, CLI_OPTIONS.evalImages, CLI_OPTIONS.classes]),
+    '',
+    section('Quantization', settings.filter((s) => s.group === 'quantize')),
+    '',
+    section('Preprocessing', settings.filter((s) => s.group === 'preprocess')),
+    '',
+    section('Run', [CLI_OPTIONS.budgetBits, CLI_OPTIONS.batch, CLI_OPTIONS.backend, CLI_OPTIONS.format]),
+    '',
+    '  --help',
+      '      This text.',
+    '',
+  ].join('\n');
+}
+
+/** A flag's text as its setting's value; a mistake names the flag, what it must be and what it got. */
+function valueOf(s: CliSpec, text: string): unknown {
+  const wrong = (what = requirementOf(s)) => bad(`--${s.flag} ${what}, got "${text}".`);
+  const integer = (t: string, lo: number, hi: number) => (/^\d+$/.test(t) && Number(t) >= lo && Number(t) <= hi ? Number(t) : wrong());
+  switch (s.kind) {
+    case 'int': return integer(text, s.min, s.max);
+    case 'bits-or-float': return text === 'float' ? 'float' : integer(text, s.min, s.max);
+    case 'choice': return s.choices.find((c) => c.value.toLowerCase() === text.toLowerCase())?.value ?? wrong();
+    case 'triple': {
+      const v = text.split(',').map((p) => (p.trim() === '' ? NaN : Number(p)));
+      return v.length === 3 && v.every((x) => Number.isFinite(x) && (!s.positive || x > 0)) ? v : wrong();
+    }
+    case 'size': {
+      const m = /^(\d+)x(\d+)$/.exec(text);
+      const size = m ? [Number(m[1]), Number(m[2])] : null;
+      return size && size.every((x) => x >= 1 && x <= s.max) ? size : wrong();
+    }
+    case 'number': {
+      const n = Number(text);
+      return /^\d+(\.\d+)?$/.test(text) && n >= s.min && n <= s.max ? n : wrong();
+    }
+    default: return text;
+  }
+}
+
+const requirementOf = (s: CliSpec): string => {
+  if (s.kind === 'size') return 'must look like 224x224 (height x width)';
+  if (s.kind === 'number') return `must be a number from ${s.min} to ${s.max} (e.g. 3 or 2.5)`;
+  if (s.kind === 'path') return 'must name a file or folder';
+  return requirement(s);
+};
+
+/** Parses `quantize MODEL.onnx ...` (or `--help`); every mistake becomes a one-line InvalidArgumentError. */
+export function parseCli(argv: string[]): CliOptions | { help: string } {
+  const options = Object.fromEntries(ALL.flatMap(([, s]) => {
+    const boolean = s.kind === 'boolean' || s.kind === 'boolean-or-auto';
+    const extra = s.kind === 'boolean' && s.negation ? [[s.negation, { type: 'boolean' as const }]] : [];
+    return [[s.flag, { type: boolean ? ('boolean' as const) : ('string' as const) }], ...extra];
+  }));
   let parsed;
   try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        images: { type: 'string' }, wbits: { type: 'string' }, abits: { type: 'string' }, method: { type: 'string' },
-        ecaq: { type: 'boolean', default: false }, 'channel-scales': { type: 'boolean', default: false }, 'no-channel-scales': { type: 'boolean', default: false },
-        'no-bias-correction': { type: 'boolean', default: false }, 'residual-compensation': { type: 'boolean', default: false },
-        'no-full-grid': { type: 'boolean', default: false }, 'symmetric-activations': { type: 'boolean', default: false }, calib: { type: 'string' }, 'eval-images': { type: 'string' },
-        classes: { type: 'string' }, preset: { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' },
-        report: { type: 'string' }, 'input-size': { type: 'string' }, layout: { type: 'string' }, positions: { type: 'string' }, epochs: { type: 'string' },
-        batch: { type: 'string' }, backend: { type: 'string' }, 'first-last-bits': { type: 'string' }, resize: { type: 'string' },
-        format: { type: 'string' }, 'budget-bits': { type: 'string' },
-      },
-    });
+    parsed = parseArgs({ args: argv, allowPositionals: true, allowNegative: true, tokens: true, options: { ...options, help: { type: 'boolean' } } });
   } catch (e) {
     return bad(`${e instanceof Error ? e.message : e}`);
   }
-  const { values: v, positionals } = parsed;
-  if (positionals[0] !== 'quantize') bad(`unknown command "${positionals[0] ?? ''}"; the command is "quantize".`);
+  const { positionals, tokens } = parsed;
+  const values = parsed.values as Record<string, string | boolean | undefined>;
+  if (values.help) return { help: helpText() };
+  if (positionals[0] !== 'quantize') bad(positionals[0] === undefined ? 'the command is missing: bitsplit quantize MODEL.onnx --images DIR --out OUT.onnx (bitsplit --help lists every option).' : `unknown command "${positionals[0]}"; the command is "quantize".`);
   const model = positionals[1] ?? bad('the model file is missing: bitsplit quantize MODEL.onnx ...');
   if (positionals.length > 2) bad(`unexpected argument "${positionals[2]}".`);
-  const required = (name: 'images' | 'abits' | 'method' | 'out' | 'report') => v[name] ?? bad(`--${name} is required.`);
-  const method = required('method');
-  if (!['rtn', 'mse', 'bitsplit'].includes(method)) bad(`--method must be rtn, mse or bitsplit, got "${method}".`);
-  const abits = required('abits');
-  const backend = v.backend ?? 'auto';
-  if (!['auto', 'gpu', 'cpu'].includes(backend)) bad(`--backend must be auto, gpu or cpu, got "${backend}".`);
-  const resize = v.resize ?? 'shorter-side-crop';
-  if (!['shorter-side-crop', 'stretch', 'letterbox'].includes(resize)) bad(`--resize must be shorter-side-crop, stretch or letterbox, got "${resize}".`);
-  const format = v.format ?? 'int8';
-  if (format !== 'int8' && format !== 'int4') bad(`--format must be int8 or int4, got "${format}".`);
-  let budgetBits: number | undefined;
-  if (v['budget-bits'] !== undefined) {
-    budgetBits = Number(v['budget-bits']);
-    if (!/^\d+(\.\d+)?$/.test(v['budget-bits']) || budgetBits < 2 || budgetBits > 8) bad(`--budget-bits must be a number of bits from 2 to 8 (e.g. 3 or 2.5), got "${v['budget-bits']}".`);
+  const given = new Set(tokens.flatMap((t) => (t.kind === 'option' ? [t.name] : [])));
+  const result: Record<string, unknown> = {};
+  for (const [key, s] of ALL) {
+    const v = values[s.flag];
+    if (s.kind === 'boolean' || s.kind === 'boolean-or-auto') {
+      const off = s.kind === 'boolean' && s.negation && values[s.negation] ? s.negation : null;
+      const on = tokens.some((t) => t.kind === 'option' && t.name === s.flag && t.rawName === `--${s.flag}`);
+      const no = tokens.some((t) => t.kind === 'option' && t.name === s.flag && t.rawName === `--no-${s.flag}`) || off !== null;
+      if (on && no) bad(`--${s.flag} and --${off ?? `no-${s.flag}`} contradict each other: give one.`);
+      result[key] = on ? true : no ? false : s.default;
+    } else if (v === undefined) {
+      if (s.kind === 'path' && s.required) bad(`--${s.flag} is required.`);
+      result[key] = s.kind === 'path' || s.kind === 'number' ? (s.kind === 'path' && key === 'report' ? null : undefined) : Array.isArray(s.default) ? [...s.default] : s.default;
+    } else {
+      result[key] = valueOf(s, v as string);
+    }
   }
-  if (v.wbits === undefined && budgetBits === undefined) bad('--wbits (or --budget-bits for mixed precision) is required.');
-  if (v['channel-scales'] && v['no-channel-scales']) bad('--channel-scales and --no-channel-scales contradict each other: give one (neither: per-channel scales where they pay).');
-  const layout = v.layout?.toUpperCase() ?? 'auto';
-  if (layout !== 'auto' && layout !== 'NCHW' && layout !== 'NHWC') bad(`--layout must be nchw or nhwc, got "${v.layout}".`);
-  let inputSize: CliOptions['inputSize'];
-  if (v['input-size'] !== undefined) {
-    const m = /^(\d+)x(\d+)$/.exec(v['input-size']);
-    if (!m) bad(`--input-size must look like 224x224 (height x width), got "${v['input-size']}".`);
-    inputSize = { height: Number(m![1]), width: Number(m![2]) };
-  }
-  return {
-    model,
-    images: required('images'),
-    // Under a budget every layer's bits are chosen; --wbits only names the run.
-    wbits: v.wbits === undefined ? Math.min(8, Math.max(2, Math.round(budgetBits!))) : integer('wbits', v.wbits, 2, 8),
-    budgetBits,
-    abits: abits === 'float' ? 'float' : integer('abits', abits, 2, 8),
-    method: method as Method,
-    ecaq: Boolean(v.ecaq),
-    channelScales: v['channel-scales'] ? true : v['no-channel-scales'] ? false : 'auto',
-    biasCorrection: !v['no-bias-correction'],
-    residualCompensation: Boolean(v['residual-compensation']),
-    fullGrid: !v['no-full-grid'],
-    asymmetric: !v['symmetric-activations'],
-    calib: v.calib === undefined ? 256 : integer('calib', v.calib, 1, 1_000_000),
-    evalImages: v['eval-images'],
-    classes: v.classes,
-    preset: v.preset ?? 'imagenet',
-    seed: v.seed === undefined ? 0 : integer('seed', v.seed, 0, 2 ** 31 - 1),
-    out: required('out'),
-    report: required('report'),
-    inputSize,
-    layout: layout as LayoutChoice,
-    positions: v.positions === undefined ? undefined : integer('positions', v.positions, 1, 1_000_000),
-    epochs: v.epochs === undefined ? 100 : integer('epochs', v.epochs, 0, 10_000),
-    batch: v.batch === undefined ? 32 : integer('batch', v.batch, 1, 4096),
-    backend: backend as CliOptions['backend'],
-    firstLastBits: v['first-last-bits'] === undefined ? 8 : integer('first-last-bits', v['first-last-bits'], 2, 8),
-    resize: resize as CliOptions['resize'],
-    format: format as CliOptions['format'],
-  };
+  const o = result as CliOptions;
+  // A preset's mean and std, unless they are given too.
+  if (given.has('preset')) Object.assign(o, given.has('mean') ? {} : { mean: presetFields(o.preset).mean }, given.has('std') ? {} : { std: presetFields(o.preset).std });
+  // Under a budget every layer's bits are chosen; the weight bits only name the run.
+  if (o.budgetBits !== undefined && !given.has('wbits')) o.wbits = Math.min(8, Math.max(2, Math.round(o.budgetBits)));
+  return { ...o, model, layers: {} };
+}
+
+/** The run's settings out of the parsed options: what the share link and the report carry. */
+export function settingsOf(o: CliOptions): StudioSettings {
+  return { ...(Object.fromEntries(SETTING_KEYS.map((k) => [k, o[k]])) as Omit<StudioSettings, 'layers'>), layers: o.layers };
 }

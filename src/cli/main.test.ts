@@ -7,10 +7,14 @@ import { ClassScoresAccumulator } from '../core/model-metrics';
 import { presetConfig } from '../core/preprocess';
 import { batchOf } from '../pipeline/images';
 import { ModelRunner } from '../runtime/ort';
-import { nhwcDetectorModel, twoInputModel } from '../core/fixtures';
+import { nhwcDetectorModel, twoInputModel } from '../testing/fixtures';
 import { decodeModel, encodeModel } from '../core/onnx/model-io';
-import { parseCli } from './args';
-import { main } from './main';
+import { parseCli, settingsOf, type CliOptions } from './args';
+import { DEFAULT_SETTINGS, SETTING_KEYS, SETTINGS } from '../core/settings';
+import { chooseBackend, main } from './main';
+import { StudioError } from '../core/errors';
+import { cpuBackend } from '../pipeline/solver-backend';
+import { vulkanLoaderFound } from '../gpu/node-gpu';
 import { loadImageFolder } from './node-images';
 
 const demo = (f: string) => new URL(`../../public/demo/${f}`, import.meta.url).pathname;
@@ -24,6 +28,49 @@ function quiet<T>(f: () => Promise<T>): Promise<{ result: T; stderr: string; std
 }
 
 describe('bitsplit quantize', () => {
+  it('runs on the page\'s defaults with the model, --images and --out alone; --help lists every option with its default', async () => {
+    const minimal = parseCli(['quantize', 'm.onnx', '--images', 'd', '--out', 'o.onnx']);
+    expect('help' in minimal).toBe(false);
+    expect(settingsOf(minimal as CliOptions)).toEqual(DEFAULT_SETTINGS);
+    expect(minimal).toMatchObject({ report: null, batch: 32, backend: 'auto', format: 'int8' });
+    const help = (parseCli(['quantize', '--help']) as { help: string }).help;
+    expect(parseCli(['--help'])).toEqual({ help });
+    for (const key of SETTING_KEYS) {
+      const spec = SETTINGS[key];
+      // The flag's line and its wrapped help, joined.
+      const line = new RegExp(`\\n  --${spec.flag}[ ,][^\\n]*((\\n      [^\\n]*)*)`).exec(help)?.[0].replace(/\s+/g, ' ');
+      expect(line, spec.flag).toBeDefined();
+      const shown = Array.isArray(spec.default) ? spec.default.join(',') : spec.default === true ? 'on' : spec.default === false ? 'off' : String(spec.default);
+      if (spec.default !== null) expect(line, spec.flag).toContain(`default: ${shown}`);
+    }
+    const { result, stdout } = await quiet(() => main(['--help']));
+    expect(result).toBe(0);
+    expect(stdout).toBe(help);
+  });
+
+  it('falls back to the CPU in one line of its own where there is no GPU, and refuses --backend gpu there', async () => {
+    const lines: string[] = [];
+    const none = async (): Promise<never> => {
+      throw new StudioError('GpuUnavailableError', 'no Vulkan loader (libvulkan.so.1) on this machine');
+    };
+    expect((await chooseBackend('auto', (l) => lines.push(l), none)).name).toBe('cpu');
+    expect(lines).toEqual(['bitsplit: no GPU for WebGPU here (no Vulkan loader (libvulkan.so.1) on this machine); solving on the CPU.']);
+    await expect(chooseBackend('gpu', (l) => lines.push(l), none)).rejects.toThrow('no Vulkan loader');
+    expect(await chooseBackend('cpu', (l) => lines.push(l), none)).toBe(cpuBackend);
+    expect(lines).toHaveLength(1);
+    const lib = mkdtempSync(join(tmpdir(), 'vk-'));
+    writeFileSync(join(lib, 'libvulkan.so.1'), '');
+    expect(vulkanLoaderFound({ LD_LIBRARY_PATH: lib })).toBe(true);
+  });
+
+  it('reads every kind of setting from its flag; a preset sets mean and std unless they are given', () => {
+    const base = ['quantize', 'm.onnx', '--images', 'd', '--out', 'o.onnx'];
+    const o = parseCli([...base, '--color-order', 'bgr', '--abits', 'float', '--input-size', '48x320', '--no-ecaq', '--preset', 'zero1', '--std', '0.5,0.5,0.5']) as CliOptions;
+    expect(o).toMatchObject({ colorOrder: 'BGR', abits: 'float', inputSize: [48, 320], ecaq: false, preset: 'zero1', mean: [0, 0, 0], std: [0.5, 0.5, 0.5] });
+    expect(parseCli([...base, '--budget-bits', '2.5'])).toMatchObject({ budgetBits: 2.5, wbits: 3 });
+    expect(parseCli([...base, '--budget-bits', '2.5', '--wbits', '2'])).toMatchObject({ budgetBits: 2.5, wbits: 2 });
+  });
+
   it('corrects biases and uses the full grid unless --no-bias-correction / --no-full-grid say otherwise; compensates residual sums when --residual-compensation says so; per-channel scales auto, on or off', () => {
     const args = ['quantize', 'm.onnx', '--images', 'd', '--wbits', '4', '--abits', '8', '--method', 'bitsplit', '--out', 'o.onnx', '--report', 'r.json'];
     expect(parseCli(args)).toMatchObject({ biasCorrection: true, residualCompensation: false, fullGrid: true });
@@ -42,7 +89,7 @@ describe('bitsplit quantize', () => {
     expect(parseCli(args)).toMatchObject({ layout: 'auto' });
     expect(parseCli([...args, '--layout', 'nhwc'])).toMatchObject({ layout: 'NHWC' });
     expect(parseCli([...args, '--layout', 'NCHW'])).toMatchObject({ layout: 'NCHW' });
-    expect(() => parseCli([...args, '--layout', 'chw'])).toThrow('--layout must be nchw or nhwc, got "chw".');
+    expect(() => parseCli([...args, '--layout', 'chw'])).toThrow('--layout must be auto, NCHW or NHWC, got "chw".');
   });
 
   it('quantizes the demo; the written model runs in onnxruntime and scores what the report says', async () => {
@@ -126,11 +173,12 @@ describe('bitsplit quantize', () => {
   });
 
   it.each([
-    [['quantize', 'm.onnx', '--images', '.', '--budget-bits', '1.5', '--abits', '8', '--method', 'rtn', '--out', 'o', '--report', 'r'], 'bitsplit: --budget-bits must be a number of bits from 2 to 8 (e.g. 3 or 2.5), got "1.5".'],
-    [['quantize', 'm.onnx', '--images', '.', '--abits', '8', '--method', 'rtn', '--out', 'o', '--report', 'r'], 'bitsplit: --wbits (or --budget-bits for mixed precision) is required.'],
+    [['quantize', 'm.onnx', '--images', '.', '--budget-bits', '1.5', '--abits', '8', '--method', 'rtn', '--out', 'o', '--report', 'r'], 'bitsplit: --budget-bits must be a number from 2 to 8 (e.g. 3 or 2.5), got "1.5".'],
+    [['quantize', 'm.onnx', '--images', '.', '--out', 'o', '--ecaq', '--no-ecaq'], 'bitsplit: --ecaq and --no-ecaq contradict each other: give one.'],
+    [['quantize', 'm.onnx', '--images', '.', '--out', 'o', '--mean', '0.5,0.5'], 'bitsplit: --mean must be three numbers, got "0.5,0.5".'],
     [['quantize', 'missing.onnx', '--images', '.', '--wbits', '4', '--abits', '8', '--method', 'rtn', '--out', 'o', '--report', 'r'], 'bitsplit: Cannot read the model "missing.onnx".'],
     [['quantize', 'm.onnx', '--images', '.', '--wbits', '1', '--abits', '8', '--method', 'rtn', '--out', 'o', '--report', 'r'], 'bitsplit: --wbits must be an integer from 2 to 8, got "1".'],
-    [['quantize', 'm.onnx', '--images', '.', '--wbits', '4', '--abits', '8', '--method', 'gptq', '--out', 'o', '--report', 'r'], 'bitsplit: --method must be rtn, mse or bitsplit, got "gptq".'],
+    [['quantize', 'm.onnx', '--images', '.', '--wbits', '4', '--abits', '8', '--method', 'gptq', '--out', 'o', '--report', 'r'], 'bitsplit: --method must be bitsplit, mse or rtn, got "gptq".'],
     [['quantize', 'm.onnx', '--wbits', '4', '--abits', '8', '--method', 'rtn', '--out', 'o', '--report', 'r'], 'bitsplit: --images is required.'],
     [['quantize', 'm.onnx', '--images', '.', '--wbits', '4', '--abits', '8', '--method', 'rtn', '--out', 'o', '--report', 'r', '--format', 'fp16'], 'bitsplit: --format must be int8 or int4, got "fp16".'],
     [['quantize', 'm.onnx', '--images', '.', '--wbits', '4', '--abits', '8', '--method', 'rtn', '--out', 'o', '--report', 'r', '--input-size', '224'], 'bitsplit: --input-size must look like 224x224 (height x width), got "224".'],

@@ -8,17 +8,19 @@ import { presetConfig } from '../core/preprocess';
 import { imageInput, type ImageInput } from '../core/model-input';
 import type { ModelMetrics } from '../core/model-metrics';
 import { createNodeGpuContext } from '../gpu/node-gpu';
-import { runJob, type JobConfig, type JobProgress } from '../pipeline/job';
+import type { GpuContext } from '../gpu/device';
+import { runJob, type JobProgress } from '../pipeline/job';
+import { jobConfigOf } from '../pipeline/job-config';
 import { imagesFrom, imagesInOrder, shuffledOrder } from '../pipeline/images';
 import { measureSensitivity } from '../pipeline/sensitivity';
 import { planMixedPrecision, type MixedPrecisionPlan, type SensitivityTable } from '../core/quant/mixed-precision';
 import { exportQuantizedModel, buildReport, simulatedQuantizedModel } from '../pipeline/report';
 import { scoreExport, verifyExport } from '../pipeline/verify-export';
-import { configLink, DEFAULT_SETTINGS, type StudioSettings } from '../core/config-url';
+import { configLink } from '../core/config-url';
 import { cpuBackend, solverFor, type SolverBackend } from '../pipeline/solver-backend';
 import { listImages, loadImageFolder } from './node-images';
 import { peakMemory } from './memory';
-import { parseCli, USAGE, type CliOptions } from './args';
+import { helpText, parseCli, settingsOf, type CliOptions } from './args';
 
 const BAD_INPUT = new Set(['InvalidArgumentError', 'OnnxFormatError', 'ExternalDataError', 'UnsupportedModelError', 'UnsupportedTensorError', 'DeviceLimitError', 'OnnxRuntimeError']);
 
@@ -32,8 +34,8 @@ function readFile(path: string, what: string): Buffer {
 
 /** Model input layout and size; a dynamic size comes from --input-size or the first image. */
 async function inputShape(l: ImageInput, o: CliOptions): Promise<{ channels: 1 | 3 | 4; height: number; width: number }> {
-  let height = o.inputSize?.height ?? l.height ?? undefined;
-  let width = o.inputSize?.width ?? l.width ?? undefined;
+  let height = o.inputSize?.[0] ?? l.height ?? undefined;
+  let width = o.inputSize?.[1] ?? l.width ?? undefined;
   if (height === undefined || width === undefined) {
     const first = listImages(o.images).files[0];
     const meta = first ? await sharp(`${o.images}/${first}`).metadata() : null;
@@ -64,63 +66,66 @@ function progressPrinter(): (p: JobProgress) => void {
   };
 }
 
-export async function chooseBackend(choice: CliOptions['backend']): Promise<SolverBackend> {
+/**
+ * The solver's backend. 'auto' takes a hardware GPU; where there is none, or only a software adapter (slower
+ * than the CPU path), it solves on the CPU and says so in one line.
+ */
+export async function chooseBackend(
+  choice: CliOptions['backend'], say: (line: string) => void = (l) => process.stderr.write(`${l}\n`), open: () => Promise<GpuContext> = createNodeGpuContext,
+): Promise<SolverBackend> {
   if (choice === 'cpu') return cpuBackend;
+  let gpu: GpuContext;
   try {
-    // On a software adapter 'auto' takes the float64 reference on the CPU, faster than the emulated GPU.
-    return solverFor(choice, await createNodeGpuContext());
+    gpu = await open();
   } catch (e) {
     if (choice === 'gpu') throw e;
+    say(`bitsplit: no GPU for WebGPU here (${e instanceof Error ? e.message : e}); solving on the CPU.`);
     return cpuBackend;
   }
+  const backend = solverFor(choice, gpu);
+  if (backend.name === 'cpu') say(`bitsplit: the WebGPU adapter is a software one (${gpu.adapterSummary.description || 'no description'}); solving on the CPU, which is faster.`);
+  return backend;
 }
 
 export async function main(argv: string[]): Promise<number> {
-  let o: CliOptions;
   try {
-    o = parseCli(argv);
+    const parsed = parseCli(argv);
+    if ('help' in parsed) {
+      process.stdout.write(parsed.help);
+      return 0;
+    }
+    const o: CliOptions = parsed;
     const modelBytes = new Uint8Array(readFile(o.model, 'the model'));
     const { graph, summary } = await readModelFile(modelBytes, basename(o.model));
     const nothing = nothingToQuantize(summary);
     if (nothing) throw new StudioError('UnsupportedModelError', nothing);
     const input = imageInput(summary, o.layout);
-    const pre = presetConfig(o.preset, await inputShape(input, o), { layout: input.layout, resize: o.resize });
+    const pre = presetConfig(o.preset, await inputShape(input, o), { layout: input.layout, resize: o.resize, colorOrder: o.colorOrder, mean: o.mean, std: o.std });
     const classes = o.classes ? parseClasses(readFile(o.classes, 'the classes file').toString('utf8')) : null;
     const folder = await loadImageFolder(o.images, pre, classes);
     // As the page does: --calib N takes a seeded random N of the folder (folders often come sorted by
     // class), and the images after them in that order are the held-out ones.
     const order = shuffledOrder(folder.count, o.seed);
     const calib = imagesInOrder(folder, order);
-    const heldOut = folder.count > o.calib ? imagesFrom(calib, o.calib) : null;
+    const heldOut = folder.count > o.calibImages ? imagesFrom(calib, o.calibImages) : null;
     // Scored on --eval-images, else on the images beyond --calib: what the model was not calibrated on.
     const evalSet = o.evalImages ? await loadImageFolder(o.evalImages, pre, classes) : heldOut;
     const backend = await chooseBackend(o.backend);
     const memory = peakMemory();
     const printer = progressPrinter();
     const onProgress = (p: JobProgress) => (memory.sample(), printer(p));
-    const config: JobConfig = {
-      wbits: o.wbits, abits: o.abits, method: o.method, ecaq: o.ecaq, channelScales: o.channelScales, biasCorrection: o.biasCorrection,
-      residualCompensation: o.residualCompensation, fullGrid: o.fullGrid, asymmetric: o.asymmetric, firstLastBits: o.firstLastBits, overrides: {},
-      calibImages: o.calib, positionsPerImage: o.positions, maxEpochs: o.epochs, seed: o.seed, batchSize: o.batch,
-    };
+    const config = jobConfigOf(settingsOf(o), o.batch);
     let mixed: { plan: MixedPrecisionPlan; sensitivity: SensitivityTable } | null = null;
     if (o.budgetBits !== undefined) {
       // Scored on the images beyond the calibration ones where there are any (never on --eval-images:
       // choosing on the test set would flatter the result).
       const sensitivity = await measureSensitivity(graph, summary.layers, calib, heldOut ?? calib, config, { backend, onProgress });
       const plan = planMixedPrecision(summary.layers, sensitivity, config, o.budgetBits);
-      config.overrides = plan.overrides;
+      config.layers = plan.layers;
       mixed = { plan, sensitivity };
     }
     const result = await runJob(graph, summary.layers, calib, evalSet, config, { backend, onProgress });
-    const settings: StudioSettings = {
-      ...DEFAULT_SETTINGS, wbits: o.wbits, abits: o.abits, method: o.method, ecaq: o.ecaq, channelScales: o.channelScales,
-      biasCorrection: o.biasCorrection, residualCompensation: o.residualCompensation, fullGrid: o.fullGrid, asymmetric: o.asymmetric, calibImages: o.calib, seed: o.seed,
-      firstLastBits: o.firstLastBits, epochs: o.epochs, positions: o.positions ?? DEFAULT_SETTINGS.positions,
-      preset: o.preset, resize: pre.resize, colorOrder: pre.colorOrder, mean: pre.mean, std: pre.std,
-      inputSize: o.inputSize ? [o.inputSize.height, o.inputSize.width] : null, layout: o.layout, layers: config.overrides,
-    };
-    const link = configLink({ name: summary.fileName, sha256: summary.sha256 }, settings);
+    const link = configLink({ name: summary.fileName, sha256: summary.sha256 }, { ...settingsOf(o), layers: config.layers });
     const bytes = exportQuantizedModel(graph, summary.layers, result, { format: o.format, sourceSha256: summary.sha256, configLink: link });
     // Checked before it is written: a file that fails the check is never left behind.
     const check = await verifyExport(bytes, simulatedQuantizedModel(graph, summary.layers, result), calib, graph);
@@ -132,12 +137,12 @@ export async function main(argv: string[]): Promise<number> {
       budgetBits: mixed.plan.budgetBits, averageBits: mixed.plan.averageBits, predictedKl: mixed.plan.cost, fixed: mixed.plan.fixed,
       bits: mixed.plan.bits, sensitivity: mixed.sensitivity,
     };
-    const calibration = { images: order.slice(0, Math.min(o.calib, folder.count)).map((i) => folder.files[i]) };
+    const calibration = { images: order.slice(0, Math.min(o.calibImages, folder.count)).map((i) => folder.files[i]) };
     const evaluation = evalSet
       ? { images: evalSet.count, source: o.evalImages ? 'eval-images' : 'held-out' }
       : { images: 0, note: NOTHING_SCORED };
     const report = { ...buildReport(summary, result), calibration, evaluation, ...(mixedPrecision ? { mixedPrecision } : {}), output, memory: memory.stop() };
-    writeFileSync(o.report, `${JSON.stringify(report, null, 2)}\n`);
+    if (o.report !== null) writeFileSync(o.report, `${JSON.stringify(report, null, 2)}\n`);
     const m = result.metrics;
     process.stdout.write(`${o.out} (${o.format}, ${(bytes.byteLength / 1024).toFixed(0)} KB, matches the simulation to ${check.maxRelativeDifference.toExponential(1)}): ${summary.layers.length} layers, ${mixed ? `mixed ${mixed.plan.averageBits.toFixed(2)} bits/weight` : `W${o.wbits}`}A${o.abits} ${o.method}${o.ecaq ? '+ECAQ' : ''} on ${backend.name}; ${m ? metricsLine(m) : NOTHING_SCORED}; ${result.seconds.total.toFixed(1)} s\n`);
     if (m) process.stdout.write(outputLines(m));
@@ -146,7 +151,7 @@ export async function main(argv: string[]): Promise<number> {
   } catch (e) {
     if (isStudioError(e)) {
       process.stderr.write(`bitsplit: ${e.message}\n`);
-      if (argv.length === 0) process.stderr.write(`${USAGE}\n`);
+      if (argv.length === 0) process.stderr.write(helpText());
       return BAD_INPUT.has(e.name) ? 2 : 1;
     }
     const debug = process.env.BITSPLIT_DEBUG === '1';

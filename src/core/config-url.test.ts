@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_SETTINGS, decodeSharedConfig, encodeSharedConfig, type SharedConfig } from './config-url';
+import { decodeSharedConfig, encodeSharedConfig, type SharedConfig } from './config-url';
+import { DEFAULT_SETTINGS } from './settings';
 
 const config: SharedConfig = {
   version: 1,
@@ -20,14 +21,14 @@ describe('shared configuration in the URL', () => {
   it('refuses malformed, tampered and oversized links with the reason', () => {
     expect(() => decodeSharedConfig('not-a-config')).toThrowError(/not a compressed studio configuration/);
     const tampered = encodeSharedConfig({ ...config, settings: { ...config.settings, wbits: 12 } });
-    expect(() => decodeSharedConfig(tampered)).toThrowError('The link\'s configuration cannot be used: weight bits 12 are not 2 to 8. The studio keeps its defaults.');
+    expect(() => decodeSharedConfig(tampered)).toThrowError('The link\'s configuration cannot be used: weight bits must be an integer from 2 to 8, got 12. The studio keeps its defaults.');
     const badSha = encodeSharedConfig({ ...config, model: { name: 'x', sha256: 'zz' } });
     expect(() => decodeSharedConfig(badSha)).toThrowError(/model name or SHA-256 is missing/);
     expect(() => decodeSharedConfig('A'.repeat(9000))).toThrowError(/more than 8192/);
     const badLayer = encodeSharedConfig({ ...config, settings: { ...config.settings, layers: { conv: { bits: 1 } } } });
     expect(() => decodeSharedConfig(badLayer)).toThrowError(/layer "conv" has 1 bits/);
     const badStd = encodeSharedConfig({ ...config, settings: { ...config.settings, std: [1, 0, 1] } });
-    expect(() => decodeSharedConfig(badStd)).toThrowError('The link\'s configuration cannot be used: the std is not three positive numbers. The studio keeps its defaults.');
+    expect(() => decodeSharedConfig(badStd)).toThrowError('The link\'s configuration cannot be used: std must be three numbers above 0, got [1,0,1]. The studio keeps its defaults.');
     const badMethod = encodeSharedConfig({ ...config, settings: { ...config.settings, layers: { fc: { method: 'gptq' as 'rtn' } } } });
     expect(() => decodeSharedConfig(badMethod)).toThrowError(/layer "fc" has method "gptq"/);
   });

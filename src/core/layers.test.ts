@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { resolveConvGeometry, convOutputSize } from './conv-geometry';
-import { mixedLayersModel } from './fixtures';
+import { mixedLayersModel } from '../testing/fixtures';
 import { findLayers } from './layers';
 import { readModelFile } from './model-summary';
 import { makeModel, makeNode, makeValueInfo } from './onnx/builder';

@@ -1,7 +1,7 @@
 import type { NodeProto } from 'onnx-buf';
 import type { ConvAttributes } from './conv-geometry';
 import { attrFloat, attrInt, attrInts, attrString, type GraphView } from './onnx/graph';
-import { LAYER_BITS_KEY } from './onnx/qdq-writer';
+import { METADATA_KEYS } from './onnx/metadata-keys';
 import { DataType, dataTypeName, elementCount, type HostTensor } from './onnx/tensor';
 
 export type LayerOp = 'Conv' | 'Gemm' | 'MatMul';
@@ -53,7 +53,7 @@ export interface LayerInventory {
 
 /** The bits a QDQ weight uses: the studio's own record, else the smallest signed grid holding its codes. */
 function storedBits(graph: GraphView, layerName: string, codes: HostTensor): number {
-  const recorded = graph.model.metadataProps.find((p) => p.key === LAYER_BITS_KEY)?.value;
+  const recorded = graph.model.metadataProps.find((p) => p.key === METADATA_KEYS.layerBits)?.value;
   try {
     const bits = recorded ? (JSON.parse(recorded) as Record<string, unknown>)[layerName] : undefined;
     if (typeof bits === 'number' && Number.isInteger(bits) && bits >= 2 && bits <= 8) return bits;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { nhwcDetectorModel, rgbaMapModel, twoInputModel } from './fixtures';
+import { nhwcDetectorModel, rgbaMapModel, twoInputModel } from '../testing/fixtures';
 import { describeImageInput, fixedBatchOf, imageInput } from './model-input';
 import { GraphView } from './onnx/graph';
 import { summarizeGraph } from './model-summary';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { residualBlockModel } from './fixtures';
+import { residualBlockModel } from '../testing/fixtures';
 import { findLayers } from './layers';
 import { GraphView } from './onnx/graph';
 import { makeModel, makeNode, makeValueInfo } from './onnx/builder';

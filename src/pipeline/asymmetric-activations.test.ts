@@ -5,11 +5,12 @@ import { readModelFile } from '../core/model-summary';
 import { DataType, makeTensor } from '../core/onnx/tensor';
 import { randomArray } from '../core/random';
 import type { ImageSet } from './images';
-import { DEFAULT_JOB, runJob } from './job';
+import { runJob } from './job';
+import { DEFAULT_JOB } from './job-config';
 import { exportQuantizedModel, simulatedQuantizedModel } from './report';
 import { cpuBackend } from './solver-backend';
 import { verifyExport } from './verify-export';
-import { hardswishConvModel } from '../core/fixtures';
+import { hardswishConvModel } from '../testing/fixtures';
 
 /** Dense 6 -> 24, Hardswish (x * HardSigmoid(x), down to -0.375), dense 24 -> 12, dense 12 -> 4: the middle layer reads a signed, lopsided input. */
 function hardswishModel() {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hardswishConvModel } from '../core/fixtures';
+import { hardswishConvModel } from '../testing/fixtures';
 import { layerWeights } from '../core/layer-weights';
 import type { LayerInfo } from '../core/layers';
 import type { GraphView } from '../core/onnx/graph';
@@ -7,9 +7,10 @@ import { readModelFile } from '../core/model-summary';
 import { encodeModel } from '../core/onnx/model-io';
 import { randomArray } from '../core/random';
 import { autoChannelTensors } from './channel-choice';
-import { loadDemo } from './demo-fixture';
+import { loadDemo } from '../testing/demo';
 import type { ImageSet } from './images';
-import { DEFAULT_JOB, runJob, type JobConfig, type JobProgress } from './job';
+import { runJob, type JobProgress } from './job';
+import { DEFAULT_JOB, type JobConfig } from './job-config';
 import { exportQuantizedModel, simulatedQuantizedModel } from './report';
 import { cpuBackend } from './solver-backend';
 import { verifyExport } from './verify-export';
@@ -27,7 +28,7 @@ describe('per-channel activation scales on "auto"', async () => {
   it('takes every conv input when one has channels on different scales; below 8 bits only, with error compensation only', async () => {
     // 'r' follows a ReLU and alone would stay per tensor; 'hs' decides for the model.
     expect(await autoChannelTensors(graph, summary.layers, images, config, deps)).toEqual(['hs', 'r']);
-    expect(await autoChannelTensors(graph, summary.layers, images, { ...config, overrides: { middle: { skip: true } } }, deps)).toEqual([]);
+    expect(await autoChannelTensors(graph, summary.layers, images, { ...config, layers: { middle: { skip: true } } }, deps)).toEqual([]);
     expect(await autoChannelTensors(graph, summary.layers, images, { ...config, abits: 8 }, deps)).toEqual([]);
     expect(await autoChannelTensors(graph, summary.layers, images, { ...config, ecaq: false }, deps)).toEqual([]);
     expect(await autoChannelTensors(graph, summary.layers, images, { ...config, channelScales: true }, deps)).toEqual([]);
@@ -64,12 +65,12 @@ describe('per-channel activation scales on "auto"', async () => {
       return { result, passes: stages.filter((s) => s === 'prepare').length };
     };
     // Another weight bit-width for one layer: the same inputs to choose for, no float pass.
-    const wbits = await choicePasses({ ...config, overrides: { third: { bits: 4 } } });
+    const wbits = await choicePasses({ ...config, layers: { third: { bits: 4 } } });
     expect(wbits.passes).toBe(0);
     expect(wbits.result.channelTensors).toEqual(['hs', 'r']);
     expect(wbits.result.layers.find((l) => l.name === 'third')?.reused).toBe(false);
     // A skipped layer takes its input out of the candidates: the choice runs again.
-    const skipped = await choicePasses({ ...config, overrides: { middle: { skip: true } } });
+    const skipped = await choicePasses({ ...config, layers: { middle: { skip: true } } });
     expect(skipped.passes).toBe(4);
     expect(skipped.result.channelTensors).toEqual([]);
     // Another seed is another global setting: chosen again (the same answer here).

@@ -5,7 +5,7 @@ import { channelIndex, planLayers, type InputQuantizer } from '../core/quant/pla
 import { seededRandom } from '../core/random';
 import type { ExecutionProvider } from '../runtime/ort';
 import { batchOf, type ImageSet } from './images';
-import type { JobConfig } from './job';
+import type { JobConfig } from './job-config';
 import { Simulator } from './simulator';
 
 /** Calibration images the choice looks at, how many at a time, and the values it keeps per tensor. */

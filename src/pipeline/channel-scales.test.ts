@@ -1,8 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { decodeModel } from '../core/onnx/model-io';
-import { loadDemo } from './demo-fixture';
+import { loadDemo } from '../testing/demo';
 import type { ImageSet } from './images';
-import { DEFAULT_JOB, runJob, type JobConfig } from './job';
+import { runJob } from './job';
+import { DEFAULT_JOB, type JobConfig } from './job-config';
 import { exportQuantizedModel, simulatedQuantizedModel } from './report';
 import { cpuBackend } from './solver-backend';
 import { verifyExport } from './verify-export';
@@ -16,7 +17,7 @@ beforeAll(async () => {
 
 describe('per-channel activation scales folded into the next layer (the paper\'s variant)', () => {
   it('fits one scale per conv input channel, exports codes that onnxruntime runs as simulated, and stays near one scale per tensor at W4A4', async () => {
-    const config: JobConfig = { ...DEFAULT_JOB, wbits: 4, abits: 4, calibImages: 64, positionsPerImage: 64 };
+    const config: JobConfig = { ...DEFAULT_JOB, wbits: 4, abits: 4, calibImages: 64, positions: 64 };
     const run = (channelScales: boolean) => runJob(loaded.graph, loaded.summary.layers, images, images, { ...config, channelScales }, { backend: cpuBackend });
     const folded = await run(true);
     const flat = await run(false);

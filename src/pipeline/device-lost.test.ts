@@ -5,7 +5,8 @@ import { readModelFile } from '../core/model-summary';
 import { presetConfig } from '../core/preprocess';
 import type { GpuContext } from '../gpu/device';
 import { createNodeGpuContext } from '../gpu/node-gpu';
-import { DEFAULT_JOB, runJob, type JobConfig } from './job';
+import { runJob } from './job';
+import { DEFAULT_JOB, type JobConfig } from './job-config';
 import { gpuBackend } from './solver-backend';
 
 const demo = new URL('../../public/demo/', import.meta.url);
@@ -14,7 +15,7 @@ describe('the GPU device lost in the middle of a job', () => {
   it('is reported as such, and the next run on a new device works', async () => {
     const { graph, summary } = await readModelFile(new Uint8Array(readFileSync(new URL('model.onnx', demo))), 'model.onnx');
     const images = await loadImageFolder(new URL('images', demo).pathname, presetConfig('zero1', { width: 28, height: 28, channels: 1 }), null);
-    const config: JobConfig = { ...DEFAULT_JOB, wbits: 4, abits: 8, calibImages: 8, positionsPerImage: 20 };
+    const config: JobConfig = { ...DEFAULT_JOB, wbits: 4, abits: 8, calibImages: 8, positions: 20 };
     const lost = await createNodeGpuContext();
     let destroyed = false;
     const run = runJob(graph, summary.layers, images, null, config, {
@@ -33,7 +34,7 @@ describe('the GPU device lost in the middle of a job', () => {
     const fresh = await createNodeGpuContext();
     // Two layers are enough to show the new device works.
     const overrides = Object.fromEntries(summary.layers.slice(2).map((l) => [l.name, { skip: true }]));
-    const result = await runJob(graph, summary.layers, images, null, { ...config, overrides }, { backend: gpuBackend(fresh) });
+    const result = await runJob(graph, summary.layers, images, null, { ...config, layers: overrides }, { backend: gpuBackend(fresh) });
     expect(result.layers.filter((l) => !l.skipped)).toHaveLength(2);
     expect(result.backend).toBe('webgpu');
     fresh.destroy();

@@ -6,7 +6,8 @@ import { decodeModel } from '../core/onnx/model-io';
 import { nothingToQuantize, readModelFile } from '../core/model-summary';
 import type { ImageSet } from './images';
 import { presetConfig } from '../core/preprocess';
-import { DEFAULT_JOB, runJob, type JobResult } from './job';
+import { runJob, type JobResult } from './job';
+import { DEFAULT_JOB } from './job-config';
 import { exportQuantizedModel, simulatedQuantizedModel } from './report';
 import { cpuBackend } from './solver-backend';
 import { scoreExport, verifyExport } from './verify-export';
@@ -22,7 +23,7 @@ beforeAll(async () => {
   const classes = parseClasses(readFileSync(new URL('classes.txt', demo), 'utf8'));
   images = await loadImageFolder(new URL('images', demo).pathname, presetConfig('zero1', { width: 28, height: 28, channels: 1 }), classes);
   // 3-bit weights and 4-bit activations: int4 storage, and Clip in front of every QuantizeLinear.
-  result = await runJob(loaded.graph, loaded.summary.layers, images, images, { ...DEFAULT_JOB, wbits: 3, abits: 4, calibImages: 32, positionsPerImage: 50 }, { backend: cpuBackend });
+  result = await runJob(loaded.graph, loaded.summary.layers, images, images, { ...DEFAULT_JOB, wbits: 3, abits: 4, calibImages: 32, positions: 50 }, { backend: cpuBackend });
 });
 
 describe('the demo, exported after a W3A4 run', () => {

@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { nhwcDetectorModel, relu6Model, rgbaMapModel } from '../core/fixtures';
+import { nhwcDetectorModel, relu6Model, rgbaMapModel } from '../testing/fixtures';
 import { readModelFile } from '../core/model-summary';
 import { encodeModel } from '../core/onnx/model-io';
 import { randomArray } from '../core/random';
 import { ModelRunner } from '../runtime/ort';
 import { batchOf, type ImageSet } from './images';
-import { DEFAULT_JOB, runJob } from './job';
+import { runJob } from './job';
+import { DEFAULT_JOB } from './job-config';
 import { measureSensitivity } from './sensitivity';
 import { exportQuantizedModel, simulatedQuantizedModel } from './report';
 import { cpuBackend } from './solver-backend';

@@ -1,8 +1,9 @@
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { loadDemo } from './demo-fixture';
+import { loadDemo } from '../testing/demo';
 import type { ImageSet } from './images';
 import type { TensorMap } from '../core/model-metrics';
-import { DEFAULT_JOB, runJob, type JobConfig } from './job';
+import { runJob } from './job';
+import { DEFAULT_JOB, type JobConfig } from './job-config';
 import { storedBias } from '../core/layer-weights';
 import { Simulator } from './simulator';
 import { cpuBackend } from './solver-backend';
@@ -15,7 +16,7 @@ beforeAll(async () => {
 });
 
 const run = (config: Partial<JobConfig>) =>
-  runJob(loaded.graph, loaded.summary.layers, images, images, { ...DEFAULT_JOB, calibImages: 64, positionsPerImage: 100, ...config }, { backend: cpuBackend });
+  runJob(loaded.graph, loaded.summary.layers, images, images, { ...DEFAULT_JOB, calibImages: 64, positions: 100, ...config }, { backend: cpuBackend });
 
 describe('the quantization job on the demo (CPU backend)', () => {
   it('W8A8 with Bit-Split and error compensation keeps the float accuracy', async () => {
@@ -88,10 +89,10 @@ describe('the quantization job on the demo (CPU backend)', () => {
   });
 
   it('a re-run keeps the corrected biases of the layers it reuses (two-step pipeline, biases rounded at the end)', async () => {
-    const config = { ...DEFAULT_JOB, wbits: 3, abits: 8, ecaq: false, calibImages: 16, positionsPerImage: 50 } as JobConfig;
+    const config = { ...DEFAULT_JOB, wbits: 3, abits: 8, ecaq: false, calibImages: 16, positions: 50 } as JobConfig;
     const first = await runJob(loaded.graph, loaded.summary.layers, images, null, config, { backend: cpuBackend });
     const last = loaded.summary.layers.at(-2)!.name;
-    const second = await runJob(loaded.graph, loaded.summary.layers, images, null, { ...config, overrides: { [last]: { bits: 2 } } }, { backend: cpuBackend, previous: first });
+    const second = await runJob(loaded.graph, loaded.summary.layers, images, null, { ...config, layers: { [last]: { bits: 2 } } }, { backend: cpuBackend, previous: first });
     expect(second.layers[1].reused).toBe(true);
     expect(Array.from(second.biases.get(1)!.values)).toEqual(Array.from(first.biases.get(1)!.values));
     expect(second.correctedBiases.get(1)).toBe(first.correctedBiases.get(1));
@@ -102,13 +103,13 @@ describe('the quantization job on the demo (CPU backend)', () => {
   });
 
   it('is deterministic: the same seed gives the same weights', async () => {
-    const a = await run({ wbits: 4, abits: 8, calibImages: 16, positionsPerImage: 50, seed: 3 });
-    const b = await run({ wbits: 4, abits: 8, calibImages: 16, positionsPerImage: 50, seed: 3 });
+    const a = await run({ wbits: 4, abits: 8, calibImages: 16, positions: 50, seed: 3 });
+    const b = await run({ wbits: 4, abits: 8, calibImages: 16, positions: 50, seed: 3 });
     for (const [i, w] of a.weights) expect(Array.from(b.weights.get(i)!)).toEqual(Array.from(w));
   });
 
   it('takes each layer\'s inputs (and shortcut) from its quantizer fit instead of running the model again, with the same weights', async () => {
-    const config = { ...DEFAULT_JOB, wbits: 3, abits: 4, calibImages: 16, positionsPerImage: 50, seed: 2, residualCompensation: true } as JobConfig;
+    const config = { ...DEFAULT_JOB, wbits: 3, abits: 4, calibImages: 16, positions: 50, seed: 2, residualCompensation: true } as JobConfig;
     const runs = vi.spyOn(Simulator.prototype, 'run');
     const quantizedRuns = () => runs.mock.calls.filter(([, mode]) => mode === 'quantized').length;
     const cached = await runJob(loaded.graph, loaded.summary.layers, images, null, config, { backend: cpuBackend });
@@ -124,7 +125,7 @@ describe('the quantization job on the demo (CPU backend)', () => {
   });
 
   it('scores the float model once per scored set when given a map to keep its scores in', async () => {
-    const config = { ...DEFAULT_JOB, wbits: 4, abits: 8, calibImages: 16, positionsPerImage: 50 } as JobConfig;
+    const config = { ...DEFAULT_JOB, wbits: 4, abits: 8, calibImages: 16, positions: 50 } as JobConfig;
     const floatScores = new Map<string, TensorMap>();
     const plain = await runJob(loaded.graph, loaded.summary.layers, images, images, config, { backend: cpuBackend });
     const first = await runJob(loaded.graph, loaded.summary.layers, images, images, config, { backend: cpuBackend, floatScores });
@@ -173,7 +174,7 @@ describe('the same job on the WebGPU backend', () => {
       ctx.destroy();
     }
   };
-  const config = { ...DEFAULT_JOB, wbits: 2, abits: 8, calibImages: 16, positionsPerImage: 40, seed: 9 } as JobConfig;
+  const config = { ...DEFAULT_JOB, wbits: 2, abits: 8, calibImages: 16, positions: 40, seed: 9 } as JobConfig;
 
   it('gives the CPU backend\'s codes on the first layers, and its accuracy', async () => {
     const { gpu, cpu } = await both({ ...config, fullGrid: false });

@@ -8,7 +8,8 @@ import type { GraphView } from '../core/onnx/graph';
 import { fitActivationGrid } from '../core/quant/activation-scale';
 import { dequantize, type QuantizedWeights } from '../core/quant/grid';
 import { codeHistogram, weightMse } from '../core/quant/metrics';
-import { channelIndex, planLayers, reusableLayers, type LayerPlan, type PlanConfig } from '../core/quant/plan';
+import { channelIndex, planLayers, reusableLayers, type LayerPlan } from '../core/quant/plan';
+import type { JobConfig } from './job-config';
 import { seededRandom } from '../core/random';
 import { fakeQuantize } from '../core/quant/fake-quantize';
 import { batchOf, type ImageSet } from './images';
@@ -19,37 +20,6 @@ import type { LayerAccumulator, SolverBackend } from './solver-backend';
 import { residualTarget } from '../core/residual-target';
 import { accumulateLayer, batchStarts, timed, type CalibrationPass } from './calibration';
 import { layerErrors } from './layer-errors';
-
-export interface JobConfig extends PlanConfig {
-  /** Error-compensated activation quantization: each layer solved on its real, partly quantized input. */
-  ecaq: boolean;
-  /**
-   * Bias correction: each Bit-Split layer with a stored bias is solved for the part of its output error
-   * the bias cannot absorb, and its bias then takes the mean error (bias-correction.ts). Absent: off.
-   */
-  biasCorrection?: boolean;
-  /**
-   * With ECAQ, for Bit-Split layers: a layer that feeds a residual Add aims at the float sum minus the
-   * quantized shortcut, so it also makes up for the shortcut's drift (residual-target.ts). Absent: off
-   * (measured within noise on the CIFAR ResNets, docs/benchmarks.md).
-   */
-  residualCompensation?: boolean;
-  /**
-   * For Bit-Split layers: after the stitching, a descent on the full b-bit grid, whose codes may also
-   * take -2^(b-1) or +2^(b-1) per row (full-grid.ts; exported with a zero point of -1 where needed). Absent: off.
-   */
-  fullGrid?: boolean;
-  calibImages: number;
-  positionsPerImage?: number;
-  maxEpochs: number;
-  seed: number;
-  batchSize: number;
-}
-
-export const DEFAULT_JOB: JobConfig = {
-  wbits: 4, abits: 8, method: 'bitsplit', ecaq: true, biasCorrection: true, fullGrid: true, asymmetric: true, firstLastBits: 8, overrides: {},
-  calibImages: 256, maxEpochs: 100, seed: 0, batchSize: 32,
-};
 
 export interface JobProgress {
   stage: 'prepare' | 'calibrate' | 'activations' | 'sensitivity' | 'evaluate' | 'done';
@@ -228,11 +198,11 @@ export async function runJob(graph: GraphView, layers: LayerInfo[], calib: Image
           mode: config.ecaq ? 'quantized' : 'float',
           quantizeInput: q ? (x, dims) => fakeQuantize(x, q, { dims, axis: plan.input?.channels?.axis, codes: Boolean(folded) }) : undefined,
           bias: layerBias(graph, layer), cachedInputs, residual: residuals.get(layer.index),
-          positionsPerImage: config.positionsPerImage, seed: config.seed + layer.index, means: storedFloatBias !== null, onBatch: (done) => progress('calibrate', plan, done),
+          positionsPerImage: config.positions, seed: config.seed + layer.index, means: storedFloatBias !== null, onBatch: (done) => progress('calibrate', plan, done),
         });
         const acc = accumulator;
         const means = storedFloatBias ? await timed(seconds, 'accumulate', () => acc.center()) : null;
-        const solved = await timed(seconds, 'solve', () => acc.solve(matrix, plan.bits, plan.method, { maxEpochs: config.maxEpochs, fullGrid: config.fullGrid }));
+        const solved = await timed(seconds, 'solve', () => acc.solve(matrix, plan.bits, plan.method, { maxEpochs: config.epochs, fullGrid: config.fullGrid }));
         const rtn = plan.method === 'rtn' ? solved : await timed(seconds, 'solve', () => acc.solve(matrix, plan.bits, 'rtn'));
         const errors = layerErrors(acc, layer.m, layer.n, { means });
         const dequantized = layerCodes(layer, solved.weights).weights;
@@ -367,7 +337,7 @@ export function cancellationCheck(signal: AbortSignal | undefined): () => Promis
 
 /** Everything but the per-layer plan: when these differ, nothing of a previous run is valid. */
 function sameGlobals(a: JobConfig, b: JobConfig): boolean {
-  const strip = ({ overrides: _o, wbits: _w, ...rest }: JobConfig) => rest;
+  const strip = ({ layers: _l, wbits: _w, ...rest }: JobConfig) => rest;
   return JSON.stringify(strip(a)) === JSON.stringify(strip(b));
 }
 

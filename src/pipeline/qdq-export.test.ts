@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { mixedLayersModel } from '../core/fixtures';
+import { mixedLayersModel } from '../testing/fixtures';
 import { layerCodes } from '../core/layer-weights';
 import { findLayers } from '../core/layers';
 import { makeModel, makeNode, makeValueInfo } from '../core/onnx/builder';
 import { GraphView } from '../core/onnx/graph';
 import { decodeModel, encodeModel } from '../core/onnx/model-io';
 import { upgradeOpset } from '../core/onnx/opset-upgrade';
-import { activationContainer, LAYER_BITS_KEY, writeQdqModel, type ExportFormat, type QdqLayer } from '../core/onnx/qdq-writer';
+import { METADATA_KEYS } from '../core/onnx/metadata-keys';
+import { activationContainer, writeQdqModel, type ExportFormat, type QdqLayer } from '../core/onnx/qdq-writer';
 import { storedBias } from '../core/layer-weights';
 import { quantizeBias } from '../core/quant/bias';
 import { buildSimulationModel, type QuantizerValue } from '../core/onnx/sim-graph';
@@ -148,7 +149,7 @@ describe('QDQ export', () => {
 
   it('reopened without its record of bits, a file shows each layer\'s bits from its stored codes, the extra level included', () => {
     const model = writeQdqModel(graph, layers, quantized, activations, { format: 'int8', metadata: {} });
-    model.metadataProps = model.metadataProps.filter((p) => p.key !== LAYER_BITS_KEY);
+    model.metadataProps = model.metadataProps.filter((p) => p.key !== METADATA_KEYS.layerBits);
     expect(findLayers(new GraphView(decodeModel(encodeModel(model)))).quantized.map((q) => q.bits)).toEqual([8, 3, 4, 6]);
   });
 

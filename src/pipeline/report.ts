@@ -3,6 +3,7 @@ import type { LayerInfo } from '../core/layers';
 import type { ModelSummary } from '../core/model-summary';
 import type { GraphView } from '../core/onnx/graph';
 import { encodeModel } from '../core/onnx/model-io';
+import { METADATA_KEYS } from '../core/onnx/metadata-keys';
 import { writeQdqModel, type ExportFormat } from '../core/onnx/qdq-writer';
 import { buildSimulationModel } from '../core/onnx/sim-graph';
 import { resultPlan, type JobResult } from './job';
@@ -45,7 +46,7 @@ export function exportQuantizedModel(graph: GraphView, layers: LayerInfo[], resu
   });
   const model = writeQdqModel(graph, layers, quantized, activations, {
     format: o.format,
-    metadata: { 'bitsplit.config': o.configLink, 'bitsplit.version': STUDIO_VERSION, 'bitsplit.source_sha256': o.sourceSha256 },
+    metadata: { [METADATA_KEYS.config]: o.configLink, [METADATA_KEYS.version]: STUDIO_VERSION, [METADATA_KEYS.sourceSha256]: o.sourceSha256 },
   });
   return encodeModel(model);
 }

@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { fixtureBytes, residualBlockModel } from '../core/fixtures';
+import { fixtureBytes, residualBlockModel } from '../testing/fixtures';
 import { layerWeights } from '../core/layer-weights';
 import { readModelFile } from '../core/model-summary';
 import { planLayers } from '../core/quant/plan';
 import { randomArray } from '../core/random';
 import { batchOf, type ImageSet } from './images';
-import { DEFAULT_JOB, runJob, type JobConfig, type JobResult } from './job';
+import { runJob, type JobResult } from './job';
+import { DEFAULT_JOB, type JobConfig } from './job-config';
 import { Simulator } from './simulator';
 import { cpuBackend } from './solver-backend';
 
@@ -41,7 +42,7 @@ describe('residual compensation (CPU backend)', () => {
     const unseen = randomImages(256, 2);
     // A 2-bit stem makes the shortcut drift; branch2 is the only layer that can take it back.
     const config = (residualCompensation: boolean): JobConfig => ({
-      ...DEFAULT_JOB, wbits: 3, abits: 8, calibImages: 256, overrides: { stem: { bits: 2 } }, residualCompensation,
+      ...DEFAULT_JOB, wbits: 3, abits: 8, calibImages: 256, layers: { stem: { bits: 2 } }, residualCompensation,
     });
     const run = (c: JobConfig) => runJob(loaded.graph, loaded.summary.layers, calib, null, c, { backend: cpuBackend });
     const [off, on] = [await run(config(false)), await run(config(true))];

@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { mixedLayersModel } from '../core/fixtures';
+import { mixedLayersModel } from '../testing/fixtures';
 import { findLayers } from '../core/layers';
 import { GraphView } from '../core/onnx/graph';
 import { makeValueInfo } from '../core/onnx/builder';
 import { DataType } from '../core/onnx/tensor';
 import { randomArray } from '../core/random';
-import { DEFAULT_JOB, runJob } from './job';
+import { runJob } from './job';
+import { DEFAULT_JOB } from './job-config';
 import { cpuBackend } from './solver-backend';
 
 describe('weights that are all zero', () => {

@@ -1,8 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadDemo } from './demo-fixture';
+import { loadDemo } from '../testing/demo';
 import { averageBits, bitOptions, planMixedPrecision } from '../core/quant/mixed-precision';
 import { imagesFrom, type ImageSet } from './images';
-import { DEFAULT_JOB, runJob, type JobConfig } from './job';
+import { runJob } from './job';
+import { DEFAULT_JOB, type JobConfig } from './job-config';
 import { measureSensitivity } from './sensitivity';
 import { cpuBackend } from './solver-backend';
 
@@ -15,7 +16,7 @@ beforeAll(async () => {
 
 describe('per-layer sensitivity and mixed precision on the demo (CPU backend)', () => {
   it('measures every layer at every bit-width; a mixed configuration under a budget is chosen, run and kept to', async () => {
-    const config: JobConfig = { ...DEFAULT_JOB, wbits: 2, abits: 8, calibImages: 64, positionsPerImage: 64 };
+    const config: JobConfig = { ...DEFAULT_JOB, wbits: 2, abits: 8, calibImages: 64, positions: 64 };
     // Solved on the first 64 images (of the fixture's drawn order), scored on the other 186.
     const heldOut = imagesFrom(images, 64);
     const layers = loaded.summary.layers;
@@ -44,7 +45,7 @@ describe('per-layer sensitivity and mixed precision on the demo (CPU backend)', 
     const free = layers.slice(1, -1).map((l, i) => ({ name: l.name, kl: kl2[i + 1] }));
     const worst = free.reduce((a, b) => (b.kl > a.kl ? b : a));
     expect(choice.bits[worst.name]).toBeGreaterThan(2);
-    const mixed = await runJob(loaded.graph, layers, images, heldOut, { ...config, overrides: choice.overrides }, { backend: cpuBackend });
+    const mixed = await runJob(loaded.graph, layers, images, heldOut, { ...config, layers: choice.layers }, { backend: cpuBackend });
     expect(mixed.layers.map((l) => l.wbits)).toEqual(Object.values(choice.bits));
     expect(averageBits(mixed.layers, (name) => mixed.layers.find((l) => l.name === name)!.wbits)).toBeCloseTo(choice.averageBits, 12);
     const uniform = await runJob(loaded.graph, layers, images, heldOut, config, { backend: cpuBackend });

@@ -7,7 +7,8 @@ import { planLayers } from '../core/quant/plan';
 import { accumulateLayer, batchStarts, type CalibrationPass } from './calibration';
 import { layerErrors } from './layer-errors';
 import { batchOf, type ImageSet } from './images';
-import { cancellationCheck, makeProgress, type JobConfig, type JobDeps } from './job';
+import { cancellationCheck, makeProgress, type JobDeps } from './job';
+import { type JobConfig } from './job-config';
 import { Simulator } from './simulator';
 
 export const SENSITIVITY_BITS = [2, 3, 4, 5, 6, 7, 8];
@@ -48,7 +49,7 @@ export async function measureSensitivity(
       const layer = plan.layer;
       const weights = layerWeights(graph, layer);
       const acc = await accumulateLayer(pass, layer, deps.backend, {
-        mode: 'float', bias: layerBias(graph, layer), positionsPerImage: config.positionsPerImage, seed: config.seed + layer.index,
+        mode: 'float', bias: layerBias(graph, layer), positionsPerImage: config.positions, seed: config.seed + layer.index,
         onBatch: (done) => progress('sensitivity', plan, done / 2),
       });
       try {
@@ -56,7 +57,7 @@ export async function measureSensitivity(
         const cells: SensitivityCell[] = [];
         for (const [k, b] of bits.entries()) {
           await check();
-          const solved = await acc.solve(weights.matrix, b, plan.method, { maxEpochs: config.maxEpochs, fullGrid: config.fullGrid });
+          const solved = await acc.solve(weights.matrix, b, plan.method, { maxEpochs: config.epochs, fullGrid: config.fullGrid });
           sim.weights.set(layer.index, layerCodes(layer, solved.weights).weights);
           const metrics = new ClassScoresAccumulator();
           for (const [i, batch] of batches.entries()) {

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { fixtureBytes, mixedLayersModel } from '../core/fixtures';
+import { fixtureBytes, mixedLayersModel } from '../testing/fixtures';
 import { layerWeights } from '../core/layer-weights';
 import { readModelFile } from '../core/model-summary';
 import { planLayers } from '../core/quant/plan';
 import { randomArray } from '../core/random';
-import { DEFAULT_JOB } from './job';
+import { DEFAULT_JOB } from './job-config';
 import { Simulator } from './simulator';
 
 describe('the simulator\'s sessions cut at the fetched tensors', () => {

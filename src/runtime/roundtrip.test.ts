@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { fixtureCases } from '../core/fixtures';
+import { fixtureCases } from '../testing/fixtures';
 import { addZeroBiases } from '../core/onnx/explicit-bias';
 import { decodeModel, encodeModel } from '../core/onnx/model-io';
 import { randomArray } from '../core/random';

@@ -3,45 +3,27 @@ import type { ModelSummary } from '../core/model-summary';
 import type { ComputeChoice, GpuStatus } from '../worker/studio.worker';
 import { describeError, onWorkerCrash, studioWorker } from './bridge';
 import { sources, type ModelSource } from './sources';
-import { createJobSlice, loadDemoImagesInto, setImagesInto, type JobSlice } from './job-slice';
-import { createMixedSlice, type MixedSlice } from './mixed-slice';
+import { createJobSlice, loadDemoImagesInto, setImagesInto } from './job-slice';
+import { createMixedSlice } from './mixed-slice';
+import type { GpuSlice, ModelSlice, StudioState } from './studio-state';
 
 export * from './job-slice';
-export type { MixedSlice, SensitivityTable } from './mixed-slice';
+export type { SensitivityTable } from './mixed-slice';
+export type * from './studio-state';
 
 export type { ComputeChoice, ModelSummary, GpuStatus };
 export { inputSizeIsDynamic, nothingToQuantize } from '../core/model-summary';
 export { describeImageInput } from '../core/model-input';
 export { plannedBits } from '../core/quant/plan';
+export { clampSetting, SETTING_KEYS, SETTINGS, type SettingSpec, type TripleSpec } from '../core/settings';
 export { averageBits } from '../core/quant/mixed-precision';
 export type { LayerInfo } from '../core/layers';
 
 export const DEMO_MODEL = { url: `${import.meta.env.BASE_URL}demo/model.onnx`, name: 'Demo: Fashion-MNIST ResNet (model.onnx)' };
 
-export interface Notice {
-  kind: string;
-  message: string;
-}
 
-export interface ModelSlice {
-  model: ModelSummary | null;
-  loading: string | null;
-  error: Notice | null;
-  loadFile: (file: File) => Promise<void>;
-  loadDemo: () => Promise<void>;
-  dismissError: () => void;
-  reportError: (error: Notice) => void;
-}
 
-export interface GpuSlice {
-  gpu: GpuStatus | null;
-  checkGpu: () => Promise<void>;
-  /** Where the solver and onnxruntime run; this machine's choice, so not part of a shared link. */
-  compute: ComputeChoice;
-  setCompute: (compute: ComputeChoice) => void;
-}
 
-export type StudioState = ModelSlice & GpuSlice & JobSlice & MixedSlice;
 
 async function loadModelInto(source: ModelSource): Promise<ModelSummary> {
   const summary = source === 'demo'

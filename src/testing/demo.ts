@@ -3,7 +3,7 @@ import { loadImageFolder } from '../cli/node-images';
 import { parseClasses } from '../core/labels';
 import { readModelFile } from '../core/model-summary';
 import { presetConfig } from '../core/preprocess';
-import { imagesInOrder, shuffledOrder, type ImageSet } from './images';
+import { imagesInOrder, shuffledOrder, type ImageSet } from '../pipeline/images';
 
 const demo = new URL('../../public/demo/', import.meta.url);
 

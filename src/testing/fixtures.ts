@@ -1,9 +1,9 @@
 import { create } from '@bufbuild/protobuf';
 import { TensorProtoSchema, type ModelProto } from 'onnx-buf';
-import { makeModel, makeNode, makeValueInfo } from './onnx/builder';
-import { encodeModel } from './onnx/model-io';
-import { DataType, makeTensor } from './onnx/tensor';
-import { randomArray } from './random';
+import { makeModel, makeNode, makeValueInfo } from '../core/onnx/builder';
+import { encodeModel } from '../core/onnx/model-io';
+import { DataType, makeTensor } from '../core/onnx/tensor';
+import { randomArray } from '../core/random';
 
 /**
  * Small generated models that exercise every layer form the inventory must find: a strided conv

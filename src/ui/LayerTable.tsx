@@ -95,7 +95,7 @@ export function LayerTable({ model }: { model: ModelSummary }) {
   const setLayer = useStudio((s) => s.setLayer);
   const running = useStudio((s) => s.running);
   const columns = result ? WITH_RESULTS : PLAN;
-  const bitsOf = useMemo(() => plannedBits(layers, { ...settings, overrides: settings.layers }), [layers, settings]);
+  const bitsOf = useMemo(() => plannedBits(layers, settings), [layers, settings]);
   const rows = useMemo(() => {
     const byName = new Map(result?.layers.map((r) => [r.name, r]));
     const all: Row[] = layers.map((l) => ({ ...l, record: byName.get(l.name) }));

@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
-import { describeImageInput, inputSizeIsDynamic, useStudio, type PreprocessPreview, type RunSettings } from '../state/store';
+import { describeImageInput, inputSizeIsDynamic, SETTINGS, useStudio, type PreprocessPreview, type RunSettings, type TripleSpec } from '../state/store';
+import { SettingField } from './SettingField';
 
 const PREVIEW_COUNT = 4;
 
@@ -9,12 +10,13 @@ function parseTriple(text: string, positive: boolean): number[] | null {
   return parts.length === 3 && parts.every((v) => Number.isFinite(v) && (!positive || v > 0)) ? parts : null;
 }
 
-function TripleField({ label, value, positive, disabled, onChange }: { label: string; value: number[]; positive: boolean; disabled: boolean; onChange: (v: number[]) => void }) {
+function TripleField({ spec, value, disabled, onChange }: { spec: TripleSpec; value: number[]; disabled: boolean; onChange: (v: number[]) => void }) {
+  const { label, positive, help } = spec;
   const [text, setText] = useState(value.join(', '));
   useEffect(() => setText(value.join(', ')), [value]);
   const valid = parseTriple(text, positive) !== null;
   return (
-    <label>
+    <label title={help}>
       {label}
       <input type="text" value={text} disabled={disabled} aria-invalid={!valid}
         onChange={(e) => {
@@ -58,7 +60,7 @@ export function PreprocessSettings() {
   const setSize = (axis: 0 | 1, text: string) => {
     const v = Math.floor(Number(text));
     if (!text) return setSetting('inputSize', null);
-    if (v >= 1 && v <= 8192) setSetting('inputSize', axis === 0 ? [v, inputSize?.[1] ?? preview?.width ?? v] : [inputSize?.[0] ?? preview?.height ?? v, v]);
+    if (v >= 1 && v <= SETTINGS.inputSize.max) setSetting('inputSize', axis === 0 ? [v, inputSize?.[1] ?? preview?.width ?? v] : [inputSize?.[0] ?? preview?.height ?? v, v]);
   };
   const set = <K extends keyof RunSettings>(key: K) => (value: RunSettings[K]) => setSetting(key, value);
 
@@ -66,49 +68,27 @@ export function PreprocessSettings() {
     <fieldset className="preprocess">
       <legend>Preprocessing</legend>
       <div className="settings">
-        <label>
-          Preset
-          <select aria-label="Preprocessing" value={preset} onChange={(e) => setPreset(e.target.value)} disabled={running}>
-            <option value="imagenet">imagenet (mean/std)</option>
-            <option value="minus1to1">[-1, 1]</option>
-            <option value="zero1">[0, 1]</option>
+        <label title={SETTINGS.preset.help}>
+          {SETTINGS.preset.label}
+          <select aria-label={SETTINGS.preset.label} value={preset} onChange={(e) => setPreset(e.target.value as RunSettings['preset'])} disabled={running}>
+            {SETTINGS.preset.choices.map((c) => <option key={c.value} value={c.value}>{c.label}</option>)}
           </select>
         </label>
-        <label>
-          Resize
-          <select value={resize} onChange={(e) => set('resize')(e.target.value as RunSettings['resize'])} disabled={running}>
-            <option value="shorter-side-crop">shorter side, centre crop</option>
-            <option value="stretch">stretch</option>
-            <option value="letterbox">letterbox</option>
-          </select>
-        </label>
-        <label>
-          Colour order
-          <select value={colorOrder} onChange={(e) => set('colorOrder')(e.target.value as RunSettings['colorOrder'])} disabled={running}>
-            <option value="RGB">RGB</option>
-            <option value="BGR">BGR</option>
-          </select>
-        </label>
-        <label>
-          Input layout
-          <select aria-label="Input layout" value={layout} onChange={(e) => set('layout')(e.target.value as RunSettings['layout'])} disabled={running}>
-            <option value="auto">auto (from the model)</option>
-            <option value="NCHW">NCHW</option>
-            <option value="NHWC">NHWC</option>
-          </select>
-        </label>
-        <TripleField label="Mean" value={mean} positive={false} disabled={running} onChange={set('mean')} />
-        <TripleField label="Std" value={std} positive disabled={running} onChange={set('std')} />
+        <SettingField name="resize" />
+        <SettingField name="colorOrder" />
+        <SettingField name="layout" />
+        <TripleField spec={SETTINGS.mean} value={mean} disabled={running} onChange={set('mean')} />
+        <TripleField spec={SETTINGS.std} value={std} disabled={running} onChange={set('std')} />
         {dynamic && (
           <>
             <label>
               Input height
-              <input type="number" min={1} max={8192} value={inputSize?.[0] ?? ''} placeholder={preview ? String(preview.height) : 'from the images'}
+              <input type="number" min={1} max={SETTINGS.inputSize.max} value={inputSize?.[0] ?? ''} placeholder={preview ? String(preview.height) : 'from the images'}
                 disabled={running} onChange={(e) => setSize(0, e.target.value)} />
             </label>
             <label>
               Input width
-              <input type="number" min={1} max={8192} value={inputSize?.[1] ?? ''} placeholder={preview ? String(preview.width) : 'from the images'}
+              <input type="number" min={1} max={SETTINGS.inputSize.max} value={inputSize?.[1] ?? ''} placeholder={preview ? String(preview.width) : 'from the images'}
                 disabled={running} onChange={(e) => setSize(1, e.target.value)} />
             </label>
           </>

@@ -1,5 +1,6 @@
 import { useState } from 'react';
-import { bitsLabel, methodLabel, useStudio, type StudioState } from '../state/store';
+import { useStudio, type StudioState } from '../state/store';
+import { bitsLabel, downloadName, methodLabel } from './run-labels';
 import { formatBytes, formatDb, formatShape } from './format';
 
 function save(name: string, data: BlobPart, type: string) {
@@ -20,9 +21,9 @@ export function ResultsPanel() {
   if (!result) return null;
   const download = async (what: 'int8' | 'int4' | 'report') => {
     setExporting(true);
-    const file = await exportFile(what).finally(() => setExporting(false));
-    if (!file) return;
-    save(file.name, file.data as Uint8Array<ArrayBuffer> | string, what === 'report' ? 'application/json' : 'application/octet-stream');
+    const data = await exportFile(what).finally(() => setExporting(false));
+    if (data === null) return;
+    save(downloadName(model?.fileName ?? 'model', result, what), data as Uint8Array<ArrayBuffer> | string, what === 'report' ? 'application/json' : 'application/octet-stream');
   };
   const m = result.metrics;
   return (

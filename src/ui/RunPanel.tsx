@@ -1,14 +1,12 @@
 import { useRef } from 'react';
-import { useStudio, type ComputeChoice, type RunSettings } from '../state/store';
+import { SETTING_KEYS, SETTINGS, useStudio, type ComputeChoice } from '../state/store';
 import { PreprocessSettings } from './PreprocessSettings';
+import { SettingField, type FieldKey } from './SettingField';
 
-const WBITS = [2, 3, 4, 5, 6, 7, 8];
-const ABITS = ['float', 4, 5, 6, 7, 8] as const;
+const QUANTIZE_KEYS = SETTING_KEYS.filter((k) => SETTINGS[k].group === 'quantize') as FieldKey[];
 
 /** Settings, images and the Run / Cancel control with the job's progress. */
 export function RunPanel() {
-  const settings = useStudio((s) => s.settings);
-  const setSetting = useStudio((s) => s.setSetting);
   const images = useStudio((s) => s.images);
   const imagesLoading = useStudio((s) => s.imagesLoading);
   const addImages = useStudio((s) => s.addImages);
@@ -20,86 +18,14 @@ export function RunPanel() {
   const compute = useStudio((s) => s.compute);
   const setCompute = useStudio((s) => s.setCompute);
   const folder = useRef<HTMLInputElement>(null);
-  const set = <K extends keyof RunSettings>(key: K) => (value: RunSettings[K]) => setSetting(key, value);
   const fraction = progress?.fraction ?? 0;
 
   return (
     <section className="panel" aria-labelledby="run-title">
       <h2 id="run-title">Quantize</h2>
       <div className="settings">
-        <label>
-          Weight bits
-          <select value={settings.wbits} onChange={(e) => set('wbits')(Number(e.target.value))} disabled={running}>
-            {WBITS.map((b) => <option key={b} value={b}>{b}</option>)}
-          </select>
-        </label>
-        <label>
-          Activation bits
-          <select value={String(settings.abits)} onChange={(e) => set('abits')(e.target.value === 'float' ? 'float' : Number(e.target.value))} disabled={running}>
-            {ABITS.map((b) => <option key={b} value={String(b)}>{b}</option>)}
-          </select>
-        </label>
-        <label>
-          Method
-          <select aria-label="Method" value={settings.method} onChange={(e) => set('method')(e.target.value as RunSettings['method'])} disabled={running}>
-            <option value="bitsplit">Bit-Split</option>
-            <option value="mse">MSE scale</option>
-            <option value="rtn">Round to nearest</option>
-          </select>
-        </label>
-        <label className="check">
-          <input type="checkbox" checked={settings.ecaq} onChange={(e) => set('ecaq')(e.target.checked)} disabled={running} />
-          Error compensation
-        </label>
-        <label title="One activation scale per conv input channel, folded into the layer's weights (the paper's variant); needs error compensation. Auto: below 8-bit activations, on every conv input when one of them loses at least 4 times more on one scale per tensor (lopsided channels, as after a Hardswish). At 4-bit activations it decides whether a model such as PP-OCRv4 survives: W4A4 84.8 % with it, 15.1 % per tensor">
-          Per-channel activation scales
-          <select aria-label="Per-channel activation scales" value={String(settings.channelScales)} onChange={(e) => set('channelScales')(e.target.value === 'auto' ? 'auto' : e.target.value === 'true')}
-            disabled={running || !settings.ecaq || settings.abits === 'float'}>
-            <option value="auto">Auto</option>
-            <option value="true">On</option>
-            <option value="false">Off</option>
-          </select>
-        </label>
-        <label className="check" title="Each Bit-Split layer's bias takes its mean output error (upstream rounding included), and the weights are fitted to the rest">
-          <input type="checkbox" checked={settings.biasCorrection} onChange={(e) => set('biasCorrection')(e.target.checked)} disabled={running} />
-          Bias correction
-        </label>
-        <label className="check" title="With error compensation: the last layer of a residual branch aims at the float sum minus the quantized shortcut, so it also makes up for the shortcut's drift">
-          <input type="checkbox" checked={settings.residualCompensation} onChange={(e) => set('residualCompensation')(e.target.checked)} disabled={running || !settings.ecaq} />
-          Residual compensation
-        </label>
-        <label className="check" title="After Bit-Split: each row's codes may also take the b-bit integer's extra level (-2^(b-1), or +2^(b-1) stored with a zero point of -1), by coordinate descent on the layer's output error">
-          <input type="checkbox" checked={settings.fullGrid} onChange={(e) => set('fullGrid')(e.target.checked)} disabled={running || settings.method !== 'bitsplit'} />
-          Full grid
-        </label>
-        <label className="check" title="Activations that may be negative (after a BatchNormalization, a Hardswish, a residual Add) get all 2^bits levels with a zero point instead of a symmetric grid, which wastes the side the values do not reach; with per-channel activation scales, a zero point per channel">
-          <input type="checkbox" checked={settings.asymmetric} onChange={(e) => set('asymmetric')(e.target.checked)} disabled={running || settings.abits === 'float'} />
-          Asymmetric activations
-        </label>
-        <label>
-          Calibration images
-          <input type="number" min={1} max={100000} value={settings.calibImages} onChange={(e) => set('calibImages')(Math.max(1, Number(e.target.value) || 1))} disabled={running} />
-        </label>
-        <label>
-          Seed
-          <input type="number" min={0} value={settings.seed} onChange={(e) => set('seed')(Math.max(0, Math.floor(Number(e.target.value) || 0)))} disabled={running} />
-        </label>
-        <label>
-          First/last layers
-          <select value={settings.firstLastBits} onChange={(e) => set('firstLastBits')(Number(e.target.value))} disabled={running}
-            title="Weight bits of the first and last quantized layers; the paper keeps them at 8">
-            {WBITS.map((b) => <option key={b} value={b}>{b} bits{b === 8 ? ' (paper)' : ''}</option>)}
-          </select>
-        </label>
-        <label>
-          Epochs (max.)
-          <input type="number" min={0} max={10000} value={settings.epochs} onChange={(e) => set('epochs')(Math.min(10000, Math.max(0, Math.floor(Number(e.target.value) || 0))))} disabled={running} />
-        </label>
-        <label>
-          Positions per image
-          <input type="number" min={1} max={1000000} value={settings.positions} onChange={(e) => set('positions')(Math.max(1, Math.floor(Number(e.target.value) || 1)))} disabled={running} />
-        </label>
-        <label title="Where the solver and onnxruntime's forward passes run. Auto: on the GPU when it is a hardware one; a software adapter (SwiftShader) is many times slower than the CPU. Not part of a shared link: results agree across the two to rounding.">
+        {QUANTIZE_KEYS.map((key) => <SettingField key={key} name={key} />)}
+        <label title="Where the solver and onnxruntime's forward passes run. Auto: on the GPU when it is a hardware one, since a software adapter (SwiftShader) is slower than the CPU. Not part of a shared link: results agree across the two to rounding.">
           Compute
           <select value={compute} onChange={(e) => setCompute(e.target.value as ComputeChoice)} disabled={running}>
             <option value="auto">Auto</option>

@@ -1,5 +1,6 @@
 import { CartesianGrid, Legend, ResponsiveContainer, Scatter, ScatterChart, Tooltip, XAxis, YAxis } from 'recharts';
-import { bitsLabel, bitsPerWeight, methodLabel, hasPerLayerBits, useStudio, type RunSummary } from '../state/store';
+import { useStudio, type RunSummary } from '../state/store';
+import { bitsLabel, bitsPerWeight, hasPerLayerBits, methodLabel } from './run-labels';
 import { formatBytes, formatDb } from './format';
 
 

@@ -83,7 +83,7 @@ export function SensitivityPanel({ model }: { model: ModelSummary }) {
   const [budget, setBudget] = useState(3);
   const active = model.layers.filter((l) => !settings.layers[l.name]?.skip);
   const activeParams = active.reduce((sum, l) => sum + l.params, 0);
-  const uniformBits = plannedBits(model.layers, { ...settings, overrides: {} });
+  const uniformBits = plannedBits(model.layers, { ...settings, layers: {} });
   const uniformAverage = averageBits(active, (name) => uniformBits.get(active.find((l) => l.name === name)!.index)!);
   return (
     <section className="panel" aria-labelledby="sensitivity-title">

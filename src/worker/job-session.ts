@@ -7,13 +7,15 @@ import { describeImageInput, imageDims, imageInput } from '../core/model-input';
 import type { ModelMetrics, TensorMap } from '../core/model-metrics';
 import type { GpuContext } from '../gpu/device';
 import { firstImages, imagesInOrder, shuffledOrder, type ImageSet } from '../pipeline/images';
-import { DEFAULT_JOB, runJob, type JobConfig, type JobProgress, type JobResult, type LayerRecord } from '../pipeline/job';
+import { runJob, type JobProgress, type JobResult, type LayerRecord } from '../pipeline/job';
+import { jobConfigOf } from '../pipeline/job-config';
 import { measureSensitivity } from '../pipeline/sensitivity';
 import type { SensitivityTable } from '../core/quant/mixed-precision';
 import { exportQuantizedModel, buildReport, simulatedQuantizedModel } from '../pipeline/report';
 import { scoreExport, verifyExport, type ExportCheck } from '../pipeline/verify-export';
 import { encodeModel } from '../core/onnx/model-io';
-import { configLink, type StudioSettings } from '../core/config-url';
+import { configLink } from '../core/config-url';
+import { type StudioSettings } from '../core/settings';
 import type { ExportFormat } from '../core/onnx/qdq-writer';
 import { solverFor, type ComputeChoice, type SolverBackend } from '../pipeline/solver-backend';
 import type { ExecutionProvider } from '../runtime/ort';
@@ -224,14 +226,6 @@ export class JobSession {
     }
   }
 
-  private jobConfig(settings: RunSettings): JobConfig {
-    return {
-      ...DEFAULT_JOB, overrides: settings.layers, wbits: settings.wbits, abits: settings.abits, method: settings.method, ecaq: settings.ecaq, channelScales: settings.channelScales,
-      biasCorrection: settings.biasCorrection, residualCompensation: settings.residualCompensation, fullGrid: settings.fullGrid, asymmetric: settings.asymmetric,
-      calibImages: settings.calibImages, seed: settings.seed, positionsPerImage: settings.positions, maxEpochs: settings.epochs, firstLastBits: settings.firstLastBits,
-    };
-  }
-
   /**
    * Each layer alone at 2..8 bits: solved on the calibration images, the model scored on up to
    * SENSITIVITY_IMAGES of the others (on the calibration images when there are no others).
@@ -239,7 +233,7 @@ export class JobSession {
   async sensitivity(graph: GraphView, model: ModelSummary, settings: RunSettings, compute: Compute, onProgress: (p: JobProgress) => void): Promise<SensitivityTable> {
     const { calib, scored } = this.split(model, settings);
     const table = await this.guarded((signal) =>
-      measureSensitivity(graph, model.layers, calib, firstImages(scored, SENSITIVITY_IMAGES), this.jobConfig(settings), { ...compute, onProgress, signal }));
+      measureSensitivity(graph, model.layers, calib, firstImages(scored, SENSITIVITY_IMAGES), jobConfigOf(settings), { ...compute, onProgress, signal }));
     this.lastSensitivity = { graph, table };
     return table;
   }
@@ -250,7 +244,7 @@ export class JobSession {
     const last = this.last;
     const previous = last?.graph === graph && last.images === this.images && last.preprocessing === preprocessing ? last.result : undefined;
     const result = await this.guarded((signal) =>
-      runJob(graph, model.layers, calib, scored, this.jobConfig(settings), {
+      runJob(graph, model.layers, calib, scored, jobConfigOf(settings), {
         ...compute, onProgress, signal, previous, floatScores: this.floatScoresFor(graph, preprocessing, settings, compute.executionProvider),
       }));
     this.last = { graph, model, result, settings, calib, scored, scoredImages: scoredIds.map((i) => this.images[i].path), images: this.images, preprocessing };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mixedLayersModel, singleGemmModel } from '../fixtures';
+import { mixedLayersModel, singleGemmModel } from '../../testing/fixtures';
 import { findLayers } from '../layers';
 import { storedBias } from '../layer-weights';
 import { makeAttribute } from './builder';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isStudioError } from '../errors';
-import { fixtureCases } from '../fixtures';
+import { fixtureCases } from '../../testing/fixtures';
 import { summarizeGraph } from '../model-summary';
 import { seededRandom } from '../random';
 import { GraphView } from './graph';

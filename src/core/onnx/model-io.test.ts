@@ -3,7 +3,7 @@ import { equals } from '@bufbuild/protobuf';
 import { create } from '@bufbuild/protobuf';
 import { StringStringEntryProtoSchema, TensorProto_DataLocation } from 'onnx-buf';
 import { describe, expect, it } from 'vitest';
-import { fixtureCases, singleGemmModel } from '../fixtures';
+import { fixtureCases, singleGemmModel } from '../../testing/fixtures';
 import { randomArray } from '../random';
 import { decodeModel, encodeModel, ModelProtoSchema, type ModelProto } from './model-io';
 

@@ -1,7 +1,7 @@
 import { create } from '@bufbuild/protobuf';
 import { AttributeProto_AttributeType, AttributeProtoSchema } from 'onnx-buf';
 import { describe, expect, it } from 'vitest';
-import { mixedLayersModel } from '../fixtures';
+import { mixedLayersModel } from '../../testing/fixtures';
 import { makeModel, makeNode, makeValueInfo } from './builder';
 import { pruneToOutputs } from './prune';
 

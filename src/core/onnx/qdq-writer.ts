@@ -5,6 +5,7 @@ import type { LayerCodes } from '../layer-weights';
 import type { LayerInfo } from '../layers';
 import type { LayerBias } from '../quant/bias';
 import { makeNode } from './builder';
+import { METADATA_KEYS } from './metadata-keys';
 import type { GraphView } from './graph';
 import { upgradeOpset } from './opset-upgrade';
 import { perChannel, tidyGraph, type QuantizerSite, type QuantizerValue } from './sim-graph';
@@ -28,9 +29,6 @@ export interface QdqOptions {
   /** Written as the model's metadata_props, after the per-layer bits. */
   metadata: Record<string, string>;
 }
-
-/** Metadata key holding { layer name: weight bits }: how the studio recognises its own exports. */
-export const LAYER_BITS_KEY = 'bitsplit.layer_bits';
 
 /**
  * Where an activation's codes are stored, per channel (one entry per tensor for one scale): channel c's
@@ -216,7 +214,7 @@ export function writeQdqModel(
 
   g.initializer.push(...initializers);
   const bits = Object.fromEntries(layers.map((l) => [l.layer.name, l.bits]));
-  const metadata = { [LAYER_BITS_KEY]: JSON.stringify(bits), ...o.metadata };
+  const metadata = { [METADATA_KEYS.layerBits]: JSON.stringify(bits), ...o.metadata };
   model.metadataProps = [
     ...model.metadataProps.filter((p) => !(p.key in metadata)),
     ...Object.entries(metadata).map(([key, value]) => create(StringStringEntryProtoSchema, { key, value })),

@@ -147,7 +147,7 @@ export interface MixedPrecisionPlan extends BitAssignment {
   /** Layers held at their bits by the first/last rule (they count towards the budget). */
   fixed: Record<string, number>;
   /** The job's per-layer overrides with the chosen bits. */
-  overrides: PlanConfig['overrides'];
+  layers: PlanConfig['layers'];
 }
 
 /**
@@ -155,9 +155,9 @@ export interface MixedPrecisionPlan extends BitAssignment {
  * included: they stay at the first/last bits (the paper's rule), the knapsack spends the rest.
  */
 export function planMixedPrecision(
-  layers: readonly { name: string }[], table: SensitivityTable, config: Pick<PlanConfig, 'firstLastBits' | 'overrides'>, budgetBits: number,
+  layers: readonly { name: string }[], table: SensitivityTable, config: Pick<PlanConfig, 'firstLastBits' | 'layers'>, budgetBits: number,
 ): MixedPrecisionPlan {
-  const fixed = Object.fromEntries(edgeLayers(layers, config.overrides).map((l) => [l.name, config.firstLastBits]));
+  const fixed = Object.fromEntries(edgeLayers(layers, config.layers).map((l) => [l.name, config.firstLastBits]));
   const choice = chooseBits(bitOptions(table, fixed), budgetBits);
-  return { ...choice, budgetBits, fixed, overrides: withChosenBits(config.overrides, choice.bits) };
+  return { ...choice, budgetBits, fixed, layers: withChosenBits(config.layers, choice.bits) };
 }

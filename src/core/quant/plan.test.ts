@@ -9,9 +9,9 @@ describe('which layers a change reaches', () => {
     const layers = summary.layers;
     expect(layers[4].name).toBe('/stages/stages.1/conv2/Conv');
     expect([...affectedLayers(graph, layers, new Set([4]))].sort()).toEqual([4, 6, 7, 8, 9]);
-    const config = { wbits: 4, abits: 8 as const, method: 'bitsplit' as const, firstLastBits: 8, overrides: {} };
+    const config = { wbits: 4, abits: 8 as const, method: 'bitsplit' as const, firstLastBits: 8, layers: {} };
     const before = planLayers(graph, layers, config).plans;
-    const after = planLayers(graph, layers, { ...config, overrides: { '/stages/stages.1/conv2/Conv': { bits: 2 } } }).plans;
+    const after = planLayers(graph, layers, { ...config, layers: { '/stages/stages.1/conv2/Conv': { bits: 2 } } }).plans;
     expect([...reusableLayers(graph, before, after, true)].sort()).toEqual([0, 1, 2, 3, 5]);
     expect(reusableLayers(graph, before, after, false).size).toBe(0);
     // First and last layers default to 8 bits; the shared input of conv1 and the shortcut gets one quantizer.

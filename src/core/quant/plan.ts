@@ -17,7 +17,8 @@ export interface PlanConfig {
   method: Method;
   /** Bits of the first and last quantized layers' weights and of the classifier's input (the paper uses 8). */
   firstLastBits: number;
-  overrides: Record<string, LayerOverride>;
+  /** Per-layer choices where they differ from the defaults, by layer name. */
+  layers: Record<string, LayerOverride>;
   /**
    * One activation scale per conv input channel, folded into the reading layer's weights (the paper's
    * variant): on, off, or 'auto' — on for the conv inputs that `planLayers` is told chose them.
@@ -106,13 +107,13 @@ export function clipCeiling(graph: GraphView, tensor: string): number | undefine
  * inputs stay float, and so do all activations with abits = 'float'.
  */
 /** The weight bits of each layer (by index): the override, else the first/last rule, else the default. */
-export function plannedBits(layers: readonly { index: number; name: string }[], c: Pick<PlanConfig, 'wbits' | 'firstLastBits' | 'overrides'>): Map<number, number> {
-  const edges = new Set(edgeLayers(layers, c.overrides).map((l) => l.index));
-  return new Map(layers.map((l) => [l.index, c.overrides[l.name]?.bits ?? (edges.has(l.index) ? c.firstLastBits : c.wbits)]));
+export function plannedBits(layers: readonly { index: number; name: string }[], c: Pick<PlanConfig, 'wbits' | 'firstLastBits' | 'layers'>): Map<number, number> {
+  const edges = new Set(edgeLayers(layers, c.layers).map((l) => l.index));
+  return new Map(layers.map((l) => [l.index, c.layers[l.name]?.bits ?? (edges.has(l.index) ? c.firstLastBits : c.wbits)]));
 }
 
 /** The first and last layers that are quantized (not kept in float): the paper's rule gives them more bits. */
-export function edgeLayers<L extends { name: string }>(layers: readonly L[], overrides: PlanConfig['overrides']): L[] {
+export function edgeLayers<L extends { name: string }>(layers: readonly L[], overrides: PlanConfig['layers']): L[] {
   const active = layers.filter((l) => !overrides[l.name]?.skip);
   return [...new Set([active[0], active.at(-1)])].filter((l): l is L => l !== undefined);
 }
@@ -121,20 +122,20 @@ export function edgeLayers<L extends { name: string }>(layers: readonly L[], ove
  * The overrides of a mixed-precision choice: its bits for every layer, each layer's method and skip kept.
  * Bits the choice does not name (skipped layers) are left as they were.
  */
-export function withChosenBits(overrides: PlanConfig['overrides'], bits: Record<string, number>): PlanConfig['overrides'] {
+export function withChosenBits(overrides: PlanConfig['layers'], bits: Record<string, number>): PlanConfig['layers'] {
   const next = { ...overrides };
   for (const [name, b] of Object.entries(bits)) next[name] = { ...next[name], bits: b };
   return next;
 }
 
 export function planLayers(graph: GraphView, layers: LayerInfo[], c: PlanConfig, autoChannels: readonly string[] = []): { plans: LayerPlan[]; sites: QuantizerSite[] } {
-  const active = layers.filter((l) => !c.overrides[l.name]?.skip);
+  const active = layers.filter((l) => !c.layers[l.name]?.skip);
   const last = active.at(-1)?.index;
   const bitsOf = plannedBits(layers, c);
   const modelInputs = new Set(graph.inputs.map((i) => i.name));
   const sites = new Map<string, QuantizerSite>();
   const plans = layers.map((layer): LayerPlan => {
-    const o = c.overrides[layer.name] ?? {};
+    const o = c.layers[layer.name] ?? {};
     const bits = bitsOf.get(layer.index)!;
     let input: InputQuantizer | null = null;
     if (!o.skip && c.abits !== 'float' && !modelInputs.has(layer.input)) {
