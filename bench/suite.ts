@@ -4,7 +4,7 @@ import { DEFAULT_SETTINGS } from '../src/core/settings';
 import { imageInput } from '../src/core/model-input';
 import type { ModelSummary } from '../src/core/model-summary';
 import { presetConfig, type ResizeMode } from '../src/core/preprocess';
-import { firstImages, imagesFrom, type ImageSet } from '../src/pipeline/images';
+import { firstImages, splitImages, type ImageSet } from '../src/pipeline/images';
 import { CACHE, cifar, cifarCalibration, DEMO, demoImages, ocrDigitScores, ocrDigits, ocrModelPath, SHARED } from './data';
 
 export interface SuiteData {
@@ -44,8 +44,8 @@ export const SUITE: Record<string, SuiteModel> = {
   demo: {
     file: new URL('model.onnx', DEMO).pathname,
     data: async () => {
-      const { drawn } = await demoImages(0);
-      return { calib: firstImages(drawn, CALIB), scored: imagesFrom(drawn, CALIB), data: `its 250 images: ${CALIB} drawn calibrate, ${250 - CALIB} scored` };
+      const { calib, heldOut } = splitImages((await demoImages(0)).images, CALIB, 0);
+      return { calib, scored: heldOut!, data: `its 250 images: ${CALIB} drawn calibrate, ${250 - CALIB} scored` };
     },
   },
   resnet20: {

@@ -11,7 +11,7 @@ import { createNodeGpuContext } from '../gpu/node-gpu';
 import type { GpuContext } from '../gpu/device';
 import { runJob, type JobProgress } from '../pipeline/job';
 import { jobConfigOf } from '../pipeline/job-config';
-import { imagesFrom, imagesInOrder, shuffledOrder } from '../pipeline/images';
+import { splitImages } from '../pipeline/images';
 import { measureSensitivity } from '../pipeline/sensitivity';
 import { planMixedPrecision, type MixedPrecisionPlan, type SensitivityTable } from '../core/quant/mixed-precision';
 import { exportQuantizedModel, buildReport, simulatedQuantizedModel } from '../pipeline/report';
@@ -105,9 +105,7 @@ export async function main(argv: string[]): Promise<number> {
     const folder = await loadImageFolder(o.images, pre, classes);
     // As the page does: --calib N takes a seeded random N of the folder (folders often come sorted by
     // class), and the images after them in that order are the held-out ones.
-    const order = shuffledOrder(folder.count, o.seed);
-    const calib = imagesInOrder(folder, order);
-    const heldOut = folder.count > o.calibImages ? imagesFrom(calib, o.calibImages) : null;
+    const { calib, calibIds, heldOut } = splitImages(folder, o.calibImages, o.seed);
     // Scored on --eval-images, else on the images beyond --calib: what the model was not calibrated on.
     const evalSet = o.evalImages ? await loadImageFolder(o.evalImages, pre, classes) : heldOut;
     const backend = await chooseBackend(o.backend);
@@ -137,7 +135,7 @@ export async function main(argv: string[]): Promise<number> {
       budgetBits: mixed.plan.budgetBits, averageBits: mixed.plan.averageBits, predictedKl: mixed.plan.cost, fixed: mixed.plan.fixed,
       bits: mixed.plan.bits, sensitivity: mixed.sensitivity,
     };
-    const calibration = { images: order.slice(0, Math.min(o.calibImages, folder.count)).map((i) => folder.files[i]) };
+    const calibration = { images: calibIds.map((i) => folder.files[i]) };
     const evaluation = evalSet
       ? { images: evalSet.count, source: o.evalImages ? 'eval-images' : 'held-out' }
       : { images: 0, note: NOTHING_SCORED };

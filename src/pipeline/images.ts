@@ -49,3 +49,15 @@ export function shuffledOrder(count: number, seed: number): number[] {
 export function imagesInOrder(set: ImageSet, order: number[]): ImageSet {
   return { ...set, count: order.length, image: (i) => set.image(order[i]), label: (i) => set.label(order[i]) };
 }
+
+/**
+ * How the page and the CLI split images: calibration on a seeded random `calibImages` of them (folders
+ * often come sorted by class), the images after those in the same order held out to score on (null
+ * when every image calibrates). Ids index `all`.
+ */
+export function splitImages(all: ImageSet, calibImages: number, seed: number) {
+  const order = shuffledOrder(all.count, seed);
+  const calibIds = order.slice(0, Math.min(calibImages, all.count));
+  const heldOutIds = order.slice(calibIds.length);
+  return { calib: imagesInOrder(all, calibIds), calibIds, heldOut: heldOutIds.length > 0 ? imagesInOrder(all, heldOutIds) : null, heldOutIds, order };
+}
