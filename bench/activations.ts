@@ -47,8 +47,7 @@ async function main() {
   for (const site of sites) {
     const q = result.quantizers.get(site.tensor);
     if (!q) continue;
-    sim.quantizers.clear();
-    sim.quantizers.set(site.tensor, q);
+    sim.load({ quantizers: new Map([[site.tensor, q]]) });
     const m = new ModelMetricsAccumulator(graph.outputs);
     for (const [i, b] of batches.entries()) m.add(float[i], await sim.run({ data: b.data, dims: [b.batch, ...data.scored.dims] }, 'quantized', outputs), b.labels);
     const r = m.result();

@@ -30,17 +30,11 @@ export async function autoChannelTensors(
     executionProvider: ExecutionProvider;
     check: () => Promise<void>;
     onBatch?: (imagesDone: number, imagesTotal: number) => void;
-    /**
-     * A previous run on the same images with the same global settings (the job's test): where its
-     * candidates were these, its choice stands, and a rerun after a per-layer change skips the float pass.
-     */
-    previous?: { config: JobConfig; channelTensors: string[] };
   },
 ): Promise<string[]> {
   if (config.channelScales !== 'auto' || !config.ecaq || config.abits === 'float') return [];
   const candidates = candidateInputs(graph, layers, config);
   if (candidates.size === 0) return [];
-  if (o.previous && sameCandidates(candidates, candidateInputs(graph, layers, o.previous.config))) return o.previous.channelTensors;
   const tensors = [...candidates.keys()];
   const sim = await Simulator.create(graph, layers, [], o.floatWeights, tensors, o.executionProvider);
   const count = Math.min(CHOICE_IMAGES, config.calibImages, calib.count);
@@ -73,15 +67,11 @@ export async function autoChannelTensors(
 type Candidate = InputQuantizer & { channels: NonNullable<InputQuantizer['channels']> };
 
 /** The conv inputs below 8 bits that could take one scale per channel, as the plan would quantize them. */
-function candidateInputs(graph: GraphView, layers: LayerInfo[], config: JobConfig): Map<string, Candidate> {
+export function candidateInputs(graph: GraphView, layers: LayerInfo[], config: JobConfig): Map<string, Candidate> {
   const candidates = new Map<string, Candidate>();
   for (const plan of planLayers(graph, layers, { ...config, channelScales: true }).plans) {
     const q = plan.input;
     if (q?.channels && q.bits < 8 && !candidates.has(q.tensor)) candidates.set(q.tensor, { ...q, channels: q.channels });
   }
   return candidates;
-}
-
-function sameCandidates(a: Map<string, Candidate>, b: Map<string, Candidate>): boolean {
-  return JSON.stringify([...a]) === JSON.stringify([...b]);
 }

@@ -19,9 +19,7 @@ async function sumError(loaded: Awaited<ReturnType<typeof readModelFile>>, resul
   const { graph, summary } = loaded;
   const { sites } = planLayers(graph, summary.layers, result.config);
   const sim = await Simulator.create(graph, summary.layers, sites, new Map(summary.layers.map((l) => [l.index, layerWeights(graph, l).original])), ['sum']);
-  result.weights.forEach((w, i) => sim.weights.set(i, w));
-  result.biases.forEach((b, i) => sim.biases.set(i, b));
-  result.quantizers.forEach((q, t) => sim.quantizers.set(t, q));
+  sim.load(result);
   const b = batchOf(images, 0, images.count);
   const feed = { data: b.data, dims: [b.batch, ...images.dims] };
   const [float, quantized] = [(await sim.run(feed, 'float', ['sum'])).sum.data, (await sim.run(feed, 'quantized', ['sum'])).sum.data];

@@ -58,7 +58,7 @@ export async function measureSensitivity(
         for (const [k, b] of bits.entries()) {
           await check();
           const solved = await acc.solve(weights.matrix, b, plan.method, { maxEpochs: config.epochs, fullGrid: config.fullGrid });
-          sim.weights.set(layer.index, layerCodes(layer, solved.weights).weights);
+          sim.setWeights(layer.index, layerCodes(layer, solved.weights).weights);
           const metrics = new ClassScoresAccumulator();
           for (const [i, batch] of batches.entries()) {
             const f = keep ? cached[i] : await run(batch, 'float');
@@ -72,7 +72,7 @@ export async function measureSensitivity(
         table.layers.push({ name: layer.name, op: layer.op, params: layer.params, method: plan.method, cells });
       } finally {
         acc.destroy();
-        sim.weights.delete(layer.index);
+        sim.setWeights(layer.index, null);
       }
     }
     table.seconds = (performance.now() - started) / 1000;

@@ -8,6 +8,18 @@ import type { LayerBias } from '../core/quant/bias';
 import { ModelRunner, type ExecutionProvider, type Feeds, type FixedBatch, type Outputs } from '../runtime/ort';
 import { fixedBatchOf } from '../core/model-input';
 
+/** An activation quantizer as the simulation feeds it; `on` false leaves the tensor float. */
+export type LiveQuantizer = QuantizerValue & { on: boolean };
+
+/** What a quantized run feeds in place of the float model's. */
+export interface SimulatorState {
+  /** Quantized weights per layer (model layout, codes x scale). */
+  weights: Map<number, Float32Array>;
+  /** Biases the job changed: int32-rounded where the layer's input and weight are quantized, and bias-corrected ones. */
+  biases: Map<number, LayerBias>;
+  quantizers: Map<string, LiveQuantizer>;
+}
+
 /** Sessions kept at once: the job alternates between two output sets per layer. */
 const SESSIONS_KEPT = 4;
 
@@ -18,10 +30,9 @@ const SESSIONS_KEPT = 4;
  * fetching an early layer's input costs the layers before it, not the whole model.
  */
 export class Simulator {
-  readonly quantizers = new Map<string, QuantizerValue & { on: boolean }>();
-  readonly weights = new Map<number, Float32Array>();
-  /** Biases the job changed: int32-rounded where the layer's input and weight are quantized, and bias-corrected ones. */
-  readonly biases = new Map<number, LayerBias>();
+  private quantizers = new Map<string, LiveQuantizer>();
+  private weights = new Map<number, Float32Array>();
+  private biases = new Map<number, LayerBias>();
 
   private readonly sessions = new Map<string, Promise<ModelRunner>>();
 
@@ -50,6 +61,36 @@ export class Simulator {
       return b ? [[l.index, b] as const] : [];
     }));
     return new Simulator(model, graph.inputs[0].name, layers, floatWeights, floatBiases, sites, executionProvider, fixedBatch);
+  }
+
+  /** A layer's quantized weights; null: its float weights again. */
+  setWeights(layer: number, weights: Float32Array | null): void {
+    if (weights) this.weights.set(layer, weights);
+    else this.weights.delete(layer);
+  }
+
+  setBias(layer: number, bias: LayerBias): void {
+    this.biases.set(layer, bias);
+  }
+
+  setQuantizer(tensor: string, quantizer: LiveQuantizer): void {
+    this.quantizers.set(tensor, quantizer);
+  }
+
+  quantizer(tensor: string): LiveQuantizer | undefined {
+    return this.quantizers.get(tensor);
+  }
+
+  /** Copies of everything set so far: what a job's result keeps. */
+  state(): SimulatorState {
+    return { weights: new Map(this.weights), biases: new Map(this.biases), quantizers: new Map(this.quantizers) };
+  }
+
+  /** Replaces what the parts name (a whole quantized model, or one quantizer alone). */
+  load(parts: Partial<SimulatorState>): void {
+    if (parts.weights) this.weights = new Map(parts.weights);
+    if (parts.biases) this.biases = new Map(parts.biases);
+    if (parts.quantizers) this.quantizers = new Map(parts.quantizers);
   }
 
   /** Runs a batch: 'float' is the original model; 'quantized' uses the weights and quantizers set so far. */

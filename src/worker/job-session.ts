@@ -6,7 +6,7 @@ import { preprocessImage, presetConfig, type PreprocessConfig, type RgbaImage } 
 import { describeImageInput, imageDims, imageInput } from '../core/model-input';
 import type { ModelMetrics, TensorMap } from '../core/model-metrics';
 import type { GpuContext } from '../gpu/device';
-import { firstImages, imagesInOrder, shuffledOrder, type ImageSet } from '../pipeline/images';
+import { firstImages, imagesInOrder, splitImages, type ImageSet } from '../pipeline/images';
 import { runJob, type JobProgress, type JobResult, type LayerRecord } from '../pipeline/job';
 import { jobConfigOf } from '../pipeline/job-config';
 import { measureSensitivity } from '../pipeline/sensitivity';
@@ -18,6 +18,7 @@ import { configLink } from '../core/config-url';
 import { type StudioSettings } from '../core/settings';
 import type { ExportFormat } from '../core/onnx/qdq-writer';
 import { solverFor, type ComputeChoice, type SolverBackend } from '../pipeline/solver-backend';
+import { sameInputs, scoredSetKey, type RunInputs } from '../pipeline/rerun';
 import type { ExecutionProvider } from '../runtime/ort';
 import { decodeImage } from './decode-image';
 
@@ -73,11 +74,10 @@ export class JobSession {
   private lastSensitivity: { graph: GraphView; table: SensitivityTable } | null = null;
   /** The last run, and what its images were: a rerun reuses its layers only on the same images, preprocessed the same way. */
   private last: {
-    graph: GraphView; model: ModelSummary; result: JobResult; settings: RunSettings; calib: ImageSet; scored: ImageSet; scoredImages: string[];
-    images: JobSession['images']; preprocessing: string;
+    inputs: RunInputs; model: ModelSummary; result: JobResult; settings: RunSettings; calib: ImageSet; scored: ImageSet; scoredImages: string[];
   } | null = null;
   /** The float model's scores on the scored images, while the model, the images and their split stay the same. */
-  private floatScores: { graph: GraphView; images: JobSession['images']; split: string; byBatch: Map<string, TensorMap> } | null = null;
+  private floatScores: { key: string; inputs: RunInputs; byBatch: Map<string, TensorMap> } | null = null;
 
   async setImages(files: { path: string; blob: Blob }[], source: string): Promise<ImagesSummary> {
     const classFile = files.find((f) => /(^|\/)classes\.txt$/.test(f.path));
@@ -117,7 +117,7 @@ export class JobSession {
    */
   async exportModel(format: ExportFormat): Promise<ExportedModel> {
     if (!this.last) throw new StudioError('InvalidArgumentError', 'Run a quantization first; there is nothing to download yet.');
-    const { graph, model, result, settings, calib, scored } = this.last;
+    const { inputs: { graph }, model, result, settings, calib, scored } = this.last;
     const link = configLink({ name: model.fileName, sha256: model.sha256 }, settings);
     const bytes = exportQuantizedModel(graph, model.layers, result, { format, sourceSha256: model.sha256, configLink: link });
     const check = await verifyExport(bytes, simulatedQuantizedModel(graph, model.layers, result), calib, graph);
@@ -127,7 +127,7 @@ export class JobSession {
 
   exportReport(): string {
     if (!this.last) throw new StudioError('InvalidArgumentError', 'Run a quantization first; there is nothing to download yet.');
-    const sensitivity = this.lastSensitivity?.graph === this.last.graph ? this.lastSensitivity.table : undefined;
+    const sensitivity = this.lastSensitivity?.graph === this.last.inputs.graph ? this.lastSensitivity.table : undefined;
     const report = { ...buildReport(this.last.model, this.last.result), evaluation: { images: this.last.scoredImages }, ...(sensitivity ? { sensitivity } : {}) };
     return `${JSON.stringify(report, null, 2)}\n`;
   }
@@ -198,22 +198,21 @@ export class JobSession {
     const tensors = this.images.map((i) => preprocessImage(i.pixels, config));
     const labels = this.images.map((i) => labelFromPath(i.path, this.classes));
     const dims = imageDims(config, config);
-    const order = shuffledOrder(tensors.length, settings.seed);
-    const calibCount = Math.min(settings.calibImages, tensors.length);
     const all: ImageSet = { count: tensors.length, dims, image: (i) => tensors[i], label: (i) => labels[i] };
-    const scoredIds = calibCount < tensors.length ? order.slice(calibCount) : order;
+    const { calib, heldOut, heldOutIds, order } = splitImages(all, settings.calibImages, settings.seed);
+    const scoredIds = heldOut ? heldOutIds : order;
     return {
-      calib: imagesInOrder(all, order.slice(0, calibCount)), scored: imagesInOrder(all, scoredIds), scoredIds, scoredOnCalibration: calibCount >= tensors.length,
+      calib, scored: heldOut ?? imagesInOrder(all, order), scoredIds, scoredOnCalibration: heldOut === null,
       /** What the images went through: with the images themselves, what decides whether earlier results still apply. */
       preprocessing: JSON.stringify(config),
     };
   }
 
-  private floatScoresFor(graph: GraphView, preprocessing: string, settings: RunSettings, provider: ExecutionProvider): Map<string, TensorMap> {
-    const split = JSON.stringify([preprocessing, settings.seed, settings.calibImages, provider]);
+  private floatScoresFor(inputs: RunInputs, settings: RunSettings, provider: ExecutionProvider): Map<string, TensorMap> {
+    const key = scoredSetKey(inputs, settings, provider);
     const c = this.floatScores;
-    if (c?.graph === graph && c.images === this.images && c.split === split) return c.byBatch;
-    this.floatScores = { graph, images: this.images, split, byBatch: new Map() };
+    if (c && sameInputs(c.inputs, inputs) && c.key === key) return c.byBatch;
+    this.floatScores = { key, inputs, byBatch: new Map() };
     return this.floatScores.byBatch;
   }
 
@@ -241,13 +240,13 @@ export class JobSession {
   async run(graph: GraphView, model: ModelSummary, settings: RunSettings, compute: Compute, onProgress: (p: JobProgress) => void): Promise<RunSummary> {
     const { calib, scored, scoredIds, scoredOnCalibration, preprocessing } = this.split(model, settings);
     // The job compares settings, not pixels: other images or preprocessing make every earlier layer stale.
-    const last = this.last;
-    const previous = last?.graph === graph && last.images === this.images && last.preprocessing === preprocessing ? last.result : undefined;
+    const inputs: RunInputs = { graph, images: this.images, preprocessing };
+    const previous = this.last && sameInputs(this.last.inputs, inputs) ? this.last.result : undefined;
     const result = await this.guarded((signal) =>
       runJob(graph, model.layers, calib, scored, jobConfigOf(settings), {
-        ...compute, onProgress, signal, previous, floatScores: this.floatScoresFor(graph, preprocessing, settings, compute.executionProvider),
+        ...compute, onProgress, signal, previous, floatScores: this.floatScoresFor(inputs, settings, compute.executionProvider),
       }));
-    this.last = { graph, model, result, settings, calib, scored, scoredImages: scoredIds.map((i) => this.images[i].path), images: this.images, preprocessing };
+    this.last = { inputs, model, result, settings, calib, scored, scoredImages: scoredIds.map((i) => this.images[i].path) };
     const { backend, executionProvider, layers, metrics, seconds } = result;
     return { settings, backend, executionProvider, layers, metrics, seconds, scoredOnCalibration };
   }

@@ -181,17 +181,3 @@ export function affectedLayers(graph: GraphView, layers: LayerInfo[], changed: S
   }
   return affected;
 }
-
-/**
- * Which layers of a new run can keep the previous run's result: same global settings, same plan for
- * the layer, and nothing upstream of it changed. Error compensation makes every layer depend on all the
- * quantized layers before it in the graph, so a change re-solves the changed layer and its descendants.
- */
-export function reusableLayers(graph: GraphView, previous: LayerPlan[], next: LayerPlan[], sameGlobals: boolean): Set<number> {
-  if (!sameGlobals || previous.length !== next.length) return new Set();
-  const same = (a: LayerPlan, b: LayerPlan) =>
-    a.bits === b.bits && a.method === b.method && a.skip === b.skip && JSON.stringify(a.input) === JSON.stringify(b.input);
-  const changed = new Set(next.filter((p, i) => !same(p, previous[i])).map((p) => p.layer.index));
-  const affected = affectedLayers(graph, next.map((p) => p.layer), changed);
-  return new Set(next.filter((p) => !affected.has(p.layer.index)).map((p) => p.layer.index));
-}
