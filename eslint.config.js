@@ -8,8 +8,14 @@ const forbid = (groups, message) => ({
 });
 
 const TESTS = ['src/**/*.test.ts', 'src/**/*.test.tsx', 'src/testing/**'];
-const ONLY_GPU_IMPORTS_SHADERS = { selector: 'ImportDeclaration[source.value=/\\.wgsl\\?raw$/]', message: 'Only src/gpu imports shaders.' };
-const FIXTURES_FOR_TESTS = { selector: 'ImportDeclaration[source.value=/(^|\\/)testing\\//]', message: 'src/testing holds test fixtures: tests, benchmarks and e2e specs import them, the product does not.' };
+const ONLY_GPU_IMPORTS_SHADERS = {
+  selector: 'ImportDeclaration[source.value=/\\.wgsl\\?raw$/]',
+  message: 'Only src/gpu imports shaders.',
+};
+const FIXTURES_FOR_TESTS = {
+  selector: 'ImportDeclaration[source.value=/(^|\\/)testing\\//]',
+  message: 'src/testing holds test fixtures: tests, benchmarks and e2e specs import them, the product does not.',
+};
 
 export default tseslint.config(
   { ignores: ['dist', 'dist-node', 'node_modules', 'test-results', 'playwright-report', '.device'] },
@@ -25,8 +31,22 @@ export default tseslint.config(
     files: ['src/core/**'],
     languageOptions: { globals: { ...globals['shared-node-browser'] } },
     rules: forbid(
-      [['**/gpu/**', '**/runtime/**', '**/pipeline/**', '**/worker/**', '**/state/**', '**/ui/**',
-        'onnxruntime-web', 'onnxruntime-web/*', 'webgpu', 'react', 'react-dom', '*.wgsl?raw']],
+      [
+        [
+          '**/gpu/**',
+          '**/runtime/**',
+          '**/pipeline/**',
+          '**/worker/**',
+          '**/state/**',
+          '**/ui/**',
+          'onnxruntime-web',
+          'onnxruntime-web/*',
+          'webgpu',
+          'react',
+          'react-dom',
+          '*.wgsl?raw',
+        ],
+      ],
       'src/core is pure TypeScript: no GPU, no onnxruntime, no DOM, no upper layer.',
     ),
   },
@@ -46,18 +66,24 @@ export default tseslint.config(
   },
   {
     files: ['src/pipeline/**'],
-    rules: forbid([['**/worker/**', '**/state/**', '**/ui/**', 'react', 'onnxruntime-web']],
-      'src/pipeline runs the job; onnxruntime goes through src/runtime.'),
+    rules: forbid(
+      [['**/worker/**', '**/state/**', '**/ui/**', 'react', 'onnxruntime-web']],
+      'src/pipeline runs the job; onnxruntime goes through src/runtime.',
+    ),
   },
   {
     files: ['src/worker/**', 'src/cli/**'],
-    rules: forbid([['**/state/**', '**/ui/**', 'react', 'onnxruntime-web', 'onnxruntime-web/*']],
-      'onnxruntime is reached through src/runtime only.'),
+    rules: forbid(
+      [['**/state/**', '**/ui/**', 'react', 'onnxruntime-web', 'onnxruntime-web/*']],
+      'onnxruntime is reached through src/runtime only.',
+    ),
   },
   {
     files: ['src/state/**'],
-    rules: forbid([['**/gpu/**', '**/runtime/**', '**/pipeline/**', '**/ui/**', 'onnxruntime-web', 'webgpu']],
-      'src/state talks to the worker; it never touches the GPU or onnxruntime itself.'),
+    rules: forbid(
+      [['**/gpu/**', '**/runtime/**', '**/pipeline/**', '**/ui/**', 'onnxruntime-web', 'webgpu']],
+      'src/state talks to the worker; it never touches the GPU or onnxruntime itself.',
+    ),
   },
   {
     files: ['src/ui/**'],

@@ -27,7 +27,22 @@ async function main() {
   const normal = gaussian(seededRandom(5));
   console.log(['C', 'N', 'accumulation GFLOP/s', 'matmul GFLOP/s', 'accumulation / matmul'].join('\t'));
   for (const channels of option('channels', '16,32,64').split(',').map(Number)) {
-    const geometry = { channels, height: size, width: size, groups: 1, kernelH: 3, kernelW: 3, strideH: 1, strideW: 1, dilationH: 1, dilationW: 1, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1 };
+    const geometry = {
+      channels,
+      height: size,
+      width: size,
+      groups: 1,
+      kernelH: 3,
+      kernelW: 3,
+      strideH: 1,
+      strideW: 1,
+      dilationH: 1,
+      dilationW: 1,
+      padTop: 1,
+      padLeft: 1,
+      padBottom: 1,
+      padRight: 1,
+    };
     const input = Float32Array.from({ length: images * channels * size * size }, () => Math.max(0, normal()));
     const stats = new LayerStatistics(ctx, geometry, {}, { pipelines });
     const n = stats.n;
@@ -36,7 +51,7 @@ async function main() {
     let t = performance.now();
     await stats.add(input, images);
     await device.queue.onSubmittedWorkDone();
-    const accumulate = (2 * images * size * size * (n * (n + 1)) / 2) / ((performance.now() - t) / 1000) / 1e9;
+    const accumulate = (2 * images * size * size * (n * (n + 1))) / 2 / ((performance.now() - t) / 1000) / 1e9;
     stats.destroy();
 
     const rows = 256;
@@ -45,8 +60,18 @@ async function main() {
     const planes = device.createBuffer({ size: rows * n * 4, usage });
     const out = device.createBuffer({ size: rows * n * 4, usage });
     device.queue.writeBuffer(a, 0, Float32Array.from({ length: n * n }, normal));
-    device.queue.writeBuffer(planes, 0, Int32Array.from({ length: rows * n }, () => Math.round(normal())));
-    const product = await planeProduct(device, pipelines, { rows, n, groups: 1, planes: 1 }, { mode: 'plane', plane: 0, col0: 0, width: n, outStride: n }, { a, planes, out });
+    device.queue.writeBuffer(
+      planes,
+      0,
+      Int32Array.from({ length: rows * n }, () => Math.round(normal())),
+    );
+    const product = await planeProduct(
+      device,
+      pipelines,
+      { rows, n, groups: 1, planes: 1 },
+      { mode: 'plane', plane: 0, col0: 0, width: n, outStride: n },
+      { a, planes, out },
+    );
     const run = async () => {
       const encoder = device.createCommandEncoder();
       const pass = encoder.beginComputePass();

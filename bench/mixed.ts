@@ -55,10 +55,19 @@ async function main() {
       heldOut = { ...imagesFrom(cifarCalibration(1000), calibCount), count: Math.min(sensitivityImages, 1000 - calibCount) };
       scored = cifar(1000, Math.min(evalCount, 9000));
     }
-    const base: JobConfig = { ...DEFAULT_JOB, abits: 8, calibImages: isDemo ? Math.min(calibCount, 64) : calibCount, positions: positions };
-    console.log(`## ${name}: ${layers.length} layers, calibration ${base.calibImages} images, sensitivity on ${heldOut.count} others, scored on ${scored.count}`);
+    const base: JobConfig = {
+      ...DEFAULT_JOB,
+      abits: 8,
+      calibImages: isDemo ? Math.min(calibCount, 64) : calibCount,
+      positions: positions,
+    };
+    console.log(
+      `## ${name}: ${layers.length} layers, calibration ${base.calibImages} images, sensitivity on ${heldOut.count} others, scored on ${scored.count}`,
+    );
     const sensitivity = await measureSensitivity(graph, layers, calib, heldOut, base, { backend: cpuBackend });
-    console.log(`sensitivity: ${sensitivity.seconds.toFixed(0)} s; mean output KL (nats) with one layer quantized, activations float`);
+    console.log(
+      `sensitivity: ${sensitivity.seconds.toFixed(0)} s; mean output KL (nats) with one layer quantized, activations float`,
+    );
     console.log(['layer', 'params', ...sensitivity.bits.map((b) => `${b} bits`)].join('\t'));
     for (const l of sensitivity.layers) console.log([l.name, l.params, ...l.cells.map((c) => c.kl.toExponential(1))].join('\t'));
     const rows: string[][] = [];
@@ -69,13 +78,24 @@ async function main() {
       const r = await runJob(graph, layers, calib, scored, config, { backend: cpuBackend, floatScores });
       const bits = averageBits(r.layers, (n) => r.layers.find((l) => l.name === n)!.wbits);
       float = r.metrics!.top1Float!.toFixed(2);
-      rows.push([label, bits.toFixed(3), r.metrics!.top1!.toFixed(2), r.metrics!.kl!.toExponential(2), r.metrics!.agreement!.toFixed(2), r.layers.map((l) => l.wbits).join(' ')]);
-      process.stderr.write(`${name} ${label}: ${r.metrics!.top1!.toFixed(2)} % at ${bits.toFixed(3)} bits in ${((performance.now() - t) / 1000).toFixed(0)} s\n`);
+      rows.push([
+        label,
+        bits.toFixed(3),
+        r.metrics!.top1!.toFixed(2),
+        r.metrics!.kl!.toExponential(2),
+        r.metrics!.agreement!.toFixed(2),
+        r.layers.map((l) => l.wbits).join(' '),
+      ]);
+      process.stderr.write(
+        `${name} ${label}: ${r.metrics!.top1!.toFixed(2)} % at ${bits.toFixed(3)} bits in ${((performance.now() - t) / 1000).toFixed(0)} s\n`,
+      );
     };
     for (const cell of uniform) await run(`uniform ${cell}`, { ...base, ...cellOf(cell) });
     for (const budget of budgets) {
       const bits = /^W/.test(budget)
-        ? averageBits(layers, (n) => plannedBits(layers, { ...base, ...cellOf(budget) }).get(layers.find((l) => l.name === n)!.index)!)
+        ? averageBits(layers, (n) =>
+            plannedBits(layers, { ...base, ...cellOf(budget) }).get(layers.find((l) => l.name === n)!.index)!,
+          )
         : Number(budget);
       const plan = planMixedPrecision(layers, sensitivity, base, bits);
       await run(`mixed <= ${budget} (${bits.toFixed(3)})`, { ...base, layers: plan.layers });

@@ -57,30 +57,41 @@ async function main() {
   // (re-read at each write, so suites run side by side in several processes fill one table).
   const labels = runs.map((r) => RUNS[r]?.label);
   const kept = (text: string, prefix: (model: string) => string) =>
-    text.split('\n').filter((l) => Object.keys(SUITE).some((m) => l.startsWith(prefix(m)) && (!names.includes(m) || (l.startsWith('|') && !labels.some((r) => l.startsWith(`| ${m} | ${r} |`))))));
+    text
+      .split('\n')
+      .filter((l) =>
+        Object.keys(SUITE).some(
+          (m) =>
+            l.startsWith(prefix(m)) &&
+            (!names.includes(m) || (l.startsWith('|') && !labels.some((r) => l.startsWith(`| ${m} | ${r} |`)))),
+        ),
+      );
   const order = (l: string) => Object.keys(SUITE).findIndex((m) => l.startsWith(`| ${m} |`) || l.startsWith(`- ${m}:`));
   const write = () => {
     const before = existsSync(out) ? readFileSync(out, 'utf8') : '';
     const rows = [...kept(before, (m) => `| ${m} |`), ...lines].sort((a, b) => order(a) - order(b));
     const about = [...kept(before, (m) => `- ${m}:`), ...notes].sort((a, b) => order(a) - order(b));
     mkdirSync(dirname(out), { recursive: true });
-    writeFileSync(out, [
-      '# Real-model suite',
-      '',
-      'Written by `npm run bench:real` (bench/real-models.ts) on the CPU path. Every run is the page with its default settings (128',
-      'output positions per calibration image, seed 0, error compensation, bias correction, the full grid, asymmetric activations,',
-      'per-channel activation scales on auto, first and last layers at 8 bits) but for its bits and method: "default" is Bit-Split,',
-      '"round to nearest" the per-channel max-abs grid. Output SQNR (dB) against the float model on the scored images: the whole',
-      'model (all outputs together), then each output where there are several; agreement is top-1 agreement where the model reads as',
-      'a classifier. Seconds include calibration, solving and evaluation.',
-      '',
-      '| model | run | seconds | output SQNR (dB) | per output (dB) | agreement |',
-      '|---|---|---|---|---|---|',
-      ...rows,
-      '',
-      ...about,
-      '',
-    ].join('\n'));
+    writeFileSync(
+      out,
+      [
+        '# Real-model suite',
+        '',
+        'Written by `npm run bench:real` (bench/real-models.ts) on the CPU path. Every run is the page with its default settings (128',
+        'output positions per calibration image, seed 0, error compensation, bias correction, the full grid, asymmetric activations,',
+        'per-channel activation scales on auto, first and last layers at 8 bits) but for its bits and method: "default" is Bit-Split,',
+        '"round to nearest" the per-channel max-abs grid. Output SQNR (dB) against the float model on the scored images: the whole',
+        'model (all outputs together), then each output where there are several; agreement is top-1 agreement where the model reads as',
+        'a classifier. Seconds include calibration, solving and evaluation.',
+        '',
+        '| model | run | seconds | output SQNR (dB) | per output (dB) | agreement |',
+        '|---|---|---|---|---|---|',
+        ...rows,
+        '',
+        ...about,
+        '',
+      ].join('\n'),
+    );
   };
   for (const name of names) {
     const spec = SUITE[name];
@@ -101,11 +112,30 @@ async function main() {
       if (!r) throw new Error(`unknown run "${run}"; the suite has ${Object.keys(RUNS).join(', ')}`);
       const t = performance.now();
       const s = DEFAULT_SETTINGS;
-      const result = await runJob(graph, summary.layers, data.calib, data.scored, {
-        ...DEFAULT_JOB, wbits: r.wbits, abits: r.abits, method: r.method, ecaq: s.ecaq, biasCorrection: s.biasCorrection, fullGrid: s.fullGrid, asymmetric: s.asymmetric,
-        channelScales: s.channelScales, residualCompensation: s.residualCompensation, firstLastBits: s.firstLastBits, epochs: s.epochs,
-        calibImages: data.calib.count, positions: s.positions, seed: s.seed,
-      }, { backend: cpuBackend, scores: data.scores, floatScores });
+      const result = await runJob(
+        graph,
+        summary.layers,
+        data.calib,
+        data.scored,
+        {
+          ...DEFAULT_JOB,
+          wbits: r.wbits,
+          abits: r.abits,
+          method: r.method,
+          ecaq: s.ecaq,
+          biasCorrection: s.biasCorrection,
+          fullGrid: s.fullGrid,
+          asymmetric: s.asymmetric,
+          channelScales: s.channelScales,
+          residualCompensation: s.residualCompensation,
+          firstLastBits: s.firstLastBits,
+          epochs: s.epochs,
+          calibImages: data.calib.count,
+          positions: s.positions,
+          seed: s.seed,
+        },
+        { backend: cpuBackend, scores: data.scores, floatScores },
+      );
       const line = row(name, r.label, (performance.now() - t) / 1000, result.metrics!);
       console.log(line);
       lines.push(line);

@@ -18,11 +18,29 @@ export function resnetShapedModel(arch: Architecture, seed = 1): ModelProto {
     const name = `conv${count++}`;
     const std = Math.sqrt(2 / (cin * k * k));
     initializers.push(
-      makeTensor(`${name}.w`, [cout, cin, k, k], DataType.FLOAT, Float32Array.from({ length: cout * cin * k * k }, () => normal() * std)),
-      makeTensor(`${name}.b`, [cout], DataType.FLOAT, Float32Array.from({ length: cout }, () => normal() * 0.01)),
+      makeTensor(
+        `${name}.w`,
+        [cout, cin, k, k],
+        DataType.FLOAT,
+        Float32Array.from({ length: cout * cin * k * k }, () => normal() * std),
+      ),
+      makeTensor(
+        `${name}.b`,
+        [cout],
+        DataType.FLOAT,
+        Float32Array.from({ length: cout }, () => normal() * 0.01),
+      ),
     );
     const pad = Math.floor(k / 2);
-    nodes.push(makeNode('Conv', [x, `${name}.w`, `${name}.b`], [`${name}.y`], { kernel_shape: [k, k], strides: [stride, stride], pads: [pad, pad, pad, pad] }, name));
+    nodes.push(
+      makeNode(
+        'Conv',
+        [x, `${name}.w`, `${name}.b`],
+        [`${name}.y`],
+        { kernel_shape: [k, k], strides: [stride, stride], pads: [pad, pad, pad, pad] },
+        name,
+      ),
+    );
     if (!relu) return `${name}.y`;
     nodes.push(makeNode('Relu', [`${name}.y`], [`${name}.r`], {}, `${name}.relu`));
     return `${name}.r`;
@@ -52,12 +70,19 @@ export function resnetShapedModel(arch: Architecture, seed = 1): ModelProto {
   });
   nodes.push(makeNode('GlobalAveragePool', [x], ['gap'], {}, 'gap'), makeNode('Flatten', ['gap'], ['flat'], {}, 'flatten'));
   initializers.push(
-    makeTensor('fc.w', [1000, channels], DataType.FLOAT, Float32Array.from({ length: 1000 * channels }, () => normal() * Math.sqrt(1 / channels))),
+    makeTensor(
+      'fc.w',
+      [1000, channels],
+      DataType.FLOAT,
+      Float32Array.from({ length: 1000 * channels }, () => normal() * Math.sqrt(1 / channels)),
+    ),
     makeTensor('fc.b', [1000], DataType.FLOAT, new Float32Array(1000)),
   );
   nodes.push(makeNode('Gemm', ['flat', 'fc.w', 'fc.b'], ['logits'], { transB: 1 }, 'fc'));
   return makeModel({
-    nodes, initializers, name: arch,
+    nodes,
+    initializers,
+    name: arch,
     inputs: [makeValueInfo('image', ['batch', 3, 'height', 'width'])],
     outputs: [makeValueInfo('logits', ['batch', 1000])],
   });

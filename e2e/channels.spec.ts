@@ -8,7 +8,9 @@ import { encodeModel } from '../src/core/onnx/model-io';
 import { randomArray } from '../src/core/random';
 import { dropFiles } from './helpers';
 
-test('per-channel activation scales on Auto: a model with lopsided Hardswish channels gets them at 4-bit activations, and the page says where', async ({ page }) => {
+test('per-channel activation scales on Auto: a model with lopsided Hardswish channels gets them at 4-bit activations, and the page says where', async ({
+  page,
+}) => {
   test.setTimeout(180_000);
   await page.goto('/');
   await expect(page.getByTestId('images-summary')).toContainText('250 images');
@@ -17,7 +19,9 @@ test('per-channel activation scales on Auto: a model with lopsided Hardswish cha
   const dir = mkdtempSync(join(tmpdir(), 'bitsplit-noise-'));
   for (let i = 0; i < 40; i++) {
     const pixels = Buffer.from(Array.from(randomArray(12 * 12 * 3, 500 + i, 1), (v) => Math.round((v + 1) * 127.5)));
-    await sharp(pixels, { raw: { width: 12, height: 12, channels: 3 } }).png().toFile(join(dir, `noise-${i}.png`));
+    await sharp(pixels, { raw: { width: 12, height: 12, channels: 3 } })
+      .png()
+      .toFile(join(dir, `noise-${i}.png`));
   }
   await page.getByLabel('Image folder').setInputFiles(dir);
   await expect(page.getByTestId('images-summary')).toContainText('40 images');

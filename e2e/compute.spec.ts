@@ -8,7 +8,9 @@ async function layerErrors(page: Page): Promise<number[]> {
   return values;
 }
 
-test('Compute: GPU runs the solver in WebGPU kernels and the forward passes on onnxruntime\'s WebGPU EP, and agrees with the CPU', async ({ page }) => {
+test("Compute: GPU runs the solver in WebGPU kernels and the forward passes on onnxruntime's WebGPU EP, and agrees with the CPU", async ({
+  page,
+}) => {
   test.setTimeout(600_000);
   await page.goto('/');
   await expect(page.getByTestId('gpu-badge')).toContainText('(software)');

@@ -2,7 +2,7 @@ import { expect, test } from '@playwright/test';
 import { readFileSync } from 'node:fs';
 import { screenshotPath } from './helpers';
 
-test('measures each layer\'s sensitivity, chooses bits under a budget, runs them and shares them', async ({ page, context }) => {
+test("measures each layer's sensitivity, chooses bits under a budget, runs them and shares them", async ({ page, context }) => {
   test.setTimeout(420_000);
   await page.goto('/');
   await expect(page.getByTestId('images-summary')).toContainText('250 images (250 labelled)');
@@ -14,7 +14,17 @@ test('measures each layer\'s sensitivity, chooses bits under a budget, runs them
   const heat = page.getByTestId('sensitivity-table');
   await expect(heat.locator('tbody tr')).toHaveCount(10, { timeout: 300_000 });
   await expect(heat.locator('caption')).toContainText('with only that layer quantized, on 130 images (float');
-  await expect(heat.locator('thead th')).toHaveText(['Layer', 'Params', '2 bits', '3 bits', '4 bits', '5 bits', '6 bits', '7 bits', '8 bits']);
+  await expect(heat.locator('thead th')).toHaveText([
+    'Layer',
+    'Params',
+    '2 bits',
+    '3 bits',
+    '4 bits',
+    '5 bits',
+    '6 bits',
+    '7 bits',
+    '8 bits',
+  ]);
   // Every layer at 8 bits keeps (nearly) the float top-1; the classifier at 2 bits costs more output KL than at 8.
   const float = parseFloat((await heat.locator('caption').textContent())!.match(/float (\d+\.\d\d) %/)![1]);
   for (let row = 0; row < 10; row++) {
@@ -22,7 +32,8 @@ test('measures each layer\'s sensitivity, chooses bits under a budget, runs them
     expect(cells.slice(1).every((c) => /^\d+\.\d$/.test(c))).toBe(true);
     expect(Number(cells[7])).toBeGreaterThan(float - 2);
   }
-  const kl = async (row: number, col: number) => Number((await heat.locator('tbody tr').nth(row).locator('td').nth(col).getAttribute('title'))!.match(/KL ([\d.e+-]+)/)![1]);
+  const kl = async (row: number, col: number) =>
+    Number((await heat.locator('tbody tr').nth(row).locator('td').nth(col).getAttribute('title'))!.match(/KL ([\d.e+-]+)/)![1]);
   expect(await kl(9, 1)).toBeGreaterThan(await kl(9, 7));
   await expect(page.getByRole('figure', { name: 'Output KL divergence per layer' }).locator('.recharts-line')).toHaveCount(3);
 
@@ -52,11 +63,16 @@ test('measures each layer\'s sensitivity, chooses bits under a budget, runs them
   await expect(runs).toHaveCount(1, { timeout: 300_000 });
   // Columns: #, setting, top-1, float top-1, agreement, output SQNR, bits/weight.
   await expect(runs.first().locator('td').nth(6)).toHaveText(average.toFixed(2));
-  await expect(page.getByRole('figure', { name: 'Size against accuracy of every run' }).locator('.recharts-scatter-symbol')).toHaveCount(1);
+  await expect(
+    page.getByRole('figure', { name: 'Size against accuracy of every run' }).locator('.recharts-scatter-symbol'),
+  ).toHaveCount(1);
   await page.screenshot({ path: screenshotPath('mixed-precision'), fullPage: true });
 
   // The report carries the sensitivity table and the chosen bits per layer.
-  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download report (.json)' }).click()]);
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name: 'Download report (.json)' }).click(),
+  ]);
   const report = JSON.parse(readFileSync((await download.path())!, 'utf8'));
   expect(report.sensitivity.layers).toHaveLength(10);
   expect(report.sensitivity.bits).toEqual([2, 3, 4, 5, 6, 7, 8]);

@@ -18,7 +18,10 @@ test('runs the demo at W4A8 with Bit-Split and error compensation: errors fill t
   const response = await page.goto('/');
   // The production build sends a Content-Security-Policy (header from the server, and a meta tag in the page).
   expect(response?.headers()['content-security-policy']).toContain("default-src 'self'");
-  await expect(page.locator('meta[http-equiv="Content-Security-Policy"]')).toHaveAttribute('content', /script-src 'self' 'wasm-unsafe-eval'/);
+  await expect(page.locator('meta[http-equiv="Content-Security-Policy"]')).toHaveAttribute(
+    'content',
+    /script-src 'self' 'wasm-unsafe-eval'/,
+  );
   await expect(page.getByTestId('images-summary')).toContainText('250 images (250 labelled)');
   await expect(page.getByLabel('Preprocessing')).toHaveValue('zero1');
   await page.getByLabel('Weight bits').selectOption('4');
@@ -50,12 +53,19 @@ test('runs the demo at W4A8 with Bit-Split and error compensation: errors fill t
   // The strip: one cell per layer, coloured by its error; a click selects the layer.
   const strip = page.getByTestId('layer-strip').getByRole('button');
   await expect(strip).toHaveCount(10);
-  await expect(strip.nth(7)).toHaveAttribute('aria-label', /^\/stages\/stages\.2\/conv2\/Conv: 4 bits, relative output error \d\.\d\de-\d$/);
+  await expect(strip.nth(7)).toHaveAttribute(
+    'aria-label',
+    /^\/stages\/stages\.2\/conv2\/Conv: 4 bits, relative output error \d\.\d\de-\d$/,
+  );
   await rows.nth(7).click();
   await expect(page.getByRole('figure', { name: 'Weight code histogram' })).toContainText('/stages/stages.2/conv2/Conv (4 bits)');
   // 4 bits: codes -7..7, and -8 or 8 where the full grid's rows reach the 16th level.
-  await expect(page.getByRole('figure', { name: 'Weight code histogram' }).locator('.recharts-bar-rectangle').nth(14)).toBeVisible();
-  expect(await page.getByRole('figure', { name: 'Weight code histogram' }).locator('.recharts-bar-rectangle').count()).toBeLessThanOrEqual(17);
+  await expect(
+    page.getByRole('figure', { name: 'Weight code histogram' }).locator('.recharts-bar-rectangle').nth(14),
+  ).toBeVisible();
+  expect(
+    await page.getByRole('figure', { name: 'Weight code histogram' }).locator('.recharts-bar-rectangle').count(),
+  ).toBeLessThanOrEqual(17);
   await expect(page.getByRole('figure', { name: 'Solver objective per epoch' })).toContainText('epochs');
   await page.screenshot({ path: screenshotPath('run-result'), fullPage: true });
 
@@ -74,7 +84,10 @@ test('runs the demo at W4A8 with Bit-Split and error compensation: errors fill t
   await page.screenshot({ path: screenshotPath('rerun-one-layer'), fullPage: true });
 
   // Download: the report says what the page showed, and the model runs in onnxruntime.
-  const [reportDownload] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download report (.json)' }).click()]);
+  const [reportDownload] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name: 'Download report (.json)' }).click(),
+  ]);
   // One layer at 2 bits: the name carries the average bits per weight, (784 x 8 + 67,072 x 4 + 9,216 x 2) / 77,072.
   expect(reportDownload.suggestedFilename()).toBe('model.w3.80a8.bitsplit-ecaq.report.json');
   const report = JSON.parse(readFileSync(await reportDownload.path(), 'utf8'));
@@ -89,7 +102,9 @@ test('runs the demo at W4A8 with Bit-Split and error compensation: errors fill t
   scored.forEach((path, i) => batch.set(preprocessImage(PNG.sync.read(readFileSync(`public/demo/${path}`)), pre), i * 784));
   let int4File = new Uint8Array();
   for (const format of ['int8', 'int4']) {
-    const button = page.getByRole('button', { name: format === 'int8' ? 'Download int8 model (.onnx)' : 'Download int4 model (.onnx, opset 21)' });
+    const button = page.getByRole('button', {
+      name: format === 'int8' ? 'Download int8 model (.onnx)' : 'Download int4 model (.onnx, opset 21)',
+    });
     const [modelDownload] = await Promise.all([page.waitForEvent('download'), button.click()]);
     expect(modelDownload.suggestedFilename()).toBe(`model.w3.80a8.bitsplit-ecaq.${format}.onnx`);
     await expect(page.getByTestId('export-check')).toContainText(`${format} file:`);
@@ -122,7 +137,9 @@ test('runs the demo at W4A8 with Bit-Split and error compensation: errors fill t
   await expect(stored).toHaveCount(10);
   await expect(stored.filter({ hasText: '/stages/stages.1/conv2/Conv' })).toHaveText(/Conv\[32 × 32 × 3 × 3\]2INT4$/);
   await expect(stored.nth(0)).toContainText(/8\s*INT8/);
-  await expect(page.getByTestId('nothing-to-quantize')).toHaveText(/^All 10 quantizable layers are already quantized in this file \(8-bit INT8, 4-bit INT4, 2-bit INT4\)/);
+  await expect(page.getByTestId('nothing-to-quantize')).toHaveText(
+    /^All 10 quantizable layers are already quantized in this file \(8-bit INT8, 4-bit INT4, 2-bit INT4\)/,
+  );
   await expect(page.getByRole('button', { name: 'Run' })).toBeDisabled();
   await page.screenshot({ path: screenshotPath('reopened-int4'), fullPage: true });
 });
@@ -150,7 +167,8 @@ test('a rerun reuses layers only on the same images, preprocessed the same way',
   await page.getByLabel('Positions per image').fill('32');
   const runs = page.getByTestId('runs-table').locator('tbody tr');
   const rows = page.getByTestId('layer-table').locator('tbody tr');
-  const times = async () => Promise.all([1, 2, 3, 4, 5, 6, 7, 8, 9].map(async (r) => (await rows.nth(r).locator('td').nth(12).textContent())?.trim()));
+  const times = async () =>
+    Promise.all([1, 2, 3, 4, 5, 6, 7, 8, 9].map(async (r) => (await rows.nth(r).locator('td').nth(12).textContent())?.trim()));
   const run = async (n: number) => {
     await page.getByRole('button', { name: 'Run' }).click();
     await expect(runs).toHaveCount(n, { timeout: 120_000 });
@@ -165,7 +183,8 @@ test('a rerun reuses layers only on the same images, preprocessed the same way',
   for (const t of await times()) expect(t).toMatch(/^\d+\.\d\d$/);
   // Other images (here a folder with 40 of the demo's): solved again too.
   const dir = mkdtempSync(join(tmpdir(), 'bitsplit-rerun-'));
-  for (const name of readdirSync('public/demo/images').slice(0, 40)) copyFileSync(join('public/demo/images', name), join(dir, name));
+  for (const name of readdirSync('public/demo/images').slice(0, 40))
+    copyFileSync(join('public/demo/images', name), join(dir, name));
   await page.getByLabel('Image folder').setInputFiles(dir);
   await expect(page.getByTestId('images-summary')).toContainText('40 images');
   await run(4);

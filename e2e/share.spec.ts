@@ -72,8 +72,18 @@ test('a tampered link gets a clear message and the defaults', async ({ page }) =
 
 test('a link made with another model says so and keeps its settings', async ({ page }) => {
   const text = encodeSharedConfig({
-    version: 1, model: { name: 'resnet50.onnx', sha256: 'b'.repeat(64) },
-    settings: { ...DEFAULT_SETTINGS, wbits: 2, abits: 'float', method: 'bitsplit', ecaq: true, calibImages: 16, preset: 'imagenet', seed: 1 },
+    version: 1,
+    model: { name: 'resnet50.onnx', sha256: 'b'.repeat(64) },
+    settings: {
+      ...DEFAULT_SETTINGS,
+      wbits: 2,
+      abits: 'float',
+      method: 'bitsplit',
+      ecaq: true,
+      calibImages: 16,
+      preset: 'imagenet',
+      seed: 1,
+    },
   });
   await page.goto(`/#c=${text}`);
   await expect(page.getByRole('alert')).toContainText('A different model');

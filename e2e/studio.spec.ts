@@ -16,7 +16,9 @@ test.beforeEach(async ({ page }) => {
   await expect(page.getByTestId('model-name')).toContainText('Fashion-MNIST');
 });
 
-test('opens with the demo model and its layer inventory, on a WebGPU adapter that passes the kernel self-test', async ({ page }) => {
+test('opens with the demo model and its layer inventory, on a WebGPU adapter that passes the kernel self-test', async ({
+  page,
+}) => {
   await expect(rows(page)).toHaveCount(demoLayerCount);
   await expect(page.getByTestId('layer-count')).toHaveText(String(demoLayerCount));
   await expect(rows(page).first()).toContainText('Conv');
@@ -60,7 +62,9 @@ test('a file that is not .onnx is refused with the reason', async ({ page }) => 
 
 test('the file picker opens a model, and the table sorts by a column', async ({ page }) => {
   await page.getByLabel('ONNX model file').setInputFiles({
-    name: 'picked.onnx', mimeType: 'application/octet-stream', buffer: Buffer.from(encodeModel(mixedLayersModel())),
+    name: 'picked.onnx',
+    mimeType: 'application/octet-stream',
+    buffer: Buffer.from(encodeModel(mixedLayersModel())),
   });
   await expect(page.getByTestId('model-name')).toHaveText('picked.onnx');
   await page.getByRole('button', { name: 'Parameters' }).click();
@@ -86,12 +90,14 @@ test('the preprocessing preview shows the images as the model sees them, and fol
 test('every control has a name, the keyboard reaches the table, and text has at least 4.5:1 contrast', async ({ page }) => {
   await expect(page.getByTestId('images-summary')).toContainText('250 images');
   const unnamed = await page.evaluate(() =>
-    [...document.querySelectorAll('button, input, select')].filter((el) => {
-      const e = el as HTMLInputElement;
-      if (e.type === 'hidden' || e.hidden) return false;
-      const labelled = e.labels && e.labels.length > 0;
-      return !labelled && !e.getAttribute('aria-label') && !(e.textContent ?? '').trim();
-    }).map((el) => el.outerHTML.slice(0, 80)),
+    [...document.querySelectorAll('button, input, select')]
+      .filter((el) => {
+        const e = el as HTMLInputElement;
+        if (e.type === 'hidden' || e.hidden) return false;
+        const labelled = e.labels && e.labels.length > 0;
+        return !labelled && !e.getAttribute('aria-label') && !(e.textContent ?? '').trim();
+      })
+      .map((el) => el.outerHTML.slice(0, 80)),
   );
   expect(unnamed).toEqual([]);
   const low = await page.evaluate(() => {
@@ -124,7 +130,9 @@ test('every control has a name, the keyboard reaches the table, and text has at 
   await expect(rows(page).nth(2)).toHaveAttribute('aria-selected', 'true');
 });
 
-test('an image folder labels images by their sub-folder names through classes.txt, ignores other files, and names folders that match no class', async ({ page }) => {
+test('an image folder labels images by their sub-folder names through classes.txt, ignores other files, and names folders that match no class', async ({
+  page,
+}) => {
   const dir = mkdtempSync(join(tmpdir(), 'bitsplit-folder-'));
   mkdirSync(join(dir, 'Trouser'));
   mkdirSync(join(dir, 'Bag'));
@@ -149,7 +157,9 @@ test('a model whose input size is open asks for one, and the preview follows it'
   model.graph!.input[0] = makeValueInfo('image', ['batch', 3, 'height', 'width']);
   await dropFiles(page, '[data-testid=dropzone]', [{ name: 'dynamic.onnx', bytes: encodeModel(model) }]);
   await expect(page.getByTestId('model-name')).toHaveText('dynamic.onnx');
-  await expect(page.getByTestId('dynamic-input')).toHaveText("This model's input size is open: the first image's size is used until you set one.");
+  await expect(page.getByTestId('dynamic-input')).toHaveText(
+    "This model's input size is open: the first image's size is used until you set one.",
+  );
   await expect(page.getByTestId('preprocess-preview')).toContainText('28 × 28, height × width');
   await page.getByLabel('Input height').fill('20');
   await page.getByLabel('Input width').fill('24');
@@ -157,14 +167,28 @@ test('a model whose input size is open asks for one, and the preview follows it'
   await expect(page.getByTestId('preprocess-preview')).toContainText('20 × 24, height × width');
 });
 
-test('greyscale, CMYK and odd-sized images load, a damaged one is named and skipped, EXIF rotation is applied', async ({ page }) => {
+test('greyscale, CMYK and odd-sized images load, a damaged one is named and skipped, EXIF rotation is applied', async ({
+  page,
+}) => {
   await expect(page.getByTestId('images-summary')).toContainText('250 images');
   const dir = mkdtempSync(join(tmpdir(), 'bitsplit-formats-'));
   const raw = (w: number, h: number, channels: 1 | 3, f: (x: number, y: number) => number) =>
-    sharp(Buffer.from(Array.from({ length: w * h * channels }, (_, i) => f(Math.floor(i / channels) % w, Math.floor(i / channels / w)))), { raw: { width: w, height: h, channels } });
-  await raw(31, 17, 1, (x) => x * 8).png().toFile(join(dir, 'grey.png'));
-  await raw(45, 29, 3, (x, y) => (x + y) * 3).toColourspace('cmyk').jpeg().toFile(join(dir, 'cmyk.jpg'));
-  await raw(7, 93, 3, (x) => x * 30).webp().toFile(join(dir, 'narrow.webp'));
+    sharp(
+      Buffer.from(
+        Array.from({ length: w * h * channels }, (_, i) => f(Math.floor(i / channels) % w, Math.floor(i / channels / w))),
+      ),
+      { raw: { width: w, height: h, channels } },
+    );
+  await raw(31, 17, 1, (x) => x * 8)
+    .png()
+    .toFile(join(dir, 'grey.png'));
+  await raw(45, 29, 3, (x, y) => (x + y) * 3)
+    .toColourspace('cmyk')
+    .jpeg()
+    .toFile(join(dir, 'cmyk.jpg'));
+  await raw(7, 93, 3, (x) => x * 30)
+    .webp()
+    .toFile(join(dir, 'narrow.webp'));
   writeFileSync(join(dir, 'damaged.png'), readFileSync('public/demo/images/1_00002.png').subarray(0, 60));
   await page.getByLabel('Image folder').setInputFiles(dir);
   await expect(page.getByTestId('images-summary')).toContainText('3 images (0 labelled)');
@@ -172,7 +196,10 @@ test('greyscale, CMYK and odd-sized images load, a damaged one is named and skip
 
   // 40 x 20, left half black, stored with EXIF orientation 6 (rotate 90° clockwise): upright, the black half is on top.
   const rotated = mkdtempSync(join(tmpdir(), 'bitsplit-exif-'));
-  await raw(40, 20, 3, (x) => (x < 20 ? 0 : 255)).jpeg({ quality: 100 }).withMetadata({ orientation: 6 }).toFile(join(rotated, 'rotated.jpg'));
+  await raw(40, 20, 3, (x) => (x < 20 ? 0 : 255))
+    .jpeg({ quality: 100 })
+    .withMetadata({ orientation: 6 })
+    .toFile(join(rotated, 'rotated.jpg'));
   await page.getByLabel('Image folder').setInputFiles(rotated);
   await expect(page.getByTestId('images-summary')).toContainText('1 images');
   const canvas = page.getByTestId('preprocess-preview').getByRole('img');
@@ -190,7 +217,9 @@ test('greyscale, CMYK and odd-sized images load, a damaged one is named and skip
   expect(bottom).toBeGreaterThan(225);
 });
 
-test('a crashed worker is restarted: the settings stay, the model and images are loaded again, and a run works', async ({ page }) => {
+test('a crashed worker is restarted: the settings stay, the model and images are loaded again, and a run works', async ({
+  page,
+}) => {
   test.setTimeout(240_000);
   await expect(page.getByTestId('images-summary')).toContainText('250 images');
   await page.getByLabel('Weight bits').selectOption('3');
@@ -199,9 +228,15 @@ test('a crashed worker is restarted: the settings stay, the model and images are
   const studio = page.workers().find((w) => w.url().includes('studio'));
   expect(studio).toBeDefined();
   // An uncaught error in the worker, as a crash inside onnxruntime or the GPU runtime would raise.
-  await studio!.evaluate(() => setTimeout(() => { throw new Error('simulated crash'); }));
+  await studio!.evaluate(() =>
+    setTimeout(() => {
+      throw new Error('simulated crash');
+    }),
+  );
   await expect(page.getByRole('alert')).toContainText('The studio restarted its worker');
-  await expect(page.getByRole('alert')).toContainText("The studio's worker crashed (Uncaught Error: simulated crash). It was restarted; the settings are kept.");
+  await expect(page.getByRole('alert')).toContainText(
+    "The studio's worker crashed (Uncaught Error: simulated crash). It was restarted; the settings are kept.",
+  );
   await expect(page.getByTestId('images-summary')).toContainText('250 images (250 labelled)');
   await expect(page.getByLabel('Weight bits')).toHaveValue('3');
   await expect(page.getByLabel('Seed')).toHaveValue('5');
@@ -215,12 +250,16 @@ test('an empty folder, or one whose images are all damaged, is refused with the 
   const empty = mkdtempSync(join(tmpdir(), 'bitsplit-empty-'));
   writeFileSync(join(empty, 'readme.txt'), 'no images here');
   await page.getByLabel('Image folder').setInputFiles(empty);
-  await expect(page.getByRole('alert')).toContainText('No JPEG, PNG or WebP image among the 1 file(s) given; the images you had stay loaded.');
+  await expect(page.getByRole('alert')).toContainText(
+    'No JPEG, PNG or WebP image among the 1 file(s) given; the images you had stay loaded.',
+  );
   await expect(page.getByTestId('images-summary')).toContainText('250 images (250 labelled)');
   const damaged = mkdtempSync(join(tmpdir(), 'bitsplit-damaged-'));
   writeFileSync(join(damaged, 'a.png'), 'not a png');
   writeFileSync(join(damaged, 'b.jpg'), new Uint8Array([0xff, 0xd8, 0xff]));
   await page.getByLabel('Image folder').setInputFiles(damaged);
-  await expect(page.getByRole('alert')).toContainText('None of the 2 image file(s) could be decoded (damaged, or not really JPEG, PNG or WebP); the images you had stay loaded.');
+  await expect(page.getByRole('alert')).toContainText(
+    'None of the 2 image file(s) could be decoded (damaged, or not really JPEG, PNG or WebP); the images you had stay loaded.',
+  );
   await expect(page.getByTestId('images-summary')).toContainText('250 images (250 labelled)');
 });

@@ -22,7 +22,15 @@ import { listImages, loadImageFolder } from './node-images';
 import { peakMemory } from './memory';
 import { helpText, parseCli, settingsOf, type CliOptions } from './args';
 
-const BAD_INPUT = new Set(['InvalidArgumentError', 'OnnxFormatError', 'ExternalDataError', 'UnsupportedModelError', 'UnsupportedTensorError', 'DeviceLimitError', 'OnnxRuntimeError']);
+const BAD_INPUT = new Set([
+  'InvalidArgumentError',
+  'OnnxFormatError',
+  'ExternalDataError',
+  'UnsupportedModelError',
+  'UnsupportedTensorError',
+  'DeviceLimitError',
+  'OnnxRuntimeError',
+]);
 
 function readFile(path: string, what: string): Buffer {
   try {
@@ -39,7 +47,11 @@ async function inputShape(l: ImageInput, o: CliOptions): Promise<{ channels: 1 |
   if (height === undefined || width === undefined) {
     const first = listImages(o.images).files[0];
     const meta = first ? await sharp(`${o.images}/${first}`).metadata() : null;
-    if (!meta?.height || !meta.width) throw new StudioError('InvalidArgumentError', 'The model\'s input size is dynamic and no image gives one: pass --input-size HxW.');
+    if (!meta?.height || !meta.width)
+      throw new StudioError(
+        'InvalidArgumentError',
+        "The model's input size is dynamic and no image gives one: pass --input-size HxW.",
+      );
     height ??= meta.height;
     width ??= meta.width;
   }
@@ -52,7 +64,10 @@ function progressPrinter(): (p: JobProgress) => void {
   return (p) => {
     const fraction = p.fraction;
     const eta = p.etaSeconds === null ? '' : ` · ETA ${Math.ceil(p.etaSeconds)} s`;
-    const what = p.stage === 'evaluate' ? `evaluate ${p.imagesDone}/${p.imagesTotal} images` : `${p.stage} layer ${p.layer}/${p.layers} ${p.layerName ?? ''}`;
+    const what =
+      p.stage === 'evaluate'
+        ? `evaluate ${p.imagesDone}/${p.imagesTotal} images`
+        : `${p.stage} layer ${p.layer}/${p.layers} ${p.layerName ?? ''}`;
     if (tty) {
       const width = 24;
       const bar = '#'.repeat(Math.round(fraction * width)).padEnd(width, '-');
@@ -71,7 +86,9 @@ function progressPrinter(): (p: JobProgress) => void {
  * than the CPU path), it solves on the CPU and says so in one line.
  */
 export async function chooseBackend(
-  choice: CliOptions['backend'], say: (line: string) => void = (l) => process.stderr.write(`${l}\n`), open: () => Promise<GpuContext> = createNodeGpuContext,
+  choice: CliOptions['backend'],
+  say: (line: string) => void = (l) => process.stderr.write(`${l}\n`),
+  open: () => Promise<GpuContext> = createNodeGpuContext,
 ): Promise<SolverBackend> {
   if (choice === 'cpu') return cpuBackend;
   let gpu: GpuContext;
@@ -83,7 +100,10 @@ export async function chooseBackend(
     return cpuBackend;
   }
   const backend = solverFor(choice, gpu);
-  if (backend.name === 'cpu') say(`bitsplit: the WebGPU adapter is a software one (${gpu.adapterSummary.description || 'no description'}); solving on the CPU, which is faster.`);
+  if (backend.name === 'cpu')
+    say(
+      `bitsplit: the WebGPU adapter is a software one (${gpu.adapterSummary.description || 'no description'}); solving on the CPU, which is faster.`,
+    );
   return backend;
 }
 
@@ -100,7 +120,13 @@ export async function main(argv: string[]): Promise<number> {
     const nothing = nothingToQuantize(summary);
     if (nothing) throw new StudioError('UnsupportedModelError', nothing);
     const input = imageInput(summary, o.layout);
-    const pre = presetConfig(o.preset, await inputShape(input, o), { layout: input.layout, resize: o.resize, colorOrder: o.colorOrder, mean: o.mean, std: o.std });
+    const pre = presetConfig(o.preset, await inputShape(input, o), {
+      layout: input.layout,
+      resize: o.resize,
+      colorOrder: o.colorOrder,
+      mean: o.mean,
+      std: o.std,
+    });
     const classes = o.classes ? parseClasses(readFile(o.classes, 'the classes file').toString('utf8')) : null;
     const folder = await loadImageFolder(o.images, pre, classes);
     // As the page does: --calib N takes a seeded random N of the folder (folders often come sorted by
@@ -117,34 +143,64 @@ export async function main(argv: string[]): Promise<number> {
     if (o.budgetBits !== undefined) {
       // Scored on the images beyond the calibration ones where there are any (never on --eval-images:
       // choosing on the test set would flatter the result).
-      const sensitivity = await measureSensitivity(graph, summary.layers, calib, heldOut ?? calib, config, { backend, onProgress });
+      const sensitivity = await measureSensitivity(graph, summary.layers, calib, heldOut ?? calib, config, {
+        backend,
+        onProgress,
+      });
       const plan = planMixedPrecision(summary.layers, sensitivity, config, o.budgetBits);
       config.layers = plan.layers;
       mixed = { plan, sensitivity };
     }
     const result = await runJob(graph, summary.layers, calib, evalSet, config, { backend, onProgress });
     const link = configLink({ name: summary.fileName, sha256: summary.sha256 }, { ...settingsOf(o), layers: config.layers });
-    const bytes = exportQuantizedModel(graph, summary.layers, result, { format: o.format, sourceSha256: summary.sha256, configLink: link });
+    const bytes = exportQuantizedModel(graph, summary.layers, result, {
+      format: o.format,
+      sourceSha256: summary.sha256,
+      configLink: link,
+    });
     // Checked before it is written: a file that fails the check is never left behind.
     const check = await verifyExport(bytes, simulatedQuantizedModel(graph, summary.layers, result), calib, graph);
     writeFileSync(o.out, bytes);
     // The written file's own figures in onnxruntime's default setup (integer kernels where it has them).
     const metrics = evalSet ? await scoreExport(bytes, modelBytes, evalSet, graph, check) : null;
-    const output = { file: basename(o.out), format: o.format, bytes: bytes.byteLength, sourceBytes: summary.sizeBytes, check, metrics };
+    const output = {
+      file: basename(o.out),
+      format: o.format,
+      bytes: bytes.byteLength,
+      sourceBytes: summary.sizeBytes,
+      check,
+      metrics,
+    };
     const mixedPrecision = mixed && {
-      budgetBits: mixed.plan.budgetBits, averageBits: mixed.plan.averageBits, predictedKl: mixed.plan.cost, fixed: mixed.plan.fixed,
-      bits: mixed.plan.bits, sensitivity: mixed.sensitivity,
+      budgetBits: mixed.plan.budgetBits,
+      averageBits: mixed.plan.averageBits,
+      predictedKl: mixed.plan.cost,
+      fixed: mixed.plan.fixed,
+      bits: mixed.plan.bits,
+      sensitivity: mixed.sensitivity,
     };
     const calibration = { images: calibIds.map((i) => folder.files[i]) };
     const evaluation = evalSet
       ? { images: evalSet.count, source: o.evalImages ? 'eval-images' : 'held-out' }
       : { images: 0, note: NOTHING_SCORED };
-    const report = { ...buildReport(summary, result), calibration, evaluation, ...(mixedPrecision ? { mixedPrecision } : {}), output, memory: memory.stop() };
+    const report = {
+      ...buildReport(summary, result),
+      calibration,
+      evaluation,
+      ...(mixedPrecision ? { mixedPrecision } : {}),
+      output,
+      memory: memory.stop(),
+    };
     if (o.report !== null) writeFileSync(o.report, `${JSON.stringify(report, null, 2)}\n`);
     const m = result.metrics;
-    process.stdout.write(`${o.out} (${o.format}, ${(bytes.byteLength / 1024).toFixed(0)} KB, matches the simulation to ${check.maxRelativeDifference.toExponential(1)}): ${summary.layers.length} layers, ${mixed ? `mixed ${mixed.plan.averageBits.toFixed(2)} bits/weight` : `W${o.wbits}`}A${o.abits} ${o.method}${o.ecaq ? '+ECAQ' : ''} on ${backend.name}; ${m ? metricsLine(m) : NOTHING_SCORED}; ${result.seconds.total.toFixed(1)} s\n`);
+    process.stdout.write(
+      `${o.out} (${o.format}, ${(bytes.byteLength / 1024).toFixed(0)} KB, matches the simulation to ${check.maxRelativeDifference.toExponential(1)}): ${summary.layers.length} layers, ${mixed ? `mixed ${mixed.plan.averageBits.toFixed(2)} bits/weight` : `W${o.wbits}`}A${o.abits} ${o.method}${o.ecaq ? '+ECAQ' : ''} on ${backend.name}; ${m ? metricsLine(m) : NOTHING_SCORED}; ${result.seconds.total.toFixed(1)} s\n`,
+    );
     if (m) process.stdout.write(outputLines(m));
-    if (check.optimizedRefusal) process.stdout.write(`  warning: onnxruntime's default optimizations refuse ${basename(o.out)} (${check.optimizedRefusal}); it runs with them off.\n`);
+    if (check.optimizedRefusal)
+      process.stdout.write(
+        `  warning: onnxruntime's default optimizations refuse ${basename(o.out)} (${check.optimizedRefusal}); it runs with them off.\n`,
+      );
     return 0;
   } catch (e) {
     if (isStudioError(e)) {
@@ -153,7 +209,9 @@ export async function main(argv: string[]): Promise<number> {
       return BAD_INPUT.has(e.name) ? 2 : 1;
     }
     const debug = process.env.BITSPLIT_DEBUG === '1';
-    process.stderr.write(`bitsplit: unexpected failure: ${debug && e instanceof Error ? e.stack : `${e instanceof Error ? e.message : e} (BITSPLIT_DEBUG=1 prints where it happened)`}\n`);
+    process.stderr.write(
+      `bitsplit: unexpected failure: ${debug && e instanceof Error ? e.stack : `${e instanceof Error ? e.message : e} (BITSPLIT_DEBUG=1 prints where it happened)`}\n`,
+    );
     return 1;
   }
 }
@@ -173,8 +231,11 @@ export function metricsLine(m: ModelMetrics): string {
 
 /** One line per output (name, shape, SQNR, cosine, largest difference), and the labels' note. */
 export function outputLines(m: ModelMetrics): string {
-  const lines = m.outputs.map((o) => `  ${o.name} [${o.shape.map((d) => d ?? '?').join(', ')}]: SQNR ${db(o.sqnrDb)}, cosine ${o.cosine.toFixed(5)}, max |diff| ${o.maxAbsDiff.toPrecision(3)}` +
-    (o.agreement !== undefined ? `, agreement ${o.agreement.toFixed(2)} %, KL ${o.kl!.toExponential(2)}` : ''));
+  const lines = m.outputs.map(
+    (o) =>
+      `  ${o.name} [${o.shape.map((d) => d ?? '?').join(', ')}]: SQNR ${db(o.sqnrDb)}, cosine ${o.cosine.toFixed(5)}, max |diff| ${o.maxAbsDiff.toPrecision(3)}` +
+      (o.agreement !== undefined ? `, agreement ${o.agreement.toFixed(2)} %, KL ${o.kl!.toExponential(2)}` : ''),
+  );
   if (m.labelsNote) lines.push(`  ${m.labelsNote}`);
   return `${lines.join('\n')}\n`;
 }

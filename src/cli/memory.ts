@@ -14,8 +14,14 @@ export function peakMemory() {
   timer.unref();
   return {
     sample,
-    stop: () => (clearInterval(timer), sample(), {
-      peakHeapMiB: Math.round(peak.heapMiB), peakArrayBuffersMiB: Math.round(peak.arrayBuffersMiB), peakRssMiB: Math.round(peak.rssMiB),
-    }),
+    stop: () => (
+      clearInterval(timer),
+      sample(),
+      {
+        peakHeapMiB: Math.round(peak.heapMiB),
+        peakArrayBuffersMiB: Math.round(peak.arrayBuffersMiB),
+        peakRssMiB: Math.round(peak.rssMiB),
+      }
+    ),
   };
 }

@@ -14,7 +14,11 @@ export interface SharedConfig {
 
 const MAX_ENCODED = 8192;
 
-const toBase64Url = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+const toBase64Url = (bytes: Uint8Array) =>
+  btoa(String.fromCharCode(...bytes))
+    .replace(/\+/g, '-')
+    .replace(/\//g, '_')
+    .replace(/=+$/, '');
 
 function fromBase64Url(text: string): Uint8Array {
   const b64 = text.replace(/-/g, '+').replace(/_/g, '/');
@@ -36,7 +40,10 @@ export function encodeSharedConfig(c: SharedConfig): string {
 }
 
 const fail = (why: string): never => {
-  throw new StudioError('InvalidArgumentError', `The link's configuration cannot be used: ${why}. The studio keeps its defaults.`);
+  throw new StudioError(
+    'InvalidArgumentError',
+    `The link's configuration cannot be used: ${why}. The studio keeps its defaults.`,
+  );
 };
 
 /** Decodes and validates a shared configuration; anything malformed or tampered is refused with the reason. */
@@ -50,18 +57,25 @@ export function decodeSharedConfig(text: string): SharedConfig {
   }
   const c = value as SharedConfig;
   if (typeof c !== 'object' || c === null || c.version !== 1) fail('unknown format version');
-  if (typeof c.model?.name !== 'string' || !/^[0-9a-f]{64}$/.test(c.model?.sha256 ?? '')) fail('the model name or SHA-256 is missing');
+  if (typeof c.model?.name !== 'string' || !/^[0-9a-f]{64}$/.test(c.model?.sha256 ?? ''))
+    fail('the model name or SHA-256 is missing');
   const given = (c.settings ?? fail('settings are missing')) as Partial<StudioSettings> & { layerBits?: unknown };
   // A setting the link does not name takes what links made before it existed ran with, else its default; a
   // preset without its fields gets the preset's.
   const preset = PRESETS[given.preset as PresetName];
-  const s: StudioSettings = { ...DEFAULT_SETTINGS, ...LEGACY_SETTINGS, ...(preset ? { mean: [...preset.mean], std: [...preset.std] } : {}), ...given };
+  const s: StudioSettings = {
+    ...DEFAULT_SETTINGS,
+    ...LEGACY_SETTINGS,
+    ...(preset ? { mean: [...preset.mean], std: [...preset.std] } : {}),
+    ...given,
+  };
   const legacyBits = (value as { layerBits?: Record<string, number> }).layerBits;
   if (legacyBits && !given.layers) s.layers = Object.fromEntries(Object.entries(legacyBits).map(([k, bits]) => [k, { bits }]));
   const problem = settingsProblem(s);
   if (problem) fail(problem);
   const int = (v: unknown, lo: number, hi: number) => Number.isInteger(v) && (v as number) >= lo && (v as number) <= hi;
-  if (typeof s.layers !== 'object' || s.layers === null || Array.isArray(s.layers)) fail('the per-layer settings are not a table');
+  if (typeof s.layers !== 'object' || s.layers === null || Array.isArray(s.layers))
+    fail('the per-layer settings are not a table');
   for (const [layer, o] of Object.entries(s.layers)) {
     if (typeof o !== 'object' || o === null) fail(`layer "${layer}" has no settings`);
     if (o.bits !== undefined && !int(o.bits, 2, 8)) fail(`layer "${layer}" has ${JSON.stringify(o.bits)} bits`);

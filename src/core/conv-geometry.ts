@@ -50,7 +50,10 @@ export function resolveConvGeometry(
     padTop = padLeft = padBottom = padRight = 0;
   }
   if (input.channels % a.groups !== 0) {
-    throw new StudioError('InvalidArgumentError', `Conv input has ${input.channels} channels, not divisible by group=${a.groups}.`);
+    throw new StudioError(
+      'InvalidArgumentError',
+      `Conv input has ${input.channels} channels, not divisible by group=${a.groups}.`,
+    );
   }
   const g: ConvGeometry = {
     ...input,
@@ -61,11 +64,17 @@ export function resolveConvGeometry(
     strideW: a.strides[1],
     dilationH: a.dilations[0],
     dilationW: a.dilations[1],
-    padTop, padLeft, padBottom, padRight,
+    padTop,
+    padLeft,
+    padBottom,
+    padRight,
   };
   const { outH, outW } = convOutputSize(g);
   if (outH <= 0 || outW <= 0) {
-    throw new StudioError('InvalidArgumentError', `Conv output would be ${outH} x ${outW} for a ${input.height} x ${input.width} input.`);
+    throw new StudioError(
+      'InvalidArgumentError',
+      `Conv output would be ${outH} x ${outW} for a ${input.height} x ${input.width} input.`,
+    );
   }
   return g;
 }
@@ -84,8 +93,20 @@ export function patchLength(g: ConvGeometry): number {
 /** A fully connected layer's input is a conv with a 1 x 1 image and a 1 x 1 kernel. */
 export function denseGeometry(rows: number, features: number): ConvGeometry {
   return {
-    batch: rows, channels: features, height: 1, width: 1, groups: 1,
-    kernelH: 1, kernelW: 1, strideH: 1, strideW: 1, dilationH: 1, dilationW: 1,
-    padTop: 0, padLeft: 0, padBottom: 0, padRight: 0,
+    batch: rows,
+    channels: features,
+    height: 1,
+    width: 1,
+    groups: 1,
+    kernelH: 1,
+    kernelW: 1,
+    strideH: 1,
+    strideW: 1,
+    dilationH: 1,
+    dilationW: 1,
+    padTop: 0,
+    padLeft: 0,
+    padBottom: 0,
+    padRight: 0,
   };
 }

@@ -6,15 +6,53 @@ import { forEachPatch } from './reference/patches';
 import { batchPositions } from './sampling';
 
 const conv = (o: Partial<ConvGeometry>): ConvGeometry => ({
-  batch: 2, channels: 3, height: 7, width: 9, groups: 1, kernelH: 3, kernelW: 3,
-  strideH: 1, strideW: 1, dilationH: 1, dilationW: 1, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1, ...o,
+  batch: 2,
+  channels: 3,
+  height: 7,
+  width: 9,
+  groups: 1,
+  kernelH: 3,
+  kernelW: 3,
+  strideH: 1,
+  strideW: 1,
+  dilationH: 1,
+  dilationW: 1,
+  padTop: 1,
+  padLeft: 1,
+  padBottom: 1,
+  padRight: 1,
+  ...o,
 });
 
 const cases: [string, ConvGeometry, number | undefined][] = [
   ['3x3, padding 1, every position', conv({}), undefined],
-  ['stride 2, asymmetric padding, dilation 2, 5 positions per image', conv({ channels: 5, strideH: 2, strideW: 2, dilationH: 2, dilationW: 2, padTop: 1, padLeft: 0, padBottom: 2, padRight: 1, height: 11, width: 8 }), 5],
-  ['2 groups, 2 x 3 kernel, no padding', conv({ channels: 6, groups: 2, kernelH: 2, kernelW: 3, padTop: 0, padLeft: 0, padBottom: 0, padRight: 0 }), 7],
-  ['depthwise, dilation 2, padding 2', conv({ channels: 8, groups: 8, dilationH: 2, dilationW: 2, padTop: 2, padLeft: 2, padBottom: 2, padRight: 2 }), undefined],
+  [
+    'stride 2, asymmetric padding, dilation 2, 5 positions per image',
+    conv({
+      channels: 5,
+      strideH: 2,
+      strideW: 2,
+      dilationH: 2,
+      dilationW: 2,
+      padTop: 1,
+      padLeft: 0,
+      padBottom: 2,
+      padRight: 1,
+      height: 11,
+      width: 8,
+    }),
+    5,
+  ],
+  [
+    '2 groups, 2 x 3 kernel, no padding',
+    conv({ channels: 6, groups: 2, kernelH: 2, kernelW: 3, padTop: 0, padLeft: 0, padBottom: 0, padRight: 0 }),
+    7,
+  ],
+  [
+    'depthwise, dilation 2, padding 2',
+    conv({ channels: 8, groups: 8, dilationH: 2, dilationW: 2, padTop: 2, padLeft: 2, padBottom: 2, padRight: 2 }),
+    undefined,
+  ],
   ['dense layer, 37 rows of 19 features', denseGeometry(37, 19), undefined],
 ];
 
@@ -28,17 +66,28 @@ describe('im2col gathering', () => {
     expect(got.length).toBe(g.groups * positions.length * n);
     for (let group = 0; group < g.groups; group++) {
       let row = 0;
-      forEachPatch(input, g, group, (patch, position) => {
-        expect(position).toBe(positions[row]);
-        expect(Array.from(got.subarray((group * positions.length + row) * n, (group * positions.length + row + 1) * n))).toEqual(Array.from(patch, Math.fround));
-        row++;
-      }, positions);
+      forEachPatch(
+        input,
+        g,
+        group,
+        (patch, position) => {
+          expect(position).toBe(positions[row]);
+          expect(
+            Array.from(got.subarray((group * positions.length + row) * n, (group * positions.length + row + 1) * n)),
+          ).toEqual(Array.from(patch, Math.fround));
+          row++;
+        },
+        positions,
+      );
       expect(row).toBe(positions.length);
     }
   });
 
   it('gathers targets per group at the same positions and sums their energy', () => {
-    const m = 6, plane = 4, batch = 2, groups = 3;
+    const m = 6,
+      plane = 4,
+      batch = 2,
+      groups = 3;
     const target = Float32Array.from({ length: batch * m * plane }, (_, i) => i - 20);
     const positions = Uint32Array.of(1, 4, 7);
     const energy = new Float64Array(m);

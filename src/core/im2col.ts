@@ -41,7 +41,14 @@ export function gatherPatches(input: ArrayLike<number>, g: ConvGeometry, positio
  * The targets (NCHW [batch, M, plane]) at the same positions, per group: row-major [groups, positions,
  * M / groups], with each channel's energy over them added into `energy`.
  */
-export function gatherTargets(target: ArrayLike<number>, m: number, plane: number, groups: number, positions: ArrayLike<number>, energy: Float64Array): Float32Array {
+export function gatherTargets(
+  target: ArrayLike<number>,
+  m: number,
+  plane: number,
+  groups: number,
+  positions: ArrayLike<number>,
+  energy: Float64Array,
+): Float32Array {
   const rows = positions.length;
   const perGroup = m / groups;
   const out = new Float32Array(m * rows);

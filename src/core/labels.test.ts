@@ -14,7 +14,9 @@ describe('labels from paths', () => {
   });
 
   it('names the folders that match no class, once each', () => {
-    expect(unmatchedFolders(['set/dogs/a.png', 'set/dogs/b.png', 'set/cat/c.png', 'set/1/d.png', 'e.png'], classes)).toEqual(['dogs']);
+    expect(unmatchedFolders(['set/dogs/a.png', 'set/dogs/b.png', 'set/cat/c.png', 'set/1/d.png', 'e.png'], classes)).toEqual([
+      'dogs',
+    ]);
     expect(unmatchedFolders(['set/dogs/a.png'], null)).toEqual([]);
   });
 });

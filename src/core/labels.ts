@@ -1,6 +1,9 @@
 /** Class names from a classes file: one per line, blank lines ignored. */
 export function parseClasses(text: string): string[] {
-  return text.split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
+  return text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter(Boolean);
 }
 
 /**

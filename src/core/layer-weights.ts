@@ -13,13 +13,15 @@ export interface LayerWeights {
 /** Gemm computes alpha * A * B: the solver quantizes alpha * B^T (as M x N); layerCodes divides alpha out again. */
 export function layerWeights(graph: GraphView, layer: LayerInfo): LayerWeights {
   const t = graph.constantTensor(layer.weight);
-  if (!t) throw new StudioError('UnsupportedModelError', `Layer "${layer.name}": its weight "${layer.weight}" is not a constant.`);
+  if (!t)
+    throw new StudioError('UnsupportedModelError', `Layer "${layer.name}": its weight "${layer.weight}" is not a constant.`);
   const original = tensorToFloat32(t);
   const { m, n } = layer;
   const alpha = layer.gemm?.alpha ?? 1;
   const transposed = layer.op === 'MatMul' || (layer.op === 'Gemm' && !layer.gemm?.transB);
   const matrix = new Float32Array(m * n);
-  for (let r = 0; r < m; r++) for (let k = 0; k < n; k++) matrix[r * n + k] = alpha * original[transposed ? k * m + r : r * n + k];
+  for (let r = 0; r < m; r++)
+    for (let k = 0; k < n; k++) matrix[r * n + k] = alpha * original[transposed ? k * m + r : r * n + k];
   return { matrix, original };
 }
 
@@ -38,9 +40,13 @@ export interface LayerCodes {
   weights: Float32Array;
 }
 
-export function layerCodes(layer: LayerInfo, q: { bits: number; m: number; n: number; codes: Int32Array; steps: ArrayLike<number> }): LayerCodes {
+export function layerCodes(
+  layer: LayerInfo,
+  q: { bits: number; m: number; n: number; codes: Int32Array; steps: ArrayLike<number> },
+): LayerCodes {
   const { m, n } = layer;
-  if (q.m !== m || q.n !== n) throw new StudioError('InvalidArgumentError', `Layer "${layer.name}": codes are ${q.m} x ${q.n}, the layer is ${m} x ${n}.`);
+  if (q.m !== m || q.n !== n)
+    throw new StudioError('InvalidArgumentError', `Layer "${layer.name}": codes are ${q.m} x ${q.n}, the layer is ${m} x ${n}.`);
   const alpha = layer.gemm?.alpha ?? 1;
   const transposed = layer.op === 'MatMul' || (layer.op === 'Gemm' && !layer.gemm?.transB);
   const levels = 2 ** q.bits;
@@ -54,9 +60,13 @@ export function layerCodes(layer: LayerInfo, q: { bits: number; m: number; n: nu
     const sign = Math.sign(step);
     scales[r] = Math.abs(step);
     let [bottom, top] = [0, 0];
-    for (let k = 0; k < n; k++) [bottom, top] = [Math.min(bottom, sign * q.codes[r * n + k]), Math.max(top, sign * q.codes[r * n + k])];
+    for (let k = 0; k < n; k++)
+      [bottom, top] = [Math.min(bottom, sign * q.codes[r * n + k]), Math.max(top, sign * q.codes[r * n + k])];
     if (top - bottom >= levels || Math.max(-bottom, top) > levels / 2) {
-      throw new StudioError('InvalidArgumentError', `Layer "${layer.name}", output channel ${r}: codes from ${bottom} to ${top} do not fit the ${levels} levels of ${q.bits} bits.`);
+      throw new StudioError(
+        'InvalidArgumentError',
+        `Layer "${layer.name}", output channel ${r}: codes from ${bottom} to ${top} do not fit the ${levels} levels of ${q.bits} bits.`,
+      );
     }
     for (let k = 0; k < n; k++) {
       const at = transposed ? k * m + r : r * n + k;
@@ -81,11 +91,15 @@ export function storedBias(graph: GraphView, layer: LayerInfo): Float32Array | n
 export function layerBias(graph: GraphView, layer: LayerInfo): Float32Array | null {
   if (!layer.bias) return null;
   const t = graph.constantTensor(layer.bias);
-  if (!t) throw new StudioError('UnsupportedModelError', `Layer "${layer.name}": its bias "${layer.bias}" is computed at run time.`);
+  if (!t)
+    throw new StudioError('UnsupportedModelError', `Layer "${layer.name}": its bias "${layer.bias}" is computed at run time.`);
   const values = tensorToFloat32(t);
   const beta = layer.gemm?.beta ?? 1;
   if (values.length !== layer.m && values.length !== 1) {
-    throw new StudioError('UnsupportedModelError', `Layer "${layer.name}": a bias of ${values.length} values does not broadcast over ${layer.m} outputs.`);
+    throw new StudioError(
+      'UnsupportedModelError',
+      `Layer "${layer.name}": a bias of ${values.length} values does not broadcast over ${layer.m} outputs.`,
+    );
   }
   return Float32Array.from({ length: layer.m }, (_, i) => beta * values[values.length === 1 ? 0 : i]);
 }
@@ -97,9 +111,14 @@ export function layerGeometry(layer: LayerInfo, dims: readonly number[]): ConvGe
     const [height, width] = spatial.length === 1 ? [1, spatial[0]] : spatial;
     return resolveConvGeometry(layer.conv, { batch, channels, height, width });
   }
-  if (layer.gemm?.transA) throw new StudioError('UnsupportedModelError', `Layer "${layer.name}": Gemm with transA = 1 is not supported.`);
+  if (layer.gemm?.transA)
+    throw new StudioError('UnsupportedModelError', `Layer "${layer.name}": Gemm with transA = 1 is not supported.`);
   const rows = dims.slice(0, -1).reduce((a, b) => a * b, 1);
-  if (dims.at(-1) !== layer.n) throw new StudioError('UnsupportedModelError', `Layer "${layer.name}": input's last dimension ${dims.at(-1)} is not the weight's ${layer.n}.`);
+  if (dims.at(-1) !== layer.n)
+    throw new StudioError(
+      'UnsupportedModelError',
+      `Layer "${layer.name}": input's last dimension ${dims.at(-1)} is not the weight's ${layer.n}.`,
+    );
   return denseGeometry(rows, layer.n);
 }
 

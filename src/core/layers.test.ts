@@ -26,10 +26,18 @@ describe('layer inventory', () => {
   it('skips a layer whose weight holds NaN or infinity, with the count; an all-zero weight is an ordinary layer', () => {
     const model = mixedLayersModel();
     const init = (name: string) => model.graph!.initializer.find((t) => t.name === name)!;
-    init('fc.weight').rawData = new Uint8Array(Float32Array.from({ length: 48 }, (_, i) => (i === 3 ? NaN : i === 7 ? -Infinity : 0.1)).buffer);
+    init('fc.weight').rawData = new Uint8Array(
+      Float32Array.from({ length: 48 }, (_, i) => (i === 3 ? NaN : i === 7 ? -Infinity : 0.1)).buffer,
+    );
     init('proj.weight').rawData = new Uint8Array(24 * 4);
     const { layers, skipped } = findLayers(new GraphView(model));
-    expect(skipped).toEqual([{ name: 'fc', op: 'Gemm', reason: 'its weight "fc.weight" holds 2 NaN or infinite value(s); fix the model, this layer stays as it is' }]);
+    expect(skipped).toEqual([
+      {
+        name: 'fc',
+        op: 'Gemm',
+        reason: 'its weight "fc.weight" holds 2 NaN or infinite value(s); fix the model, this layer stays as it is',
+      },
+    ]);
     expect(layers.map((l) => l.name)).toEqual(['conv1', 'depthwise', 'proj']);
   });
 
@@ -41,7 +49,9 @@ describe('layer inventory', () => {
     });
     const { layers, skipped } = findLayers(new GraphView(model));
     expect(layers).toEqual([]);
-    expect(skipped).toEqual([{ name: 'attention', op: 'MatMul', reason: 'its weight "b" is computed at run time, not a constant' }]);
+    expect(skipped).toEqual([
+      { name: 'attention', op: 'MatMul', reason: 'its weight "b" is computed at run time, not a constant' },
+    ]);
   });
 
   it('summarises the demo: ten layers, the stem first and the classifier last', async () => {
@@ -70,7 +80,13 @@ describe('layer inventory', () => {
 
 describe('conv geometry', () => {
   it('resolves SAME_UPPER / SAME_LOWER padding as ONNX defines it', () => {
-    const base = { kernel: [3, 3] as [number, number], strides: [2, 2] as [number, number], dilations: [2, 2] as [number, number], pads: [0, 0, 0, 0] as [number, number, number, number], groups: 1 };
+    const base = {
+      kernel: [3, 3] as [number, number],
+      strides: [2, 2] as [number, number],
+      dilations: [2, 2] as [number, number],
+      pads: [0, 0, 0, 0] as [number, number, number, number],
+      groups: 1,
+    };
     const input = { batch: 1, channels: 4, height: 10, width: 7 };
     const upper = resolveConvGeometry({ ...base, autoPad: 'SAME_UPPER' }, input);
     expect([upper.padTop, upper.padBottom, upper.padLeft, upper.padRight]).toEqual([1, 2, 2, 2]);

@@ -73,11 +73,11 @@ const nodeName = (node: NodeProto, i: number) => node.name || `${node.opType}_${
 function convAttributes(node: NodeProto, kernelDims: number[]): ConvAttributes | string {
   if (kernelDims.length > 2) return `${kernelDims.length}-D convolution is not supported (2-D and 1-D are)`;
   // A 1-D conv is a 2-D conv with a kernel height of 1.
-  const pad2 = (v: number[] | undefined, fill: number) => (kernelDims.length === 1 ? [fill, ...(v ?? [fill])] : v ?? [fill, fill]);
+  const pad2 = (v: number[] | undefined, fill: number) =>
+    kernelDims.length === 1 ? [fill, ...(v ?? [fill])] : (v ?? [fill, fill]);
   const kernel = kernelDims.length === 1 ? [1, kernelDims[0]] : kernelDims;
   const pads = attrInts(node, 'pads');
-  const fullPads =
-    kernelDims.length === 1 ? [0, pads?.[0] ?? 0, 0, pads?.[1] ?? 0] : pads ?? [0, 0, 0, 0];
+  const fullPads = kernelDims.length === 1 ? [0, pads?.[0] ?? 0, 0, pads?.[1] ?? 0] : (pads ?? [0, 0, 0, 0]);
   const autoPad = attrString(node, 'auto_pad', 'NOTSET');
   if (!['NOTSET', 'SAME_UPPER', 'SAME_LOWER', 'VALID'].includes(autoPad)) return `unknown auto_pad "${autoPad}"`;
   return {
@@ -119,15 +119,28 @@ export function findLayers(graph: GraphView): LayerInventory {
     const dq = graph.producers.get(weight);
     const stored = dq?.opType === 'DequantizeLinear' ? graph.constantTensor(dq.input[0]) : null;
     if (stored && stored.dataType !== DataType.FLOAT) {
-      return void quantized.push({ name, op: node.opType, weightShape: stored.dims, bits: storedBits(graph, name, stored), storage: dataTypeName(stored.dataType) });
+      return void quantized.push({
+        name,
+        op: node.opType,
+        weightShape: stored.dims,
+        bits: storedBits(graph, name, stored),
+        storage: dataTypeName(stored.dataType),
+      });
     }
     if (!source) return skip(`its weight "${weight}" is computed at run time, not a constant`);
     const bad = nonFiniteCount(graph, weight);
-    if (bad > 0) return skip(`its weight "${weight}" holds ${bad} NaN or infinite value(s); fix the model, this layer stays as it is`);
+    if (bad > 0)
+      return skip(`its weight "${weight}" holds ${bad} NaN or infinite value(s); fix the model, this layer stays as it is`);
     const shape = source.tensor.dims.map(Number);
     const base = {
-      index: layers.length, name, weight, weightShape: shape, weightSource: source.from,
-      params: elementCount(shape), input: node.input[0], output: node.output[0],
+      index: layers.length,
+      name,
+      weight,
+      weightShape: shape,
+      weightSource: source.from,
+      params: elementCount(shape),
+      input: node.input[0],
+      output: node.output[0],
       ...(node.opType !== 'MatMul' && node.input[2] ? { bias: node.input[2] } : {}),
     };
     if (node.opType === 'Conv') {
@@ -138,13 +151,16 @@ export function findLayers(graph: GraphView): LayerInventory {
     } else if (node.opType === 'Gemm') {
       if (shape.length !== 2) return skip(`its weight has rank ${shape.length}, not 2`);
       const gemm = {
-        transA: attrInt(node, 'transA', 0) === 1, transB: attrInt(node, 'transB', 0) === 1,
-        alpha: attrFloat(node, 'alpha', 1), beta: attrFloat(node, 'beta', 1),
+        transA: attrInt(node, 'transA', 0) === 1,
+        transB: attrInt(node, 'transB', 0) === 1,
+        alpha: attrFloat(node, 'alpha', 1),
+        beta: attrFloat(node, 'beta', 1),
       };
       const [m, n] = gemm.transB ? shape : [shape[1], shape[0]];
       layers.push({ ...base, op: 'Gemm', m, n, groups: 1, gemm });
     } else {
-      if (shape.length !== 2) return skip(`its constant operand has rank ${shape.length}; only a 2-D right-hand weight is quantized`);
+      if (shape.length !== 2)
+        return skip(`its constant operand has rank ${shape.length}; only a 2-D right-hand weight is quantized`);
       layers.push({ ...base, op: 'MatMul', m: shape[1], n: shape[0], groups: 1 });
     }
   });

@@ -64,7 +64,11 @@ class SignalAccumulator {
 
   result() {
     const norms = Math.sqrt(this.signal * this.quantized);
-    return { sqnrDb: sqnr(this.signal, this.noise), cosine: norms > 0 ? this.dot / norms : this.signal === this.quantized ? 1 : 0, maxAbsDiff: this.maxAbs };
+    return {
+      sqnrDb: sqnr(this.signal, this.noise),
+      cosine: norms > 0 ? this.dot / norms : this.signal === this.quantized ? 1 : 0,
+      maxAbsDiff: this.maxAbs,
+    };
   }
 }
 
@@ -89,7 +93,11 @@ export class ModelMetricsAccumulator {
     const batch = labels.length;
     for (const [name, f] of Object.entries(float)) {
       let o = this.outputs.get(name);
-      if (!o) this.outputs.set(name, (o = { signal: new SignalAccumulator(), classes: readsAsClassScores(f.dims) ? new ClassScoresAccumulator() : null }));
+      if (!o)
+        this.outputs.set(
+          name,
+          (o = { signal: new SignalAccumulator(), classes: readsAsClassScores(f.dims) ? new ClassScoresAccumulator() : null }),
+        );
       o.signal.add(f.data, quantized[name].data);
       o.classes?.add(f.data, quantized[name].data, f.dims[1], labels);
     }
@@ -115,11 +123,18 @@ export class ModelMetricsAccumulator {
     }
     const classifier = this.scored?.result() ?? [...this.outputs.values()].find((o) => o.classes)?.classes?.result();
     let labelsNote: string | undefined;
-    if (this.labelled > 0 && !classifier) labelsNote = `${this.labelled} labelled images: labels ignored, as no output of the model reads as class scores ([N, C]).`;
+    if (this.labelled > 0 && !classifier)
+      labelsNote = `${this.labelled} labelled images: labels ignored, as no output of the model reads as class scores ([N, C]).`;
     else if (this.labelled > 0 && classifier?.beyond) {
       labelsNote = `${classifier.beyond} of ${this.labelled} labels name a class beyond the model's ${classifier.classes} (0..${classifier.classes - 1}): labels ignored.`;
     }
-    return { images: this.images, sqnrDb: sqnr(signal, noise), outputs, ...(classifier ? classFigures(classifier) : {}), ...(labelsNote ? { labelsNote } : {}) };
+    return {
+      images: this.images,
+      sqnrDb: sqnr(signal, noise),
+      outputs,
+      ...(classifier ? classFigures(classifier) : {}),
+      ...(labelsNote ? { labelsNote } : {}),
+    };
   }
 }
 
@@ -174,7 +189,13 @@ export class ClassScoresAccumulator {
     const pct = (x: number, of: number) => (100 * x) / of;
     return {
       images: this.images,
-      ...(this.labelled > 0 && this.beyond === 0 ? { top1: pct(this.top1, this.labelled), top5: pct(this.top5, this.labelled), top1Float: pct(this.top1Float, this.labelled) } : {}),
+      ...(this.labelled > 0 && this.beyond === 0
+        ? {
+            top1: pct(this.top1, this.labelled),
+            top5: pct(this.top5, this.labelled),
+            top1Float: pct(this.top1Float, this.labelled),
+          }
+        : {}),
       agreement: pct(this.agree, Math.max(1, this.images)),
       kl: this.kl / Math.max(1, this.images),
       sqnrDb: sqnr(this.signal, this.noise),

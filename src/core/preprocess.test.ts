@@ -12,7 +12,9 @@ describe('preprocessing', () => {
     const src = image(2, 1, (x) => (x === 0 ? [255, 0, 51] : [0, 255, 102]));
     const c = presetConfig('zero1', { width: 2, height: 1, channels: 3 });
     expect(Array.from(preprocessImage(src, c))).toEqual([1, 0, 0, 1, 0.2, 0.4].map((v) => Math.fround(v)));
-    expect(Array.from(preprocessImage(src, { ...c, colorOrder: 'BGR' }))).toEqual([0.2, 0.4, 0, 1, 1, 0].map((v) => Math.fround(v)));
+    expect(Array.from(preprocessImage(src, { ...c, colorOrder: 'BGR' }))).toEqual(
+      [0.2, 0.4, 0, 1, 1, 0].map((v) => Math.fround(v)),
+    );
     expect(Array.from(preprocessImage(src, { ...c, layout: 'NHWC' }))).toEqual([1, 0, 0.2, 0, 1, 0.4].map((v) => Math.fround(v)));
   });
 
@@ -21,7 +23,9 @@ describe('preprocessing', () => {
     const imagenet = preprocessImage(src, presetConfig('imagenet', { width: 1, height: 1, channels: 3 }));
     expect(imagenet[0]).toBeCloseTo((1 - 0.485) / 0.229, 5);
     expect(Array.from(preprocessImage(src, presetConfig('minus1to1', { width: 1, height: 1, channels: 1 })))).toEqual([1]);
-    expect(() => presetConfig('caffe', { width: 1, height: 1, channels: 3 })).toThrowError(/Unknown preprocessing preset "caffe"; use one of imagenet, minus1to1, zero1/);
+    expect(() => presetConfig('caffe', { width: 1, height: 1, channels: 3 })).toThrowError(
+      /Unknown preprocessing preset "caffe"; use one of imagenet, minus1to1, zero1/,
+    );
   });
 
   it('resize modes: centre crop keeps the middle, stretch keeps both halves', () => {
@@ -43,17 +47,23 @@ describe('preprocessing', () => {
 });
 
 describe('RGBA inputs', () => {
-  it('feed the image\'s alpha times the scale as the fourth channel, without mean or std; an opaque image gives 1', () => {
+  it("feed the image's alpha times the scale as the fourth channel, without mean or std; an opaque image gives 1", () => {
     const data = Uint8Array.of(255, 0, 0, 255, 0, 255, 0, 51);
     const c = presetConfig('imagenet', { width: 2, height: 1, channels: 4 });
     const nchw = preprocessImage({ width: 2, height: 1, data }, c);
     expect(nchw).toHaveLength(8);
     expect(nchw[0]).toBeCloseTo((1 - 0.485) / 0.229, 5);
     expect(Array.from(nchw.subarray(6))).toEqual([1, 0.2].map(Math.fround));
-    const nhwc = preprocessImage({ width: 2, height: 1, data }, { ...presetConfig('zero1', { width: 2, height: 1, channels: 4 }), layout: 'NHWC' });
+    const nhwc = preprocessImage(
+      { width: 2, height: 1, data },
+      { ...presetConfig('zero1', { width: 2, height: 1, channels: 4 }), layout: 'NHWC' },
+    );
     expect(Array.from(nhwc)).toEqual([1, 0, 0, 1, 0, 1, 0, 0.2].map(Math.fround));
     // Letterbox bars are transparent.
-    const boxed = preprocessImage({ width: 1, height: 1, data: Uint8Array.of(255, 255, 255, 255) }, { ...presetConfig('zero1', { width: 3, height: 1, channels: 4 }), resize: 'letterbox' });
+    const boxed = preprocessImage(
+      { width: 1, height: 1, data: Uint8Array.of(255, 255, 255, 255) },
+      { ...presetConfig('zero1', { width: 3, height: 1, channels: 4 }), resize: 'letterbox' },
+    );
     expect(Array.from(boxed.subarray(9))).toEqual([0, 1, 0]);
   });
 });

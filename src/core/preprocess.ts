@@ -31,14 +31,27 @@ export const PRESETS = {
 
 export type PresetName = keyof typeof PRESETS;
 
-export function presetConfig(name: string, size: { width: number; height: number; channels: 1 | 3 | 4 }, overrides: Partial<PreprocessConfig> = {}): PreprocessConfig {
+export function presetConfig(
+  name: string,
+  size: { width: number; height: number; channels: 1 | 3 | 4 },
+  overrides: Partial<PreprocessConfig> = {},
+): PreprocessConfig {
   if (!(name in PRESETS)) {
-    throw new StudioError('InvalidArgumentError', `Unknown preprocessing preset "${name}"; use one of ${Object.keys(PRESETS).join(', ')}.`);
+    throw new StudioError(
+      'InvalidArgumentError',
+      `Unknown preprocessing preset "${name}"; use one of ${Object.keys(PRESETS).join(', ')}.`,
+    );
   }
   const p = PRESETS[name as PresetName];
   return {
-    ...size, resize: 'shorter-side-crop', layout: 'NCHW', colorOrder: 'RGB',
-    scale: p.scale, mean: [...p.mean], std: [...p.std], ...overrides,
+    ...size,
+    resize: 'shorter-side-crop',
+    layout: 'NCHW',
+    colorOrder: 'RGB',
+    scale: p.scale,
+    mean: [...p.mean],
+    std: [...p.std],
+    ...overrides,
   };
 }
 
@@ -47,9 +60,10 @@ function placement(src: RgbaImage, c: PreprocessConfig) {
   if (c.resize === 'stretch') {
     return { sx: src.width / c.width, sy: src.height / c.height, ox: 0, oy: 0, box: [0, 0, c.width, c.height] };
   }
-  const ratio = c.resize === 'shorter-side-crop'
-    ? Math.max(c.width / src.width, c.height / src.height)
-    : Math.min(c.width / src.width, c.height / src.height);
+  const ratio =
+    c.resize === 'shorter-side-crop'
+      ? Math.max(c.width / src.width, c.height / src.height)
+      : Math.min(c.width / src.width, c.height / src.height);
   const w = src.width * ratio;
   const h = src.height * ratio;
   const left = (c.width - w) / 2;
@@ -63,7 +77,8 @@ function placement(src: RgbaImage, c: PreprocessConfig) {
  * Letterbox bars are 0 after normalisation (the dataset mean), and transparent in an RGBA input.
  */
 export function preprocessImage(src: RgbaImage, c: PreprocessConfig): Float32Array {
-  if (src.width < 1 || src.height < 1) throw new StudioError('InvalidArgumentError', `An image of ${src.width} x ${src.height} pixels cannot be used.`);
+  if (src.width < 1 || src.height < 1)
+    throw new StudioError('InvalidArgumentError', `An image of ${src.width} x ${src.height} pixels cannot be used.`);
   const { sx, sy, ox, oy, box } = placement(src, c);
   const out = new Float32Array(c.channels * c.width * c.height);
   const plane = c.width * c.height;

@@ -43,7 +43,12 @@ export function residualTarget(graph: GraphView, layer: LayerInfo, layers: Layer
 }
 
 /** What `node` does to the path through `tensor`: scales it per channel, adds a shortcut, or neither (null). */
-function affineStep(graph: GraphView, node: NodeProto, tensor: string, layer: LayerInfo): Float32Array | { shortcut: string } | null {
+function affineStep(
+  graph: GraphView,
+  node: NodeProto,
+  tensor: string,
+  layer: LayerInfo,
+): Float32Array | { shortcut: string } | null {
   if (node.opType === 'BatchNormalization') return batchNormScale(graph, node.input, attrFloat(node, 'epsilon', 1e-5), layer.m);
   if (!['Add', 'Sub', 'Mul', 'Div'].includes(node.opType) || node.input.length !== 2) return null;
   const [first, second] = node.input;
@@ -76,9 +81,18 @@ function channelConstant(graph: GraphView, name: string, layer: LayerInfo): Floa
  * Drift-compensated targets: y + (shortcut_float − shortcut_quantized) / gain per element of the
  * layer's output (NCHW for conv, channels last for dense: `plane` 1). A channel with no gain keeps y.
  */
-export function compensateResidual(y: Float32Array, floatShortcut: Float32Array, quantShortcut: Float32Array, r: ResidualTarget, plane: number): Float32Array {
+export function compensateResidual(
+  y: Float32Array,
+  floatShortcut: Float32Array,
+  quantShortcut: Float32Array,
+  r: ResidualTarget,
+  plane: number,
+): Float32Array {
   if (floatShortcut.length !== y.length || quantShortcut.length !== y.length) {
-    throw new StudioError('UnsupportedModelError', `Shortcut "${r.shortcut}" has ${floatShortcut.length} values where the layer's output has ${y.length}; turn residual compensation off for this model.`);
+    throw new StudioError(
+      'UnsupportedModelError',
+      `Shortcut "${r.shortcut}" has ${floatShortcut.length} values where the layer's output has ${y.length}; turn residual compensation off for this model.`,
+    );
   }
   const m = r.gain.length;
   const out = new Float32Array(y.length);

@@ -18,8 +18,16 @@ export function samplePositions(plane: number, count: number | undefined, seed: 
 }
 
 /** Batch-global position indices (image b's positions offset by b * plane) for images first..first+batch-1. */
-export function batchPositions(plane: number, batch: number, count: number | undefined, seed: number, firstImage: number): Uint32Array {
-  const parts = Array.from({ length: batch }, (_, b) => samplePositions(plane, count, seed, firstImage + b).map((p) => p + b * plane));
+export function batchPositions(
+  plane: number,
+  batch: number,
+  count: number | undefined,
+  seed: number,
+  firstImage: number,
+): Uint32Array {
+  const parts = Array.from({ length: batch }, (_, b) =>
+    samplePositions(plane, count, seed, firstImage + b).map((p) => p + b * plane),
+  );
   const all = new Uint32Array(parts.reduce((n, p) => n + p.length, 0));
   let offset = 0;
   for (const part of parts) {

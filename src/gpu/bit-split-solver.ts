@@ -57,17 +57,28 @@ export interface GpuSolveResult extends SolverResult {
  * Bit-Split and Stitching started from the MSE scale. Same results as the float64 references in
  * src/core/quant up to float32 rounding.
  */
-export async function solveLayerOnGpu(ctx: GpuContext, p: GpuLayerProblem, o: GpuSolveOptions, pipelines = new PipelineCache(ctx.device)): Promise<GpuSolveResult> {
+export async function solveLayerOnGpu(
+  ctx: GpuContext,
+  p: GpuLayerProblem,
+  o: GpuSolveOptions,
+  pipelines = new PipelineCache(ctx.device),
+): Promise<GpuSolveResult> {
   assertWeightBits(o.bits);
   const { m, n, groups } = p;
-  if (p.weights.length !== m * n) throw new StudioError('InvalidArgumentError', `bit-split solver: ${p.weights.length} weights for ${m} x ${n}.`);
-  if (m % groups !== 0) throw new StudioError('InvalidArgumentError', `bit-split solver: ${m} rows do not split into ${groups} groups.`);
+  if (p.weights.length !== m * n)
+    throw new StudioError('InvalidArgumentError', `bit-split solver: ${p.weights.length} weights for ${m} x ${n}.`);
+  if (m % groups !== 0)
+    throw new StudioError('InvalidArgumentError', `bit-split solver: ${m} rows do not split into ${groups} groups.`);
   const planeCount = planesOf(o.bits);
   const maxEpochs = o.method === 'bitsplit' ? (o.maxEpochs ?? DEFAULT_MAX_EPOCHS) : 0;
   const device = ctx.device;
   const owned: GPUBuffer[] = [];
   const buffer = (bytes: number, label: string, data?: ArrayBufferView<ArrayBuffer>) => {
-    const b = device.createBuffer({ size: Math.max(16, Math.ceil(bytes / 4) * 4), usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST, label });
+    const b = device.createBuffer({
+      size: Math.max(16, Math.ceil(bytes / 4) * 4),
+      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
+      label,
+    });
     if (data) device.queue.writeBuffer(b, 0, data.buffer, data.byteOffset, data.byteLength);
     owned.push(b);
     return b;
@@ -93,15 +104,28 @@ export async function solveLayerOnGpu(ctx: GpuContext, p: GpuLayerProblem, o: Gp
 
       const init = device.createCommandEncoder({ label: 'solver:init' });
       const iterations = o.method === 'rtn' ? 0 : (o.initIterations ?? DEFAULT_INIT_ITERATIONS);
-      owned.push(await encodeWeightInit(ctx, pipelines, init, { rows: m, n, bits: o.bits, iterations }, { weights, codes, planes, state }));
+      owned.push(
+        await encodeWeightInit(ctx, pipelines, init, { rows: m, n, bits: o.bits, iterations }, { weights, codes, planes, state }),
+      );
       device.queue.submit([init.finish()]);
 
       let encodeEpoch: (encoder: GPUCommandEncoder) => void;
       if ((o.sweep ?? 'blocked') === 'blocked' && maxEpochs > 0) {
-        const blocked = await blockedEpoch(device, pipelines, { rows: m, n, groups, planes: planeCount, maxEpochs }, {
-          a, c, planes, state, history, product: buffer(m * n * 4, 'solver:product'), hBlock: buffer(m * SWEEP_BLOCK * 4, 'solver:h-block'),
-          epochFlips: buffer(m * 4, 'solver:epoch-flips'),
-        });
+        const blocked = await blockedEpoch(
+          device,
+          pipelines,
+          { rows: m, n, groups, planes: planeCount, maxEpochs },
+          {
+            a,
+            c,
+            planes,
+            state,
+            history,
+            product: buffer(m * n * 4, 'solver:product'),
+            hBlock: buffer(m * SWEEP_BLOCK * 4, 'solver:h-block'),
+            epochFlips: buffer(m * 4, 'solver:epoch-flips'),
+          },
+        );
         owned.push(...blocked.params);
         encodeEpoch = blocked.encode;
       } else {
@@ -110,7 +134,7 @@ export async function solveLayerOnGpu(ctx: GpuContext, p: GpuLayerProblem, o: Gp
         encodeEpoch = epoch.encode;
       }
       const perCheck = Math.max(1, o.epochsPerCheck ?? 4);
-      for (let done = 0; done < maxEpochs; ) {
+      for (let done = 0; done < maxEpochs;) {
         const encoder = device.createCommandEncoder({ label: 'solver:epochs' });
         const count = Math.min(perCheck, maxEpochs - done);
         for (let e = 0; e < count; e++) encodeEpoch(encoder);
@@ -129,19 +153,36 @@ export async function solveLayerOnGpu(ctx: GpuContext, p: GpuLayerProblem, o: Gp
       if (o.fullGrid && o.method === 'bitsplit') {
         // The sweep's scratch (4 n per row) holds the descent's 2 n. Its outcome per row (the end kept, the
         // moves) is for the kernel's tests.
-        const more = { trial: buffer(m * 2 * n * 4, 'solver:full-grid-trial'), outcome: buffer(m * 2 * 4, 'solver:full-grid-outcome') };
-        owned.push(await encodeFullGrid(ctx, pipelines, encoder, { rows: m, n, groups, bits: o.bits }, { a, c, codes, state, scratch, ...more }));
+        const more = {
+          trial: buffer(m * 2 * n * 4, 'solver:full-grid-trial'),
+          outcome: buffer(m * 2 * 4, 'solver:full-grid-outcome'),
+        };
+        owned.push(
+          await encodeFullGrid(
+            ctx,
+            pipelines,
+            encoder,
+            { rows: m, n, groups, bits: o.bits },
+            { a, c, codes, state, scratch, ...more },
+          ),
+        );
       }
       device.queue.submit([encoder.finish()]);
 
-      const [codeBytes, stateBytes, historyBytes] = await Promise.all([readBuffer(device, codes), readBuffer(device, state), readBuffer(device, history)]);
+      const [codeBytes, stateBytes, historyBytes] = await Promise.all([
+        readBuffer(device, codes),
+        readBuffer(device, state),
+        readBuffer(device, history),
+      ]);
       const words = new Uint32Array(stateBytes);
       const rows = Array.from({ length: m }, (_, row) => ROW_STATE.read(words, row));
       const unit = 2 ** (planeCount - 1);
       const historyOut = new Float64Array(m * Math.max(1, maxEpochs));
       historyOut.set(new Float32Array(historyBytes).subarray(0, historyOut.length));
       return {
-        bits: o.bits, m, n,
+        bits: o.bits,
+        m,
+        n,
         codes: new Int32Array(codeBytes).slice(0, m * n),
         steps: Float64Array.from(rows, (r) => r.alpha / unit),
         num: Float64Array.from(rows, (r) => r.num),
@@ -162,16 +203,45 @@ export async function solveLayerOnGpu(ctx: GpuContext, p: GpuLayerProblem, o: Gp
  * AE = A (S - B_i 2^-i) and, block by block of columns, H = A B_i on the block followed by the block's
  * sequential sweep (bit-split.md, section 4; the same decisions as the plain sweep, in the same order).
  */
-async function blockedEpoch(device: GPUDevice, pipelines: PipelineCache, s: { rows: number; n: number; groups: number; planes: number; maxEpochs: number }, b: SweepBuffers) {
+async function blockedEpoch(
+  device: GPUDevice,
+  pipelines: PipelineCache,
+  s: { rows: number; n: number; groups: number; planes: number; maxEpochs: number },
+  b: SweepBuffers,
+) {
   const steps: Awaited<ReturnType<typeof planeProduct>>[] = [];
   const whole = { col0: 0, width: s.n, outStride: s.n };
-  steps.push(await planeProduct(device, pipelines, s, { mode: 'stitched', plane: 0, ...whole }, { a: b.a, planes: b.planes, out: b.product }));
+  steps.push(
+    await planeProduct(
+      device,
+      pipelines,
+      s,
+      { mode: 'stitched', plane: 0, ...whole },
+      { a: b.a, planes: b.planes, out: b.product },
+    ),
+  );
   steps.push(await solverBlock(device, pipelines, s, { mode: 'begin', plane: 0, col0: 0, width: 0 }, b));
   for (let plane = 0; plane < s.planes; plane++) {
-    steps.push(await planeProduct(device, pipelines, s, { mode: 'other-planes', plane, ...whole }, { a: b.a, planes: b.planes, out: b.product }));
+    steps.push(
+      await planeProduct(
+        device,
+        pipelines,
+        s,
+        { mode: 'other-planes', plane, ...whole },
+        { a: b.a, planes: b.planes, out: b.product },
+      ),
+    );
     for (let col0 = 0; col0 < s.n; col0 += SWEEP_BLOCK) {
       const width = Math.min(SWEEP_BLOCK, s.n - col0);
-      steps.push(await planeProduct(device, pipelines, s, { mode: 'plane', plane, col0, width, outStride: SWEEP_BLOCK }, { a: b.a, planes: b.planes, out: b.hBlock }));
+      steps.push(
+        await planeProduct(
+          device,
+          pipelines,
+          s,
+          { mode: 'plane', plane, col0, width, outStride: SWEEP_BLOCK },
+          { a: b.a, planes: b.planes, out: b.hBlock },
+        ),
+      );
       steps.push(await solverBlock(device, pipelines, s, { mode: 'block', plane, col0, width }, b));
     }
   }

@@ -43,7 +43,10 @@ export class GpuContext {
 
   assertAlive(): void {
     if (this.lostInfo) {
-      throw new StudioError('GpuDeviceLostError', `The GPU device was lost (${this.lostInfo.reason}); start the run again to get a new one.`);
+      throw new StudioError(
+        'GpuDeviceLostError',
+        `The GPU device was lost (${this.lostInfo.reason}); start the run again to get a new one.`,
+      );
     }
   }
 
@@ -73,17 +76,26 @@ export class GpuContext {
 
 export async function createGpuContext(gpu: GPU | undefined, label = 'bit-split-studio'): Promise<GpuContext> {
   if (!gpu) {
-    throw new StudioError('GpuUnavailableError', 'This browser has no WebGPU. Use a recent Chrome or Edge, or enable WebGPU in its flags.');
+    throw new StudioError(
+      'GpuUnavailableError',
+      'This browser has no WebGPU. Use a recent Chrome or Edge, or enable WebGPU in its flags.',
+    );
   }
   const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
   if (!adapter) {
-    throw new StudioError('GpuUnavailableError', 'WebGPU is present but no GPU adapter is available (it may be blocked for this GPU or driver).');
+    throw new StudioError(
+      'GpuUnavailableError',
+      'WebGPU is present but no GPU adapter is available (it may be blocked for this GPU or driver).',
+    );
   }
   const l = adapter.limits;
   for (const [name, need] of Object.entries(REQUIRED)) {
     const have = l[name as keyof GPUSupportedLimits] as number;
     if (have < need) {
-      throw new StudioError('GpuUnavailableError', `The GPU adapter offers ${name} = ${have}; the studio needs at least ${need}.`);
+      throw new StudioError(
+        'GpuUnavailableError',
+        `The GPU adapter offers ${name} = ${have}; the studio needs at least ${need}.`,
+      );
     }
   }
   const device = await adapter.requestDevice({

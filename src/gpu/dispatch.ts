@@ -8,7 +8,11 @@ export function linearDispatch(invocations: number, workgroupSize: number): { x:
 }
 
 export function uniformBuffer(device: GPUDevice, values: Uint32Array<ArrayBuffer>, label: string): GPUBuffer {
-  const buffer = device.createBuffer({ size: Math.ceil(values.byteLength / 16) * 16, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST, label });
+  const buffer = device.createBuffer({
+    size: Math.ceil(values.byteLength / 16) * 16,
+    usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
+    label,
+  });
   device.queue.writeBuffer(buffer, 0, values);
   return buffer;
 }
@@ -37,7 +41,12 @@ export function encodePass(
 }
 
 /** A dispatch bound once and encoded into any pass, as often as needed (e.g. every solver epoch). */
-export function preparedDispatch(device: GPUDevice, pipeline: GPUComputePipeline, buffers: GPUBuffer[], groups: [number, number, number]): (pass: GPUComputePassEncoder) => void {
+export function preparedDispatch(
+  device: GPUDevice,
+  pipeline: GPUComputePipeline,
+  buffers: GPUBuffer[],
+  groups: [number, number, number],
+): (pass: GPUComputePassEncoder) => void {
   const group = bindBuffers(device, pipeline, buffers);
   return (pass) => {
     pass.setPipeline(pipeline);

@@ -14,8 +14,22 @@ beforeAll(async () => {
 afterAll(() => ctx?.destroy());
 
 const conv = (o: Partial<ConvGeometry>): ConvGeometry => ({
-  batch: 2, channels: 3, height: 7, width: 9, groups: 1, kernelH: 3, kernelW: 3,
-  strideH: 1, strideW: 1, dilationH: 1, dilationW: 1, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1, ...o,
+  batch: 2,
+  channels: 3,
+  height: 7,
+  width: 9,
+  groups: 1,
+  kernelH: 3,
+  kernelW: 3,
+  strideH: 1,
+  strideW: 1,
+  dilationH: 1,
+  dilationW: 1,
+  padTop: 1,
+  padLeft: 1,
+  padBottom: 1,
+  padRight: 1,
+  ...o,
 });
 
 /** Post-ReLU inputs: all sums positive, the case where float32 accumulation drifts most. */
@@ -24,7 +38,13 @@ function reluInput(g: ConvGeometry, seed: number): Float32Array {
 }
 
 /** C and yy: each entry within `tolerance` of sqrt(yy_m * A_kk), the scale Cauchy-Schwarz gives it. */
-function expectCrossClose(got: { c: Float64Array; yy: Float64Array }, ref: { c: Float64Array; yy: Float64Array }, a: Float64Array[], m: number, n: number) {
+function expectCrossClose(
+  got: { c: Float64Array; yy: Float64Array },
+  ref: { c: Float64Array; yy: Float64Array },
+  a: Float64Array[],
+  m: number,
+  n: number,
+) {
   for (let r = 0; r < m; r++) {
     expect(Math.abs(got.yy[r] - ref.yy[r])).toBeLessThanOrEqual(1e-5 * ref.yy[r]);
     const ga = a[Math.floor(r / (m / a.length))];
@@ -64,10 +84,34 @@ async function gram(g: ConvGeometry, batches: Float32Array[]): Promise<Float64Ar
 
 const cases: [string, ConvGeometry][] = [
   ['3x3, padding 1', conv({})],
-  ['stride 2, asymmetric padding, dilation 2, N = 45', conv({ channels: 5, strideH: 2, strideW: 2, dilationH: 2, dilationW: 2, padTop: 1, padLeft: 0, padBottom: 2, padRight: 1, height: 11, width: 8 })],
-  ['2 groups, 2 x 3 kernel, no padding', conv({ channels: 6, groups: 2, kernelH: 2, kernelW: 3, padTop: 0, padLeft: 0, padBottom: 0, padRight: 0 })],
-  ['depthwise 3x3, dilation 2, padding 2', conv({ channels: 8, groups: 8, dilationH: 2, dilationW: 2, padTop: 2, padLeft: 2, padBottom: 2, padRight: 2 })],
-  ['1x1 conv, stride 2, odd channels', conv({ channels: 13, kernelH: 1, kernelW: 1, strideH: 2, strideW: 2, padTop: 0, padLeft: 0, padBottom: 0, padRight: 0 })],
+  [
+    'stride 2, asymmetric padding, dilation 2, N = 45',
+    conv({
+      channels: 5,
+      strideH: 2,
+      strideW: 2,
+      dilationH: 2,
+      dilationW: 2,
+      padTop: 1,
+      padLeft: 0,
+      padBottom: 2,
+      padRight: 1,
+      height: 11,
+      width: 8,
+    }),
+  ],
+  [
+    '2 groups, 2 x 3 kernel, no padding',
+    conv({ channels: 6, groups: 2, kernelH: 2, kernelW: 3, padTop: 0, padLeft: 0, padBottom: 0, padRight: 0 }),
+  ],
+  [
+    'depthwise 3x3, dilation 2, padding 2',
+    conv({ channels: 8, groups: 8, dilationH: 2, dilationW: 2, padTop: 2, padLeft: 2, padBottom: 2, padRight: 2 }),
+  ],
+  [
+    '1x1 conv, stride 2, odd channels',
+    conv({ channels: 13, kernelH: 1, kernelW: 1, strideH: 2, strideW: 2, padTop: 0, padLeft: 0, padBottom: 0, padRight: 0 }),
+  ],
   ['dense layer, 37 rows of 19 features', denseGeometry(37, 19)],
 ];
 
@@ -85,10 +129,11 @@ describe('conv-gram on WebGPU equals its float64 reference', () => {
     for (let b = 0; b < g.batch; b++) x.fill(0, (b * g.channels + 2) * plane, (b * g.channels + 3) * plane);
     const [a] = await gram(g, [x]);
     const n = 36;
-    for (let k = 18; k < 27; k++) for (let s = 0; s < n; s++) {
-      expect(a[k * n + s]).toBe(0);
-      expect(a[s * n + k]).toBe(0);
-    }
+    for (let k = 18; k < 27; k++)
+      for (let s = 0; s < n; s++) {
+        expect(a[k * n + s]).toBe(0);
+        expect(a[s * n + k]).toBe(0);
+      }
     expectClose([a], convGramReference(x, g), n);
   });
 
@@ -110,7 +155,9 @@ describe('conv-gram on WebGPU equals its float64 reference', () => {
   it('refuses an input whose size does not match, saying what it expected', async () => {
     const { batch: _b, ...geometry } = conv({});
     const acc = new LayerStatistics(ctx, geometry);
-    await expect(acc.add(new Float32Array(10), 2)).rejects.toThrowError('layer statistics: input has 10 values; a batch of 2 x 3 x 7 x 9 needs 378.');
+    await expect(acc.add(new Float32Array(10), 2)).rejects.toThrowError(
+      'layer statistics: input has 10 values; a batch of 2 x 3 x 7 x 9 needs 378.',
+    );
     expect(() => new LayerStatistics(ctx, { ...geometry, groups: 2 })).toThrowError(/3 channels do not split into 2 groups/);
     acc.destroy();
   });

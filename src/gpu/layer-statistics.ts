@@ -92,11 +92,15 @@ export class LayerStatistics {
     const expectLength = (what: string, data: Float32Array, dims: number[]) => {
       const need = dims.reduce((a, b) => a * b, 1);
       if (data.length !== need) {
-        throw new StudioError('InvalidArgumentError', `layer statistics: ${what} has ${data.length} values; a batch of ${dims.join(' x ')} needs ${need}.`);
+        throw new StudioError(
+          'InvalidArgumentError',
+          `layer statistics: ${what} has ${data.length} values; a batch of ${dims.join(' x ')} needs ${need}.`,
+        );
       }
     };
     expectLength('input', input, [batch, g.channels, g.height, g.width]);
-    if (this.rows && !target) throw new StudioError('InvalidArgumentError', 'layer statistics: targets are required when rows are set.');
+    if (this.rows && !target)
+      throw new StudioError('InvalidArgumentError', 'layer statistics: targets are required when rows are set.');
     if (target) expectLength('target', target, [batch, this.rows, outH, outW]);
     const upload = (data: Float32Array, label: string) => {
       const buffer = this.pool.acquire(data.byteLength, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST, label);
@@ -116,7 +120,9 @@ export class LayerStatistics {
     const { outH, outW } = convOutputSize({ ...g, batch });
     const plane = outH * outW;
     const sampled = this.options.positionsPerImage !== undefined && this.options.positionsPerImage < plane;
-    const samples = sampled ? batchPositions(plane, batch, this.options.positionsPerImage, this.options.seed ?? 0, this.images) : null;
+    const samples = sampled
+      ? batchPositions(plane, batch, this.options.positionsPerImage, this.options.seed ?? 0, this.images)
+      : null;
     const positions = samples ? samples.length : batch * plane;
     const perChunkBytes = 4 * Math.max(g.groups * this.n * this.n, this.rows * this.n);
     const maxChunks = Math.max(1, Math.min(65535, Math.floor(PARTIAL_BUDGET_BYTES / perChunkBytes)));
@@ -124,9 +130,23 @@ export class LayerStatistics {
     const height = g.height + g.padTop + g.padBottom;
     const width = g.width + g.padLeft + g.padRight;
     const pass: PatchPass = {
-      channels: g.channels, height, width, groups: g.groups, kernelH: g.kernelH, kernelW: g.kernelW,
-      strideH: g.strideH, strideW: g.strideW, dilationH: g.dilationH, dilationW: g.dilationW,
-      outH, outW, n: this.n, positions, chunk: Math.ceil(positions / chunks), chunks, sampled,
+      channels: g.channels,
+      height,
+      width,
+      groups: g.groups,
+      kernelH: g.kernelH,
+      kernelW: g.kernelW,
+      strideH: g.strideH,
+      strideW: g.strideW,
+      dilationH: g.dilationH,
+      dilationW: g.dilationW,
+      outH,
+      outW,
+      n: this.n,
+      positions,
+      chunk: Math.ceil(positions / chunks),
+      chunks,
+      sampled,
     };
 
     await this.ctx.checked('layer statistics', async () => {
@@ -144,33 +164,79 @@ export class LayerStatistics {
       let padded = input;
       if (height !== g.height || width !== g.width) {
         padded = scratch(batch * g.channels * height * width * 4, 'statistics:padded');
-        temporary.push(await encodePadInput(this.ctx, this.pipelines, encoder, {
-          source: input, target: padded, planes: batch * g.channels, height: g.height, width: g.width,
-          padTop: g.padTop, padLeft: g.padLeft, paddedHeight: height, paddedWidth: width,
-        }));
+        temporary.push(
+          await encodePadInput(this.ctx, this.pipelines, encoder, {
+            source: input,
+            target: padded,
+            planes: batch * g.channels,
+            height: g.height,
+            width: g.width,
+            padTop: g.padTop,
+            padLeft: g.padLeft,
+            paddedHeight: height,
+            paddedWidth: width,
+          }),
+        );
       }
       const reduce = async (partial: GPUBuffer, into: Sum, entries: number, symmetricN: number) =>
-        temporary.push(await encodeGramReduce(this.ctx, this.pipelines, encoder, { partial, ...into, entries, symmetricN, chunks }));
+        temporary.push(
+          await encodeGramReduce(this.ctx, this.pipelines, encoder, { partial, ...into, entries, symmetricN, chunks }),
+        );
 
       const gramPartial = scratch(chunks * g.groups * this.n * this.n * 4, 'statistics:gram-partial');
-      temporary.push(await encodeConvGram(this.ctx, this.pipelines, encoder, pass, { input: padded, partial: gramPartial, samples: sampleBuffer }));
+      temporary.push(
+        await encodeConvGram(this.ctx, this.pipelines, encoder, pass, {
+          input: padded,
+          partial: gramPartial,
+          samples: sampleBuffer,
+        }),
+      );
       await reduce(gramPartial, this.gram, g.groups * this.n * this.n, this.n);
       if (target && this.cross && this.energy) {
         const crossPartial = scratch(chunks * this.rows * this.n * 4, 'statistics:cross-partial');
-        temporary.push(await encodeCrossGram(this.ctx, this.pipelines, encoder, pass, this.rows, { input: padded, target, partial: crossPartial, samples: sampleBuffer }));
+        temporary.push(
+          await encodeCrossGram(this.ctx, this.pipelines, encoder, pass, this.rows, {
+            input: padded,
+            target,
+            partial: crossPartial,
+            samples: sampleBuffer,
+          }),
+        );
         await reduce(crossPartial, this.cross, this.rows * this.n, 0);
         const energyPartial = scratch(chunks * this.rows * 4, 'statistics:energy-partial');
-        temporary.push(await encodeChannelEnergy(this.ctx, this.pipelines, encoder, pass, this.rows, { target, partial: energyPartial, samples: sampleBuffer }));
+        temporary.push(
+          await encodeChannelEnergy(this.ctx, this.pipelines, encoder, pass, this.rows, {
+            target,
+            partial: energyPartial,
+            samples: sampleBuffer,
+          }),
+        );
         await reduce(energyPartial, this.energy, this.rows, 0);
         if (this.targetSums) {
           const sumsPartial = scratch(chunks * this.rows * 4, 'statistics:target-sums-partial');
-          temporary.push(await encodeChannelEnergy(this.ctx, this.pipelines, encoder, pass, this.rows, { target, partial: sumsPartial, samples: sampleBuffer }, false));
+          temporary.push(
+            await encodeChannelEnergy(
+              this.ctx,
+              this.pipelines,
+              encoder,
+              pass,
+              this.rows,
+              { target, partial: sumsPartial, samples: sampleBuffer },
+              false,
+            ),
+          );
           await reduce(sumsPartial, this.targetSums, this.rows, 0);
         }
       }
       if (this.patchSums) {
         const sumsPartial = scratch(chunks * g.groups * this.n * 4, 'statistics:patch-sums-partial');
-        temporary.push(await encodePatchSums(this.ctx, this.pipelines, encoder, pass, { input: padded, partial: sumsPartial, samples: sampleBuffer }));
+        temporary.push(
+          await encodePatchSums(this.ctx, this.pipelines, encoder, pass, {
+            input: padded,
+            partial: sumsPartial,
+            samples: sampleBuffer,
+          }),
+        );
         await reduce(sumsPartial, this.patchSums, g.groups * this.n, 0);
       }
       device.queue.submit([encoder.finish()]);
@@ -188,7 +254,8 @@ export class LayerStatistics {
    * C -= y x_gᵀ / K, diag(YᵀY) -= y² / K. Call once, after the last batch; returns the sums read.
    */
   async center(): Promise<MeanSums> {
-    if (!this.patchSums) throw new StudioError('InvalidArgumentError', 'layer statistics: means were not summed (the `means` option was off).');
+    if (!this.patchSums)
+      throw new StudioError('InvalidArgumentError', 'layer statistics: means were not summed (the `means` option was off).');
     const n = this.n;
     const groups = this.geometry.groups;
     const sums = emptyMeanSums(groups, n, this.rows);
@@ -200,17 +267,51 @@ export class LayerStatistics {
       const device = this.ctx.device;
       // The compensated sums, read back above, as float32: the kernels' own totals lack their compensation.
       const upload = (values: Float64Array, label: string) => {
-        const buffer = device.createBuffer({ size: Math.max(16, values.length * 4), usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST, label });
+        const buffer = device.createBuffer({
+          size: Math.max(16, values.length * 4),
+          usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST,
+          label,
+        });
         device.queue.writeBuffer(buffer, 0, Float32Array.from(values));
         return buffer;
       };
       const inputs = [upload(x, 'center:x'), ...(this.rows ? [upload(sums.y, 'center:y')] : [])];
       const [ux, uy] = inputs;
       const encoder = device.createCommandEncoder({ label: 'center' });
-      const params = [await encodeSubtractOuter(this.ctx, this.pipelines, encoder, { target: this.gram.total, u: ux, v: ux, rows: groups * n, cols: n, rowsPerGroup: n, count: sums.count })];
+      const params = [
+        await encodeSubtractOuter(this.ctx, this.pipelines, encoder, {
+          target: this.gram.total,
+          u: ux,
+          v: ux,
+          rows: groups * n,
+          cols: n,
+          rowsPerGroup: n,
+          count: sums.count,
+        }),
+      ];
       if (this.cross && this.energy) {
-        params.push(await encodeSubtractOuter(this.ctx, this.pipelines, encoder, { target: this.cross.total, u: uy, v: ux, rows: this.rows, cols: n, rowsPerGroup: this.rows / groups, count: sums.count }));
-        params.push(await encodeSubtractOuter(this.ctx, this.pipelines, encoder, { target: this.energy.total, u: uy, v: uy, rows: this.rows, cols: 1, rowsPerGroup: 1, count: sums.count }));
+        params.push(
+          await encodeSubtractOuter(this.ctx, this.pipelines, encoder, {
+            target: this.cross.total,
+            u: uy,
+            v: ux,
+            rows: this.rows,
+            cols: n,
+            rowsPerGroup: this.rows / groups,
+            count: sums.count,
+          }),
+        );
+        params.push(
+          await encodeSubtractOuter(this.ctx, this.pipelines, encoder, {
+            target: this.energy.total,
+            u: uy,
+            v: uy,
+            rows: this.rows,
+            cols: 1,
+            rowsPerGroup: 1,
+            count: sums.count,
+          }),
+        );
       }
       device.queue.submit([encoder.finish()]);
       await device.queue.onSubmittedWorkDone();
@@ -235,7 +336,8 @@ export class LayerStatistics {
 
   /** C = Y^T X (row-major M x N) and yy = diag(Y^T Y). */
   async readCross(): Promise<{ c: Float64Array; yy: Float64Array }> {
-    if (!this.cross || !this.energy) throw new StudioError('InvalidArgumentError', 'layer statistics: no targets were accumulated (rows not set).');
+    if (!this.cross || !this.energy)
+      throw new StudioError('InvalidArgumentError', 'layer statistics: no targets were accumulated (rows not set).');
     const [c, yy] = await Promise.all([this.readSum(this.cross), this.readSum(this.energy)]);
     return { c, yy };
   }
@@ -255,7 +357,18 @@ function validateGeometry(g: InputGeometry, options: StatisticsOptions, ctx: Gpu
   for (const [key, value] of Object.entries(g)) {
     if (!Number.isInteger(value) || value < 0) fail(`${key}=${value} must be a non-negative integer.`);
   }
-  for (const key of ['channels', 'height', 'width', 'groups', 'kernelH', 'kernelW', 'strideH', 'strideW', 'dilationH', 'dilationW'] as const) {
+  for (const key of [
+    'channels',
+    'height',
+    'width',
+    'groups',
+    'kernelH',
+    'kernelW',
+    'strideH',
+    'strideW',
+    'dilationH',
+    'dilationW',
+  ] as const) {
     if (g[key] < 1) fail(`${key} must be at least 1, got ${g[key]}.`);
   }
   if (g.channels % g.groups !== 0) fail(`${g.channels} channels do not split into ${g.groups} groups.`);
@@ -268,6 +381,8 @@ function validateGeometry(g: InputGeometry, options: StatisticsOptions, ctx: Gpu
   }
   const bytes = Math.max(g.groups * n * n, rows * n) * 4;
   if (bytes > ctx.adapterSummary.maxStorageBufferBindingSize) {
-    fail(`the statistics need ${bytes} bytes in one buffer; this GPU binds at most ${ctx.adapterSummary.maxStorageBufferBindingSize}.`);
+    fail(
+      `the statistics need ${bytes} bytes in one buffer; this GPU binds at most ${ctx.adapterSummary.maxStorageBufferBindingSize}.`,
+    );
   }
 }

@@ -27,7 +27,8 @@ export async function createNodeGpuContext(): Promise<GpuContext> {
   // Without the loader Dawn prints its own warning and finds no adapter; the caller says it in its words.
   if (!vulkanLoaderFound()) throw new StudioError('GpuUnavailableError', 'no Vulkan loader (libvulkan.so.1) on this machine');
   // With no Vulkan driver installed at all, go straight to SwiftShader instead of letting Dawn warn.
-  if (!process.env.VK_ICD_FILENAMES && !hasVulkanDriver() && existsSync(SWIFTSHADER_ICD)) process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
+  if (!process.env.VK_ICD_FILENAMES && !hasVulkanDriver() && existsSync(SWIFTSHADER_ICD))
+    process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
   const gpu = getNodeGpu();
   if (await gpu.requestAdapter()) return createGpuContext(gpu);
   if (!process.env.VK_ICD_FILENAMES && existsSync(SWIFTSHADER_ICD)) {
@@ -47,8 +48,15 @@ export function vulkanLoaderFound(env: NodeJS.ProcessEnv = process.env, platform
   if (platform !== 'linux') return true;
   const triple = `${process.arch === 'arm64' ? 'aarch64' : 'x86_64'}-linux-gnu`;
   const dirs = [
-    ...(env.LD_LIBRARY_PATH ?? '').split(':').filter(Boolean), ...ldConfigDirs(),
-    `/lib/${triple}`, `/usr/lib/${triple}`, '/lib64', '/usr/lib64', '/lib', '/usr/lib', '/usr/local/lib',
+    ...(env.LD_LIBRARY_PATH ?? '').split(':').filter(Boolean),
+    ...ldConfigDirs(),
+    `/lib/${triple}`,
+    `/usr/lib/${triple}`,
+    '/lib64',
+    '/usr/lib64',
+    '/lib',
+    '/usr/lib',
+    '/usr/local/lib',
   ];
   return dirs.some((d) => existsSync(join(d, 'libvulkan.so.1')));
 }
@@ -56,6 +64,12 @@ export function vulkanLoaderFound(env: NodeJS.ProcessEnv = process.env, platform
 function ldConfigDirs(): string[] {
   const confDir = '/etc/ld.so.conf.d';
   if (!existsSync(confDir)) return [];
-  return readdirSync(confDir).filter((f) => f.endsWith('.conf')).flatMap((f) =>
-    readFileSync(join(confDir, f), 'utf8').split('\n').map((l) => l.trim()).filter((l) => l.startsWith('/')));
+  return readdirSync(confDir)
+    .filter((f) => f.endsWith('.conf'))
+    .flatMap((f) =>
+      readFileSync(join(confDir, f), 'utf8')
+        .split('\n')
+        .map((l) => l.trim())
+        .filter((l) => l.startsWith('/')),
+    );
 }

@@ -16,8 +16,21 @@ afterAll(() => ctx?.destroy());
 
 // The paper's synthetic setting: M = 64, N = 144 (16 channels, 3 x 3), about 12,000 patches.
 const g: ConvGeometry = {
-  batch: 15, channels: 16, height: 28, width: 28, groups: 1, kernelH: 3, kernelW: 3,
-  strideH: 1, strideW: 1, dilationH: 1, dilationW: 1, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1,
+  batch: 15,
+  channels: 16,
+  height: 28,
+  width: 28,
+  groups: 1,
+  kernelH: 3,
+  kernelW: 3,
+  strideH: 1,
+  strideW: 1,
+  dilationH: 1,
+  dilationW: 1,
+  padTop: 1,
+  padLeft: 1,
+  padBottom: 1,
+  padRight: 1,
 };
 
 describe('quality, entirely on the GPU: statistics, then each method', () => {
@@ -36,7 +49,11 @@ describe('quality, entirely on the GPU: statistics, then each method', () => {
     for (const bits of [3, 4]) {
       const errors: number[] = [];
       for (const method of ['rtn', 'mse', 'bitsplit'] as WeightMethod[]) {
-        const q = await solveLayerOnGpu(ctx, { weights: layer.weights, m: 64, n: 144, groups: 1, a: stats.gram.total, c: stats.cross!.total }, { bits, method });
+        const q = await solveLayerOnGpu(
+          ctx,
+          { weights: layer.weights, m: 64, n: 144, groups: 1, a: stats.gram.total, c: stats.cross!.total },
+          { bits, method },
+        );
         errors.push(outputError(problem, yy, dequantize(q)).relative);
         report[`W${bits} ${method}`] = errors.at(-1)!;
       }
@@ -44,7 +61,11 @@ describe('quality, entirely on the GPU: statistics, then each method', () => {
       expect(errors[1]).toBeGreaterThan(errors[2]);
       if (bits === 4) expect(errors[2]).toBeLessThan(0.7 * errors[1]);
     }
-    console.log(Object.entries(report).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(', '));
+    console.log(
+      Object.entries(report)
+        .map(([k, v]) => `${k} ${v.toFixed(4)}`)
+        .join(', '),
+    );
     stats.destroy();
   });
 });

@@ -59,8 +59,10 @@ export function wgslStruct<const F extends Record<string, WgslScalar>>(name: str
 
 /** `const NAME: u32 = 32u;` per entry: sizes the host also dispatches with. */
 export function wgslConstants(values: Record<string, number>): string {
-  return Object.entries(values).map(([k, v]) => {
-    if (!Number.isInteger(v) || v < 0) throw new RangeError(`${k} = ${v} is not a u32`);
-    return `const ${k}: u32 = ${v}u;\n`;
-  }).join('');
+  return Object.entries(values)
+    .map(([k, v]) => {
+      if (!Number.isInteger(v) || v < 0) throw new RangeError(`${k} = ${v} is not a u32`);
+      return `const ${k}: u32 = ${v}u;\n`;
+    })
+    .join('');
 }

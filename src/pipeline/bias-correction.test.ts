@@ -16,13 +16,32 @@ beforeAll(async () => {
 afterAll(() => ctx?.destroy());
 
 const conv = (o: Partial<ConvGeometry>): ConvGeometry => ({
-  batch: 2, channels: 4, height: 7, width: 9, groups: 1, kernelH: 3, kernelW: 3,
-  strideH: 1, strideW: 1, dilationH: 1, dilationW: 1, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1, ...o,
+  batch: 2,
+  channels: 4,
+  height: 7,
+  width: 9,
+  groups: 1,
+  kernelH: 3,
+  kernelW: 3,
+  strideH: 1,
+  strideW: 1,
+  dilationH: 1,
+  dilationW: 1,
+  padTop: 1,
+  padLeft: 1,
+  padBottom: 1,
+  padRight: 1,
+  ...o,
 });
 
 const cases: [string, ConvGeometry, number, number | undefined][] = [
   ['3x3 with padding, every position', conv({}), 6, undefined],
-  ['stride 2, dilation 2, asymmetric padding, 7 positions per image', conv({ strideH: 2, strideW: 2, dilationH: 2, dilationW: 2, padTop: 0, padLeft: 2, padBottom: 1, padRight: 0 }), 5, 7],
+  [
+    'stride 2, dilation 2, asymmetric padding, 7 positions per image',
+    conv({ strideH: 2, strideW: 2, dilationH: 2, dilationW: 2, padTop: 0, padLeft: 2, padBottom: 1, padRight: 0 }),
+    5,
+    7,
+  ],
   ['2 groups', conv({ groups: 2, kernelH: 1, kernelW: 3, padTop: 0, padBottom: 0 }), 6, 11],
   ['depthwise', conv({ groups: 4 }), 4, undefined],
   ['dense, 29 rows of 13 features', denseGeometry(29, 13), 5, undefined],
@@ -34,7 +53,9 @@ function centredReference(g: ConvGeometry, m: number, batches: { x: Float32Array
   const perGroup = m / g.groups;
   const plane = convOutputSize(g).outH * convOutputSize(g).outW;
   const rows: { x: Float32Array; y: Float32Array; count: number }[] = batches.map((b) => ({
-    x: gatherPatches(b.x, g, b.positions), y: gatherTargets(b.y, m, plane, g.groups, b.positions, new Float64Array(m)), count: b.positions.length,
+    x: gatherPatches(b.x, g, b.positions),
+    y: gatherTargets(b.y, m, plane, g.groups, b.positions, new Float64Array(m)),
+    count: b.positions.length,
   }));
   const k = rows.reduce((s, r) => s + r.count, 0);
   const meanX = Array.from({ length: g.groups }, () => new Float64Array(n));
@@ -87,16 +108,26 @@ describe.each([
     const ref = centredReference(g, m, batches);
     expect(means.count).toBe(ref.k);
     // The sums of the patch columns (a padded border included) and of the targets.
-    means.x.forEach((part, group) => part.forEach((v, i) => expect(Math.abs(v / ref.k - ref.meanX[group][i])).toBeLessThanOrEqual(1e-6 * (1 + Math.abs(ref.meanX[group][i])))));
-    means.y.forEach((v, r) => expect(Math.abs(v / ref.k - ref.meanY[r])).toBeLessThanOrEqual(1e-6 * (1 + Math.abs(ref.meanY[r]))));
+    means.x.forEach((part, group) =>
+      part.forEach((v, i) =>
+        expect(Math.abs(v / ref.k - ref.meanX[group][i])).toBeLessThanOrEqual(1e-6 * (1 + Math.abs(ref.meanX[group][i]))),
+      ),
+    );
+    means.y.forEach((v, r) =>
+      expect(Math.abs(v / ref.k - ref.meanY[r])).toBeLessThanOrEqual(1e-6 * (1 + Math.abs(ref.meanY[r]))),
+    );
     const { problem, yy } = await acc.statistics();
     // Float32 sums lose about log10(mean^2 / variance) digits more when centred: 1e-4 of the raw scale.
     yy.forEach((v, r) => expect(Math.abs(v - ref.yy[r])).toBeLessThanOrEqual(1e-4 * (ref.yy[r] + means.y[r] ** 2 / means.count)));
     problem.a.forEach((a, group) => {
       for (let i = 0; i < n; i++) {
         for (let j = 0; j < n; j++) {
-          const raw = Math.sqrt((ref.a[group][i * n + i] + means.x[group][i] ** 2 / ref.k) * (ref.a[group][j * n + j] + means.x[group][j] ** 2 / ref.k));
-          if (!(Math.abs(a[i * n + j] - ref.a[group][i * n + j]) <= 1e-4 * raw + 1e-9)) throw new Error(`group ${group} A[${i},${j}] = ${a[i * n + j]}, float64 ${ref.a[group][i * n + j]}`);
+          const raw = Math.sqrt(
+            (ref.a[group][i * n + i] + means.x[group][i] ** 2 / ref.k) *
+              (ref.a[group][j * n + j] + means.x[group][j] ** 2 / ref.k),
+          );
+          if (!(Math.abs(a[i * n + j] - ref.a[group][i * n + j]) <= 1e-4 * raw + 1e-9))
+            throw new Error(`group ${group} A[${i},${j}] = ${a[i * n + j]}, float64 ${ref.a[group][i * n + j]}`);
         }
       }
     });
@@ -104,7 +135,8 @@ describe.each([
       const group = Math.floor(r / (m / g.groups));
       for (let i = 0; i < n; i++) {
         const raw = Math.sqrt((ref.yy[r] + means.y[r] ** 2 / ref.k) * (ref.a[group][i * n + i] + means.x[group][i] ** 2 / ref.k));
-        if (!(Math.abs(problem.c[r * n + i] - ref.c[r * n + i]) <= 1e-4 * raw + 1e-9)) throw new Error(`C[${r},${i}] = ${problem.c[r * n + i]}, float64 ${ref.c[r * n + i]}`);
+        if (!(Math.abs(problem.c[r * n + i] - ref.c[r * n + i]) <= 1e-4 * raw + 1e-9))
+          throw new Error(`C[${r},${i}] = ${problem.c[r * n + i]}, float64 ${ref.c[r * n + i]}`);
       }
     }
 
@@ -140,7 +172,10 @@ describe.each([
   it('refuses to centre sums begun without means', async () => {
     const acc = makeBackend().begin(denseGeometry(1, 3), 2, { seed: 0 });
     await acc.add(Float32Array.of(1, 2, 3), 1, Float32Array.of(1, 1));
-    await expect(acc.center()).rejects.toMatchObject({ name: 'InvalidArgumentError', message: expect.stringContaining('without means') });
+    await expect(acc.center()).rejects.toMatchObject({
+      name: 'InvalidArgumentError',
+      message: expect.stringContaining('without means'),
+    });
     acc.destroy();
   });
 });

@@ -50,7 +50,12 @@ export interface AccumulateOptions {
 }
 
 /** A, C and diag(YᵀY) of one layer over the calibration images, against the float model's bias-free targets. */
-export async function accumulateLayer(pass: CalibrationPass, layer: LayerInfo, backend: SolverBackend, o: AccumulateOptions): Promise<LayerAccumulator> {
+export async function accumulateLayer(
+  pass: CalibrationPass,
+  layer: LayerInfo,
+  backend: SolverBackend,
+  o: AccumulateOptions,
+): Promise<LayerAccumulator> {
   const { sim, images } = pass;
   let accumulator: LayerAccumulator | null = null;
   try {
@@ -60,18 +65,30 @@ export async function accumulateLayer(pass: CalibrationPass, layer: LayerInfo, b
       const feed = { data: b.data, dims: [b.batch, ...images.dims] };
       // On float inputs one run gives input and target.
       const shortcut = o.mode === 'quantized' && o.residual ? [o.residual.shortcut] : [];
-      const floatOut = await timed(pass.seconds, 'forward', () => sim.run(feed, 'float', o.mode === 'float' ? [layer.input, layer.output] : [layer.output, ...shortcut]));
+      const floatOut = await timed(pass.seconds, 'forward', () =>
+        sim.run(feed, 'float', o.mode === 'float' ? [layer.input, layer.output] : [layer.output, ...shortcut]),
+      );
       const cached = o.cachedInputs?.[index] ?? {};
       const missing = o.mode === 'float' ? [] : [layer.input, ...shortcut].filter((t) => !cached[t]);
-      const quantOut = { ...cached, ...(missing.length > 0 ? await timed(pass.seconds, 'forward', () => sim.run(feed, 'quantized', missing)) : {}) };
+      const quantOut = {
+        ...cached,
+        ...(missing.length > 0 ? await timed(pass.seconds, 'forward', () => sim.run(feed, 'quantized', missing)) : {}),
+      };
       const x = o.mode === 'float' ? floatOut[layer.input] : quantOut[layer.input];
       const geometry = layerGeometry(layer, x.dims);
       const { batch: _batch, ...perImage } = geometry;
       accumulator ??= backend.begin(perImage, layer.m, { positionsPerImage: o.positionsPerImage, seed: o.seed, means: o.means });
       const { outH, outW } = convOutputSize(geometry);
-      const output = shortcut.length > 0
-        ? compensateResidual(floatOut[layer.output].data, floatOut[shortcut[0]].data, quantOut[shortcut[0]].data, o.residual!, outH * outW)
-        : floatOut[layer.output].data;
+      const output =
+        shortcut.length > 0
+          ? compensateResidual(
+              floatOut[layer.output].data,
+              floatOut[shortcut[0]].data,
+              quantOut[shortcut[0]].data,
+              o.residual!,
+              outH * outW,
+            )
+          : floatOut[layer.output].data;
       const y = targetsWithoutBias(output, layer.m, outH * outW, o.bias);
       const input = o.quantizeInput ? o.quantizeInput(x.data, x.dims) : x.data;
       await timed(pass.seconds, 'accumulate', () => accumulator!.add(input, geometry.batch, y));

@@ -23,7 +23,10 @@ const CHOICE_SAMPLES = 1 << 16;
  * float activations): none.
  */
 export async function autoChannelTensors(
-  graph: GraphView, layers: LayerInfo[], calib: ImageSet, config: JobConfig,
+  graph: GraphView,
+  layers: LayerInfo[],
+  calib: ImageSet,
+  config: JobConfig,
   o: {
     /** The layers' float weights, as the job holds them. */
     floatWeights: Map<number, Float32Array>;
@@ -38,7 +41,9 @@ export async function autoChannelTensors(
   const tensors = [...candidates.keys()];
   const sim = await Simulator.create(graph, layers, [], o.floatWeights, tensors, o.executionProvider);
   const count = Math.min(CHOICE_IMAGES, config.calibImages, calib.count);
-  const samples = new Map(tensors.map((t) => [t, Array.from({ length: candidates.get(t)!.channels.count }, () => [] as number[])]));
+  const samples = new Map(
+    tensors.map((t) => [t, Array.from({ length: candidates.get(t)!.channels.count }, () => [] as number[])]),
+  );
   const random = seededRandom(config.seed ^ 0x5eed);
   try {
     for (let start = 0; start < count; start += CHOICE_BATCH) {

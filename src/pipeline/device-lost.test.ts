@@ -14,7 +14,11 @@ const demo = new URL('../../public/demo/', import.meta.url);
 describe('the GPU device lost in the middle of a job', () => {
   it('is reported as such, and the next run on a new device works', async () => {
     const { graph, summary } = await readModelFile(new Uint8Array(readFileSync(new URL('model.onnx', demo))), 'model.onnx');
-    const images = await loadImageFolder(new URL('images', demo).pathname, presetConfig('zero1', { width: 28, height: 28, channels: 1 }), null);
+    const images = await loadImageFolder(
+      new URL('images', demo).pathname,
+      presetConfig('zero1', { width: 28, height: 28, channels: 1 }),
+      null,
+    );
     const config: JobConfig = { ...DEFAULT_JOB, wbits: 4, abits: 8, calibImages: 8, positions: 20 };
     const lost = await createNodeGpuContext();
     let destroyed = false;
@@ -27,21 +31,30 @@ describe('the GPU device lost in the middle of a job', () => {
         }
       },
     });
-    await expect(run).rejects.toThrowError(expect.objectContaining({
-      name: 'GpuDeviceLostError',
-      message: 'The GPU device was lost (destroyed); start the run again to get a new one.',
-    }));
+    await expect(run).rejects.toThrowError(
+      expect.objectContaining({
+        name: 'GpuDeviceLostError',
+        message: 'The GPU device was lost (destroyed); start the run again to get a new one.',
+      }),
+    );
     const fresh = await createNodeGpuContext();
     // Two layers are enough to show the new device works.
     const overrides = Object.fromEntries(summary.layers.slice(2).map((l) => [l.name, { skip: true }]));
-    const result = await runJob(graph, summary.layers, images, null, { ...config, layers: overrides }, { backend: gpuBackend(fresh) });
+    const result = await runJob(
+      graph,
+      summary.layers,
+      images,
+      null,
+      { ...config, layers: overrides },
+      { backend: gpuBackend(fresh) },
+    );
     expect(result.layers.filter((l) => !l.skipped)).toHaveLength(2);
     expect(result.backend).toBe('webgpu');
     fresh.destroy();
   }, 300_000);
 });
 
-describe('a model beyond the device\'s limits', () => {
+describe("a model beyond the device's limits", () => {
   it('is refused before anything is allocated, with the figures', async () => {
     const { graph, summary } = await readModelFile(new Uint8Array(readFileSync(new URL('model.onnx', demo))), 'model.onnx');
     const summaryOf = { maxStorageBufferBindingSize: 512 * 1024, maxBufferSize: 1024 * 1024 };

@@ -12,8 +12,23 @@ export interface SelfTestResult {
 }
 
 const CASES: ConvGeometry[] = [
-  { batch: 2, channels: 4, height: 9, width: 7, groups: 2, kernelH: 3, kernelW: 3, strideH: 2, strideW: 1,
-    dilationH: 1, dilationW: 2, padTop: 1, padLeft: 2, padBottom: 0, padRight: 1 },
+  {
+    batch: 2,
+    channels: 4,
+    height: 9,
+    width: 7,
+    groups: 2,
+    kernelH: 3,
+    kernelW: 3,
+    strideH: 2,
+    strideW: 1,
+    dilationH: 1,
+    dilationW: 2,
+    padTop: 1,
+    padLeft: 2,
+    padBottom: 0,
+    padRight: 1,
+  },
   denseGeometry(9, 11),
 ];
 

@@ -36,7 +36,9 @@ describe('a model that fixes its batch at 1', () => {
     const plain = await ModelRunner.create(bytes);
     const failure = plain.run({ image: { dims: [5, 16, 16, 3], data: b.data } });
     await expect(failure).rejects.toMatchObject({ name: 'OnnxRuntimeError' });
-    await expect(failure).rejects.toThrowError('onnxruntime could not run the model on images shaped [5,16,16,3]. Check the input size and layout beside the preview (the model may expect another size or NCHW/NHWC), then run again.');
+    await expect(failure).rejects.toThrowError(
+      'onnxruntime could not run the model on images shaped [5,16,16,3]. Check the input size and layout beside the preview (the model may expect another size or NCHW/NHWC), then run again.',
+    );
     await plain.release();
   });
 });
@@ -47,10 +49,20 @@ describe('a TF-exported detector: NHWC, batch fixed at 1, two outputs', () => {
     const { graph, summary } = await readModelFile(encodeModel(model), 'detector.onnx');
     const calib = images(12, [16, 16, 3], 100);
     const scored = images(9, [16, 16, 3], 200);
-    const result = await runJob(graph, summary.layers, calib, scored, { ...DEFAULT_JOB, wbits: 8, abits: 8, calibImages: 12, batchSize: 4 }, { backend: cpuBackend });
+    const result = await runJob(
+      graph,
+      summary.layers,
+      calib,
+      scored,
+      { ...DEFAULT_JOB, wbits: 8, abits: 8, calibImages: 12, batchSize: 4 },
+      { backend: cpuBackend },
+    );
     const m = result.metrics!;
     expect(m.images).toBe(9);
-    expect(m.outputs.map((o) => [o.name, o.shape])).toEqual([['scores', [1, 128, 1]], ['boxes', [1, 128, 4]]]);
+    expect(m.outputs.map((o) => [o.name, o.shape])).toEqual([
+      ['scores', [1, 128, 1]],
+      ['boxes', [1, 128, 4]],
+    ]);
     for (const o of m.outputs) {
       expect(o.sqnrDb).toBeGreaterThan(25);
       expect(o.cosine).toBeGreaterThan(0.99);
@@ -61,7 +73,11 @@ describe('a TF-exported detector: NHWC, batch fixed at 1, two outputs', () => {
     expect(m.agreement).toBeUndefined();
     expect(m.top1).toBeUndefined();
     expect(m.labelsNote).toMatch(/^9 labelled images: labels ignored/);
-    const bytes = exportQuantizedModel(graph, summary.layers, result, { format: 'int8', sourceSha256: summary.sha256, configLink: '#c=' });
+    const bytes = exportQuantizedModel(graph, summary.layers, result, {
+      format: 'int8',
+      sourceSha256: summary.sha256,
+      configLink: '#c=',
+    });
     const check = await verifyExport(bytes, simulatedQuantizedModel(graph, summary.layers, result), calib, graph);
     expect(check.images).toBe(8);
     expect(check.maxRelativeDifference).toBeLessThan(1e-4);
@@ -74,7 +90,15 @@ describe('a TF-exported detector: NHWC, batch fixed at 1, two outputs', () => {
 describe('sensitivity on a model that fixes its batch at 1', () => {
   it('solves each layer at each bit-width and scores the model on images fed one at a time', async () => {
     const { graph, summary } = await readModelFile(encodeModel(nhwcDetectorModel()), 'detector.onnx');
-    const table = await measureSensitivity(graph, summary.layers, images(6, [16, 16, 3], 400), images(5, [16, 16, 3], 500), { ...DEFAULT_JOB, calibImages: 6, batchSize: 4 }, { backend: cpuBackend }, [2, 8]);
+    const table = await measureSensitivity(
+      graph,
+      summary.layers,
+      images(6, [16, 16, 3], 400),
+      images(5, [16, 16, 3], 500),
+      { ...DEFAULT_JOB, calibImages: 6, batchSize: 4 },
+      { backend: cpuBackend },
+      [2, 8],
+    );
     expect(table.images).toBe(5);
     expect(table.layers.map((l) => l.cells.length)).toEqual([2, 2, 2, 2]);
     for (const l of table.layers) expect(l.cells[0].relOutputError).toBeGreaterThan(l.cells[1].relOutputError);
@@ -85,7 +109,14 @@ describe('an RGBA model (M-LSD-like, NHWC [1, 12, 12, 4])', () => {
   it('quantizes and is measured on its map', async () => {
     const { graph, summary } = await readModelFile(encodeModel(rgbaMapModel()), 'rgba.onnx');
     const set = images(6, [12, 12, 4], 300);
-    const result = await runJob(graph, summary.layers, set, set, { ...DEFAULT_JOB, wbits: 4, abits: 8, calibImages: 6 }, { backend: cpuBackend });
+    const result = await runJob(
+      graph,
+      summary.layers,
+      set,
+      set,
+      { ...DEFAULT_JOB, wbits: 4, abits: 8, calibImages: 6 },
+      { backend: cpuBackend },
+    );
     expect(result.layers.map((l) => l.name)).toEqual(['conv1', 'conv2']);
     expect(result.metrics!.outputs).toHaveLength(1);
     expect(result.metrics!.outputs[0]).toMatchObject({ name: 'map', shape: [1, 2, 6, 6] });
@@ -94,17 +125,28 @@ describe('an RGBA model (M-LSD-like, NHWC [1, 12, 12, 4])', () => {
 });
 
 describe('ReLU6 (Clip at 0 and 6) before a quantized input', () => {
-  it('keeps the grid within the Clip, so onnxruntime\'s default optimizations load the export (they reject it when the top level passes 6)', async () => {
+  it("keeps the grid within the Clip, so onnxruntime's default optimizations load the export (they reject it when the top level passes 6)", async () => {
     const { graph, summary } = await readModelFile(encodeModel(relu6Model()), 'relu6.onnx');
     const set = { count: 4, dims: [3, 8, 8], image: (i: number) => randomArray(192, 10 + i, 1).map(Math.abs), label: () => null };
-    const result = await runJob(graph, summary.layers, set, null, { ...DEFAULT_JOB, wbits: 8, abits: 8, calibImages: 4 }, { backend: cpuBackend });
+    const result = await runJob(
+      graph,
+      summary.layers,
+      set,
+      null,
+      { ...DEFAULT_JOB, wbits: 8, abits: 8, calibImages: 4 },
+      { backend: cpuBackend },
+    );
     for (const tensor of ['a1', 'a2']) {
       const q = result.quantizers.get(tensor)!;
       expect(q.qmax[0]).toBe(255);
       expect(Math.fround(q.scale[0] * 255)).toBeLessThanOrEqual(6);
       expect(q.scale[0] * 255).toBeGreaterThan(5.99);
     }
-    const bytes = exportQuantizedModel(graph, summary.layers, result, { format: 'int8', sourceSha256: summary.sha256, configLink: '#c=' });
+    const bytes = exportQuantizedModel(graph, summary.layers, result, {
+      format: 'int8',
+      sourceSha256: summary.sha256,
+      configLink: '#c=',
+    });
     const check = await verifyExport(bytes, simulatedQuantizedModel(graph, summary.layers, result), set, graph);
     expect(check.maxRelativeDifference).toBeLessThan(1e-4);
     expect(check.maxRelativeDifferenceOptimized).toBeLessThan(1e-2);

@@ -9,7 +9,11 @@ export interface ImageSet {
   label(i: number): number | null;
 }
 
-export function batchOf(set: ImageSet, start: number, size: number): { data: Float32Array; batch: number; labels: (number | null)[] } {
+export function batchOf(
+  set: ImageSet,
+  start: number,
+  size: number,
+): { data: Float32Array; batch: number; labels: (number | null)[] } {
   const batch = Math.min(size, set.count - start);
   const per = set.dims.reduce((a, b) => a * b, 1);
   const data = new Float32Array(batch * per);
@@ -28,7 +32,12 @@ export function firstImages(set: ImageSet, count: number): ImageSet {
 
 /** The images of a set from `start` on. */
 export function imagesFrom(set: ImageSet, start: number): ImageSet {
-  return { ...set, count: Math.max(0, set.count - start), image: (i) => set.image(start + i), label: (i) => set.label(start + i) };
+  return {
+    ...set,
+    count: Math.max(0, set.count - start),
+    image: (i) => set.image(start + i),
+    label: (i) => set.label(start + i),
+  };
 }
 
 /**
@@ -59,5 +68,11 @@ export function splitImages(all: ImageSet, calibImages: number, seed: number) {
   const order = shuffledOrder(all.count, seed);
   const calibIds = order.slice(0, Math.min(calibImages, all.count));
   const heldOutIds = order.slice(calibIds.length);
-  return { calib: imagesInOrder(all, calibIds), calibIds, heldOut: heldOutIds.length > 0 ? imagesInOrder(all, heldOutIds) : null, heldOutIds, order };
+  return {
+    calib: imagesInOrder(all, calibIds),
+    calibIds,
+    heldOut: heldOutIds.length > 0 ? imagesInOrder(all, heldOutIds) : null,
+    heldOutIds,
+    order,
+  };
 }

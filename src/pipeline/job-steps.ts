@@ -31,7 +31,12 @@ export interface JobState {
   /** Bytes of a layer's inputs kept from its quantizer fit for its sums (0: the sums run the model again). */
   cacheBytes: number;
   residuals: Map<number, ResidualTarget>;
-  progress: (stage: JobProgress['stage'], plan: Pick<LayerPlan, 'layer'> | null, imagesDone: number, imagesTotal?: number) => void;
+  progress: (
+    stage: JobProgress['stage'],
+    plan: Pick<LayerPlan, 'layer'> | null,
+    imagesDone: number,
+    imagesTotal?: number,
+  ) => void;
   /** Per layer: its codes, and its bias after bias correction (before any int32 rounding). */
   codes: Map<number, QuantizedWeights>;
   corrected: Map<number, Float32Array>;
@@ -42,9 +47,24 @@ export interface JobState {
 export function keepFloat(s: JobState, plan: LayerPlan): void {
   const l = plan.layer;
   s.records.push({
-    name: l.name, op: l.op, params: l.params, wbits: 32, method: 'float', skipped: true, relOutputErrorFloat: 0,
-    relOutputError: 0, relOutputErrorRtn: 0, sqnrDb: Infinity, weightMse: 0, activation: null, epochs: 0, flips: 0, seconds: 0,
-    codeHistogram: [], errorPerEpoch: [], reused: false,
+    name: l.name,
+    op: l.op,
+    params: l.params,
+    wbits: 32,
+    method: 'float',
+    skipped: true,
+    relOutputErrorFloat: 0,
+    relOutputError: 0,
+    relOutputErrorRtn: 0,
+    sqnrDb: Infinity,
+    weightMse: 0,
+    activation: null,
+    epochs: 0,
+    flips: 0,
+    seconds: 0,
+    codeHistogram: [],
+    errorPerEpoch: [],
+    reused: false,
   });
 }
 
@@ -68,7 +88,12 @@ export function reuseLayer(s: JobState, plan: LayerPlan, previous: JobResult): v
  * quantizer). Returns those runs' outputs where they fit the cache: the layer's input does not depend on its
  * own quantizer, so its sums can take them instead of running the model again.
  */
-export async function fitInputQuantizer(s: JobState, plan: LayerPlan, mode: 'float' | 'quantized', extra: string[] = []): Promise<Outputs[] | undefined> {
+export async function fitInputQuantizer(
+  s: JobState,
+  plan: LayerPlan,
+  mode: 'float' | 'quantized',
+  extra: string[] = [],
+): Promise<Outputs[] | undefined> {
   const q = plan.input!;
   if (s.sim.quantizer(q.tensor)) return undefined;
   const { images, count, batchSize, check } = s.pass;
@@ -97,7 +122,10 @@ export async function fitInputQuantizer(s: JobState, plan: LayerPlan, mode: 'flo
     return q.ceiling !== undefined && g.scale * g.qmax > q.ceiling ? { ...g, scale: float32AtMost(q.ceiling / g.qmax) } : g;
   });
   s.sim.setQuantizer(q.tensor, {
-    scale: Float32Array.from(grids, (g) => g.scale), qmin: Float32Array.from(grids, (g) => g.qmin), qmax: Float32Array.from(grids, (g) => g.qmax), on: true,
+    scale: Float32Array.from(grids, (g) => g.scale),
+    qmin: Float32Array.from(grids, (g) => g.qmin),
+    qmax: Float32Array.from(grids, (g) => g.qmax),
+    on: true,
   });
   return keptBytes <= s.cacheBytes ? kept : undefined;
 }
@@ -118,7 +146,10 @@ export function layerProblem(s: JobState, plan: LayerPlan): LayerProblem {
   const folded = q && plan.input?.channels ? q.scale : null;
   const original = layerWeights(s.graph, plan.layer).matrix;
   return {
-    plan, original, folded, matrix: folded ? foldChannelScales(plan.layer, original, folded) : original,
+    plan,
+    original,
+    folded,
+    matrix: folded ? foldChannelScales(plan.layer, original, folded) : original,
     floatBias: s.config.biasCorrection && plan.method === 'bitsplit' ? storedBias(s.graph, plan.layer) : null,
   };
 }
@@ -129,9 +160,15 @@ export function sumLayer(s: JobState, p: LayerProblem, cachedInputs: Outputs[] |
   const q = s.config.ecaq && plan.input ? s.sim.quantizer(plan.input.tensor)! : null;
   return accumulateLayer(s.pass, plan.layer, s.deps.backend, {
     mode: s.config.ecaq ? 'quantized' : 'float',
-    quantizeInput: q ? (x, dims) => fakeQuantize(x, q, { dims, axis: plan.input?.channels?.axis, codes: Boolean(p.folded) }) : undefined,
-    bias: layerBias(s.graph, plan.layer), cachedInputs, residual: s.residuals.get(plan.layer.index),
-    positionsPerImage: s.config.positions, seed: s.config.seed + plan.layer.index, means: p.floatBias !== null,
+    quantizeInput: q
+      ? (x, dims) => fakeQuantize(x, q, { dims, axis: plan.input?.channels?.axis, codes: Boolean(p.folded) })
+      : undefined,
+    bias: layerBias(s.graph, plan.layer),
+    cachedInputs,
+    residual: s.residuals.get(plan.layer.index),
+    positionsPerImage: s.config.positions,
+    seed: s.config.seed + plan.layer.index,
+    means: p.floatBias !== null,
     onBatch: (done) => s.progress('calibrate', plan, done),
   });
 }
@@ -142,7 +179,9 @@ export async function solveLayer(s: JobState, p: LayerProblem, acc: LayerAccumul
   const { layer } = plan;
   const seconds = s.pass.seconds;
   const means = floatBias ? await timed(seconds, 'accumulate', () => acc.center()) : null;
-  const solved = await timed(seconds, 'solve', () => acc.solve(matrix, plan.bits, plan.method, { maxEpochs: s.config.epochs, fullGrid: s.config.fullGrid }));
+  const solved = await timed(seconds, 'solve', () =>
+    acc.solve(matrix, plan.bits, plan.method, { maxEpochs: s.config.epochs, fullGrid: s.config.fullGrid }),
+  );
   const rtn = plan.method === 'rtn' ? solved : await timed(seconds, 'solve', () => acc.solve(matrix, plan.bits, 'rtn'));
   const errors = layerErrors(acc, layer.m, layer.n, { means });
   const dequantized = layerCodes(layer, solved.weights).weights;
@@ -156,14 +195,21 @@ export async function solveLayer(s: JobState, p: LayerProblem, acc: LayerAccumul
   if (s.config.ecaq) roundBias(s, plan);
   const after = await errors.of(solved);
   s.records.push({
-    name: layer.name, op: layer.op, params: layer.params, wbits: plan.bits, method: plan.method, skipped: false,
+    name: layer.name,
+    op: layer.op,
+    params: layer.params,
+    wbits: plan.bits,
+    method: plan.method,
+    skipped: false,
     relOutputErrorFloat: await errors.float(matrix),
     relOutputError: after.relative,
     relOutputErrorRtn: (await errors.uncorrected(rtn)).relative,
     sqnrDb: after.sqnrDb,
     weightMse: weightMse(matrix, solved.weights),
     activation: activationRecord(s, plan),
-    epochs: solved.epochs, flips: solved.flips, seconds: (performance.now() - started) / 1000,
+    epochs: solved.epochs,
+    flips: solved.flips,
+    seconds: (performance.now() - started) / 1000,
     codeHistogram: codeHistogram(solved.weights),
     reused: false,
     errorPerEpoch: await errors.perEpoch(solved.objective),
@@ -177,7 +223,10 @@ export function roundBias(s: JobState, plan: LayerPlan): void {
   const weights = s.codes.get(plan.layer.index);
   if (!q || !bias || !weights) return;
   // Folded scales: the layer reads integer codes, whose scale is 1.
-  s.sim.setBias(plan.layer.index, quantizeBias(bias, plan.input?.channels ? 1 : q.scale[0], layerCodes(plan.layer, weights).scales));
+  s.sim.setBias(
+    plan.layer.index,
+    quantizeBias(bias, plan.input?.channels ? 1 : q.scale[0], layerCodes(plan.layer, weights).scales),
+  );
 }
 
 export function activationRecord(s: JobState, plan: LayerPlan): LayerRecord['activation'] {
@@ -185,8 +234,11 @@ export function activationRecord(s: JobState, plan: LayerPlan): LayerRecord['act
   const q = s.sim.quantizer(plan.input.tensor);
   const scale = q?.scale ?? Float32Array.of(0);
   return {
-    bits: plan.input.bits, signed: plan.input.signed, scale: scale[0],
-    ...(plan.input.asymmetric && q ? { zeroPoint: -q.qmin[0] } : {}), ...(plan.input.channels ? { channelScales: Array.from(scale) } : {}),
+    bits: plan.input.bits,
+    signed: plan.input.signed,
+    scale: scale[0],
+    ...(plan.input.asymmetric && q ? { zeroPoint: -q.qmin[0] } : {}),
+    ...(plan.input.channels ? { channelScales: Array.from(scale) } : {}),
     ...(plan.input.asymmetric && plan.input.channels && q ? { channelZeroPoints: Array.from(q.qmin, (lo) => -lo) } : {}),
   };
 }

@@ -38,7 +38,14 @@ export interface LayerRecord {
   sqnrDb: number;
   weightMse: number;
   /** The input's quantizer; with per-channel scales, `scale` is the first channel's; asymmetric grids' codes run from -zeroPoint to 2^bits - 1 - zeroPoint. */
-  activation: { bits: number; signed: boolean; scale: number; zeroPoint?: number; channelScales?: number[]; channelZeroPoints?: number[] } | null;
+  activation: {
+    bits: number;
+    signed: boolean;
+    scale: number;
+    zeroPoint?: number;
+    channelScales?: number[];
+    channelZeroPoints?: number[];
+  } | null;
   epochs: number;
   flips: number;
   seconds: number;
@@ -95,4 +102,3 @@ export interface JobDeps {
    */
   floatScores?: Map<string, TensorMap>;
 }
-

@@ -9,7 +9,17 @@ import { timed } from './calibration';
 import { autoChannelTensors } from './channel-choice';
 import { batchOf, type ImageSet } from './images';
 import type { JobConfig } from './job-config';
-import { activationRecord, fitInputQuantizer, keepFloat, layerProblem, reuseLayer, roundBias, solveLayer, sumLayer, type JobState } from './job-steps';
+import {
+  activationRecord,
+  fitInputQuantizer,
+  keepFloat,
+  layerProblem,
+  reuseLayer,
+  roundBias,
+  solveLayer,
+  sumLayer,
+  type JobState,
+} from './job-steps';
 import type { JobDeps, JobProgress, JobResult } from './job-types';
 import { reuseFrom } from './rerun';
 import { Simulator } from './simulator';
@@ -25,7 +35,14 @@ const INPUT_CACHE_BYTES = 256 * 2 ** 20;
  * targets, solve, and feed the quantized weights to every later layer. Without ECAQ, every layer is solved
  * on float inputs and activation grids are fitted afterwards. A rerun takes what rerun.ts says still holds.
  */
-export async function runJob(graph: GraphView, layers: LayerInfo[], calib: ImageSet, evalSet: ImageSet | null, config: JobConfig, deps: JobDeps): Promise<JobResult> {
+export async function runJob(
+  graph: GraphView,
+  layers: LayerInfo[],
+  calib: ImageSet,
+  evalSet: ImageSet | null,
+  config: JobConfig,
+  deps: JobDeps,
+): Promise<JobResult> {
   const check = cancellationCheck(deps.signal);
   await check();
   refuseUnrunnable(graph, config);
@@ -39,21 +56,47 @@ export async function runJob(graph: GraphView, layers: LayerInfo[], calib: Image
 
   // Plan: which inputs get one grid per channel, each layer's bits and quantizers, and what a rerun keeps.
   const reuse = reuseFrom(graph, layers, deps.previous, config, { backend: deps.backend.name, executionProvider });
-  const channelTensors = reuse?.channelTensors ?? await timed(seconds, 'channelChoice', () => autoChannelTensors(graph, layers, calib, config, {
-    floatWeights, executionProvider, check, onBatch: (done, total) => progress('prepare', null, done, total),
-  }));
+  const channelTensors =
+    reuse?.channelTensors ??
+    (await timed(seconds, 'channelChoice', () =>
+      autoChannelTensors(graph, layers, calib, config, {
+        floatWeights,
+        executionProvider,
+        check,
+        onBatch: (done, total) => progress('prepare', null, done, total),
+      }),
+    ));
   const { plans, sites } = planLayers(graph, layers, config, channelTensors);
   const reused = reuse?.layers(plans) ?? new Set<number>();
   for (const plan of plans) if (!plan.skip) deps.backend.assertFits?.(plan.layer);
-  const residuals = new Map(config.ecaq && config.residualCompensation ? plans.flatMap((p) => {
-    const r = p.skip || p.method !== 'bitsplit' ? null : residualTarget(graph, p.layer, layers);
-    return r ? [[p.layer.index, r] as const] : [];
-  }) : []);
-  const sim = await Simulator.create(graph, layers, sites, floatWeights, [...residuals.values()].map((r) => r.shortcut), executionProvider);
+  const residuals = new Map(
+    config.ecaq && config.residualCompensation
+      ? plans.flatMap((p) => {
+          const r = p.skip || p.method !== 'bitsplit' ? null : residualTarget(graph, p.layer, layers);
+          return r ? [[p.layer.index, r] as const] : [];
+        })
+      : [],
+  );
+  const sim = await Simulator.create(
+    graph,
+    layers,
+    sites,
+    floatWeights,
+    [...residuals.values()].map((r) => r.shortcut),
+    executionProvider,
+  );
   const s: JobState = {
-    graph, config, deps, sim, residuals, progress, cacheBytes: deps.inputCacheBytes ?? INPUT_CACHE_BYTES,
+    graph,
+    config,
+    deps,
+    sim,
+    residuals,
+    progress,
+    cacheBytes: deps.inputCacheBytes ?? INPUT_CACHE_BYTES,
     pass: { sim, images: calib, count: calibCount, batchSize: config.batchSize, check, seconds },
-    codes: new Map(), corrected: new Map(), records: [],
+    codes: new Map(),
+    corrected: new Map(),
+    records: [],
   };
   seconds.prepare = (performance.now() - started) / 1000;
 
@@ -72,14 +115,33 @@ export async function runJob(graph: GraphView, layers: LayerInfo[], calib: Image
     let metrics: ModelMetrics | null = null;
     if (evalSet && evalSet.count > 0) {
       metrics = await timed(seconds, 'evaluate', () =>
-        evaluate(sim, evalSet, graph.outputs, config.batchSize, (done) => progress('evaluate', null, done, evalSet.count), check, deps));
+        evaluate(
+          sim,
+          evalSet,
+          graph.outputs,
+          config.batchSize,
+          (done) => progress('evaluate', null, done, evalSet.count),
+          check,
+          deps,
+        ),
+      );
     }
     seconds.total = (performance.now() - started) / 1000;
     progress('done', null, calibCount);
     const { weights, biases, quantizers } = sim.state();
     return {
-      config, backend: deps.backend.name, executionProvider, layers: s.records, metrics, seconds, weights, codes: s.codes, biases,
-      correctedBiases: new Map(s.corrected), quantizers, channelTensors,
+      config,
+      backend: deps.backend.name,
+      executionProvider,
+      layers: s.records,
+      metrics,
+      seconds,
+      weights,
+      codes: s.codes,
+      biases,
+      correctedBiases: new Map(s.corrected),
+      quantizers,
+      channelTensors,
     };
   } finally {
     await sim.release();
@@ -91,9 +153,10 @@ async function quantizeLayer(s: JobState, plan: LayerPlan): Promise<void> {
   const started = performance.now();
   const seconds = s.pass.seconds;
   const shortcut = s.residuals.get(plan.layer.index)?.shortcut;
-  const cachedInputs = s.config.ecaq && plan.input
-    ? await timed(seconds, 'fitActivations', () => fitInputQuantizer(s, plan, 'quantized', shortcut ? [shortcut] : []))
-    : undefined;
+  const cachedInputs =
+    s.config.ecaq && plan.input
+      ? await timed(seconds, 'fitActivations', () => fitInputQuantizer(s, plan, 'quantized', shortcut ? [shortcut] : []))
+      : undefined;
   const problem = layerProblem(s, plan);
   let accumulator = null;
   try {
@@ -120,11 +183,17 @@ async function fitGridsAfterwards(s: JobState, plans: LayerPlan[]): Promise<void
 function refuseUnrunnable(graph: GraphView, config: JobConfig): void {
   const input = graph.inputs[0];
   if (input && input.elemType !== 'FLOAT') {
-    throw new StudioError('UnsupportedModelError', `The model's input "${input.name}" is ${input.elemType}; the studio quantizes models that compute in float32. ` +
-      'Convert it to float32 first (e.g. onnxconverter-common\'s float16 tools), then open it again.');
+    throw new StudioError(
+      'UnsupportedModelError',
+      `The model's input "${input.name}" is ${input.elemType}; the studio quantizes models that compute in float32. ` +
+        "Convert it to float32 first (e.g. onnxconverter-common's float16 tools), then open it again.",
+    );
   }
   if (config.channelScales === true && !config.ecaq) {
-    throw new StudioError('InvalidArgumentError', 'Per-channel activation scales are folded into each layer\'s weights as it is solved, so they need error compensation on: turn it on, or use one scale per tensor.');
+    throw new StudioError(
+      'InvalidArgumentError',
+      "Per-channel activation scales are folded into each layer's weights as it is solved, so they need error compensation on: turn it on, or use one scale per tensor.",
+    );
   }
 }
 
@@ -138,7 +207,12 @@ export function cancellationCheck(signal: AbortSignal | undefined): () => Promis
 
 /** Every output of the model, float against quantized, on the scored images (ModelMetrics). */
 async function evaluate(
-  sim: Simulator, set: ImageSet, outputs: GraphView['outputs'], batchSize: number, onBatch: (done: number) => void, check: () => Promise<void>,
+  sim: Simulator,
+  set: ImageSet,
+  outputs: GraphView['outputs'],
+  batchSize: number,
+  onBatch: (done: number) => void,
+  check: () => Promise<void>,
   { scores, floatScores }: Pick<JobDeps, 'scores' | 'floatScores'>,
 ): Promise<ModelMetrics> {
   const metrics = new ModelMetricsAccumulator(outputs, scores);
@@ -162,10 +236,17 @@ export function makeProgress(deps: Pick<JobDeps, 'onProgress'>, layers: number, 
     if (!deps.onProgress) return;
     // Before the first layer ('prepare') there is no layer yet; after the last, evaluation and 'done' count as the last.
     const layer = plan ? plan.layer.index + 1 : stage === 'prepare' ? 0 : layers;
-    const fraction = stage === 'done' ? 1 : stage === 'prepare' ? 0 : Math.min(1, (layer - 1 + imagesDone / Math.max(1, imagesTotal)) / layers);
+    const fraction =
+      stage === 'done' ? 1 : stage === 'prepare' ? 0 : Math.min(1, (layer - 1 + imagesDone / Math.max(1, imagesTotal)) / layers);
     const elapsed = (performance.now() - start) / 1000;
     deps.onProgress({
-      stage, layer, layers, layerName: plan?.layer.name, imagesDone, imagesTotal, fraction,
+      stage,
+      layer,
+      layers,
+      layerName: plan?.layer.name,
+      imagesDone,
+      imagesTotal,
+      fraction,
       etaSeconds: fraction > 0.02 && stage !== 'evaluate' ? (elapsed * (1 - fraction)) / fraction : null,
     });
   };

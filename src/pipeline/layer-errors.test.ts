@@ -11,9 +11,25 @@ beforeAll(async () => {
 });
 afterAll(() => ctx?.destroy());
 
-describe('layer errors of large layers come from the GPU solver\'s own sums', () => {
-  it('gives the host\'s output error from <C, w> and w^T A w of the closing pass, without reading A back', async () => {
-    const geometry = { batch: 2, channels: 8, height: 10, width: 10, groups: 1, kernelH: 3, kernelW: 3, strideH: 1, strideW: 1, dilationH: 1, dilationW: 1, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1 };
+describe("layer errors of large layers come from the GPU solver's own sums", () => {
+  it("gives the host's output error from <C, w> and w^T A w of the closing pass, without reading A back", async () => {
+    const geometry = {
+      batch: 2,
+      channels: 8,
+      height: 10,
+      width: 10,
+      groups: 1,
+      kernelH: 3,
+      kernelW: 3,
+      strideH: 1,
+      strideW: 1,
+      dilationH: 1,
+      dilationW: 1,
+      padTop: 1,
+      padLeft: 1,
+      padBottom: 1,
+      padRight: 1,
+    };
     const m = 24;
     const layer = syntheticConvLayer({ m, geometry, seed: 4 });
     const { batch: _batch, ...perImage } = geometry;
@@ -33,9 +49,25 @@ describe('layer errors of large layers come from the GPU solver\'s own sums', ()
   });
 });
 
-describe('on the CPU, large layers\' errors come from onnxruntime\'s row sums', () => {
-  it('equal the host loop\'s for quantized and float weights, per group', async () => {
-    const geometry = { batch: 2, channels: 8, height: 9, width: 9, groups: 2, kernelH: 3, kernelW: 3, strideH: 1, strideW: 1, dilationH: 1, dilationW: 1, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1 };
+describe("on the CPU, large layers' errors come from onnxruntime's row sums", () => {
+  it("equal the host loop's for quantized and float weights, per group", async () => {
+    const geometry = {
+      batch: 2,
+      channels: 8,
+      height: 9,
+      width: 9,
+      groups: 2,
+      kernelH: 3,
+      kernelW: 3,
+      strideH: 1,
+      strideW: 1,
+      dilationH: 1,
+      dilationW: 1,
+      padTop: 1,
+      padLeft: 1,
+      padBottom: 1,
+      padRight: 1,
+    };
     const m = 16;
     const n = 36;
     const layer = syntheticConvLayer({ m, geometry, seed: 6 });

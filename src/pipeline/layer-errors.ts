@@ -18,7 +18,12 @@ type RowSums = { cw: Float64Array; waw: Float64Array };
  * With `means` the accumulator's sums were centred (bias correction): every error is still relative to
  * ||Y||^2, and weights are judged with the bias corrected or, for the baselines, left as it was.
  */
-export function layerErrors(acc: LayerAccumulator, m: number, n: number, { means = null, hostBudget = HOST_METRIC_MACS }: { means?: MeanSums | null; hostBudget?: number } = {}) {
+export function layerErrors(
+  acc: LayerAccumulator,
+  m: number,
+  n: number,
+  { means = null, hostBudget = HOST_METRIC_MACS }: { means?: MeanSums | null; hostBudget?: number } = {},
+) {
   // Each is read back from the GPU at most once per layer.
   let host: ReturnType<LayerAccumulator['statistics']> | null = null;
   let yy: ReturnType<LayerAccumulator['energy']> | null = null;
@@ -34,7 +39,12 @@ export function layerErrors(acc: LayerAccumulator, m: number, n: number, { means
     return quadraticSums((await statistics()).problem, w);
   }
 
-  async function error(w: ArrayLike<number>, given: RowSums | undefined, biasCorrected: boolean, hostFallback = true): Promise<LayerError | null> {
+  async function error(
+    w: ArrayLike<number>,
+    given: RowSums | undefined,
+    biasCorrected: boolean,
+    hostFallback = true,
+  ): Promise<LayerError | null> {
     const sums = await rowSums(w, given, hostFallback);
     if (!sums) return null;
     const e = await energy();
@@ -53,8 +63,10 @@ export function layerErrors(acc: LayerAccumulator, m: number, n: number, { means
     /** The solver's result, with the bias it gets (corrected when the sums were centred). */
     of: async (solved: SolvedLayer): Promise<LayerError> => (await error(dequantize(solved.weights), solved.rowSums, true))!,
     /** Weights with the layer's own bias, uncorrected (round to nearest as a baseline). */
-    uncorrected: async (solved: SolvedLayer): Promise<LayerError> => (await error(dequantize(solved.weights), solved.rowSums, false))!,
+    uncorrected: async (solved: SolvedLayer): Promise<LayerError> =>
+      (await error(dequantize(solved.weights), solved.rowSums, false))!,
     /** The float weights with the layer's own bias; NaN where the layer is too large to recompute it. */
-    float: async (matrix: Float32Array): Promise<number> => (await error(matrix, undefined, false, false))?.relative ?? Number.NaN,
+    float: async (matrix: Float32Array): Promise<number> =>
+      (await error(matrix, undefined, false, false))?.relative ?? Number.NaN,
   };
 }

@@ -37,14 +37,16 @@ function randomCodes(graph: GraphView, bits: number[]) {
   return layers.map((layer, i): QdqLayer => {
     const q = qmaxOf(bits[i]);
     const codes = Int32Array.from({ length: layer.m * layer.n }, () => Math.round((random() * 2 - 1) * q));
-    for (let r = 1; r < layer.m && bits[i] < 8; r++) if (r % 3 !== 0) codes[r * layer.n + (r % layer.n)] = r % 3 === 1 ? q + 1 : -q - 1;
+    for (let r = 1; r < layer.m && bits[i] < 8; r++)
+      if (r % 3 !== 0) codes[r * layer.n + (r % layer.n)] = r % 3 === 1 ? q + 1 : -q - 1;
     const steps = Float64Array.from({ length: layer.m }, (_, r) => (0.01 + random() * 0.05) * (r % 4 === 3 ? -1 : 1));
     return { layer, bits: bits[i], codes: layerCodes(layer, { bits: bits[i], m: layer.m, n: layer.n, codes, steps }) };
   });
 }
 
 /** The zero points of randomCodes' rows in int4 at 4 bits: -1 where a row reaches +8 once its step is made positive. */
-const expectedZeroPoints = (m: number) => Array.from({ length: m }, (_, r) => ((r % 3 === 1) !== (r % 4 === 3) && r % 3 !== 0 ? -1 : 0));
+const expectedZeroPoints = (m: number) =>
+  Array.from({ length: m }, (_, r) => ((r % 3 === 1) !== (r % 4 === 3) && r % 3 !== 0 ? -1 : 0));
 
 describe('activationContainer', () => {
   const one = (qmin: number, qmax: number) => {
@@ -63,8 +65,18 @@ describe('activationContainer', () => {
   });
 
   it('one type for all channels: int8 while every channel fits it, else uint8 with a zero point per channel', () => {
-    expect(activationContainer([0, -3, -15], [15, 12, 0])).toEqual({ type: DataType.INT8, zeroPoints: [0, 0, 0], lo: [-128, -128, -128], hi: [127, 127, 127] });
-    expect(activationContainer([0, -20, -200], [255, 235, 55])).toEqual({ type: DataType.UINT8, zeroPoints: [0, 20, 200], lo: [0, -20, -200], hi: [255, 235, 55] });
+    expect(activationContainer([0, -3, -15], [15, 12, 0])).toEqual({
+      type: DataType.INT8,
+      zeroPoints: [0, 0, 0],
+      lo: [-128, -128, -128],
+      hi: [127, 127, 127],
+    });
+    expect(activationContainer([0, -20, -200], [255, 235, 55])).toEqual({
+      type: DataType.UINT8,
+      zeroPoints: [0, 20, 200],
+      lo: [0, -20, -200],
+      hi: [255, 235, 55],
+    });
     expect(activationContainer([0, -20], [255, 236])).toBeNull();
   });
 });
@@ -88,7 +100,10 @@ describe('QDQ export', () => {
   fc.bias = quantizeBias(storedBias(graph, fc.layer)!, 0.01, fc.codes.scales);
   const simulation = encodeModel(
     buildSimulationModel(graph, layers, sites, {
-      live: false, weights: new Map(quantized.map((q) => [q.layer.index, q.codes.weights])), biases: new Map([[fc.layer.index, fc.bias]]), quantizers,
+      live: false,
+      weights: new Map(quantized.map((q) => [q.layer.index, q.codes.weights])),
+      biases: new Map([[fc.layer.index, fc.bias]]),
+      quantizers,
     }),
   );
   const feeds = { image: { dims: [4, 3, 9, 11], data: randomArray(4 * 3 * 9 * 11, 5, 2) } };
@@ -106,15 +121,25 @@ describe('QDQ export', () => {
     // Reopened, the file shows its layers as quantized at their bits, and nothing left to quantize.
     const reopened = findLayers(new GraphView(decodeModel(bytes)));
     expect(reopened.layers).toEqual([]);
-    expect(reopened.quantized.map((q) => [q.name, q.bits, q.storage])).toEqual(layers.map((l, i) => [l.name, quantized[i].bits, storage[i]]));
+    expect(reopened.quantized.map((q) => [q.name, q.bits, q.storage])).toEqual(
+      layers.map((l, i) => [l.name, quantized[i].bits, storage[i]]),
+    );
   });
 
   it('names, axes, zero points and metadata follow onnxruntime’s quantizer; the Constant weight node is gone', () => {
-    const model = writeQdqModel(graph, layers, quantized, activations, { format: 'int4', metadata: { 'bitsplit.source_sha256': 'abc' } });
+    const model = writeQdqModel(graph, layers, quantized, activations, {
+      format: 'int4',
+      metadata: { 'bitsplit.source_sha256': 'abc' },
+    });
     const g = model.graph!;
     const node = (name: string) => g.node.find((n) => n.name === name)!;
     const axis = (name: string) => Number(node(name).attribute.find((a) => a.name === 'axis')!.i);
-    expect([axis('conv1.weight_DequantizeLinear'), axis('dw.weight_DequantizeLinear'), axis('fc.weight_DequantizeLinear'), axis('proj.weight_DequantizeLinear')]).toEqual([0, 0, 0, 1]);
+    expect([
+      axis('conv1.weight_DequantizeLinear'),
+      axis('dw.weight_DequantizeLinear'),
+      axis('fc.weight_DequantizeLinear'),
+      axis('proj.weight_DequantizeLinear'),
+    ]).toEqual([0, 0, 0, 1]);
     expect(node('dw.weight_DequantizeLinear').output).toEqual(['dw.weight']);
     expect(g.node.some((n) => n.opType === 'Constant')).toBe(false);
     expect(g.initializer.some((t) => t.name === 'conv1.weight')).toBe(false);
@@ -147,7 +172,7 @@ describe('QDQ export', () => {
     expect(JSON.parse(model.metadataProps[0].value)).toEqual({ conv1: 8, depthwise: 3, fc: 4, proj: 6 });
   });
 
-  it('reopened without its record of bits, a file shows each layer\'s bits from its stored codes, the extra level included', () => {
+  it("reopened without its record of bits, a file shows each layer's bits from its stored codes, the extra level included", () => {
     const model = writeQdqModel(graph, layers, quantized, activations, { format: 'int8', metadata: {} });
     model.metadataProps = model.metadataProps.filter((p) => p.key !== METADATA_KEYS.layerBits);
     expect(findLayers(new GraphView(decodeModel(encodeModel(model)))).quantized.map((q) => q.bits)).toEqual([8, 3, 4, 6]);
@@ -158,15 +183,21 @@ describe('QDQ export', () => {
     const codes = new Int32Array(layer.m * layer.n);
     codes[2 * layer.n] = 4;
     codes[2 * layer.n + 1] = -4;
-    expect(() => layerCodes(layer, { bits: 3, m: layer.m, n: layer.n, codes, steps: new Float64Array(layer.m).fill(0.1) })).toThrow(
-      'Layer "depthwise", output channel 2: codes from -4 to 4 do not fit the 8 levels of 3 bits.',
-    );
+    expect(() =>
+      layerCodes(layer, { bits: 3, m: layer.m, n: layer.n, codes, steps: new Float64Array(layer.m).fill(0.1) }),
+    ).toThrow('Layer "depthwise", output channel 2: codes from -4 to 4 do not fit the 8 levels of 3 bits.');
     // An 8-bit row at +128 is 256 levels, but int8 holds it only with a zero point (the full grid leaves 8 bits alone).
     const conv1 = layers[0];
     const wide = new Int32Array(conv1.m * conv1.n);
     wide[5] = 128;
-    const q = { layer: conv1, bits: 8, codes: layerCodes(conv1, { bits: 8, m: conv1.m, n: conv1.n, codes: wide, steps: new Float64Array(conv1.m).fill(0.1) }) };
-    expect(() => writeQdqModel(graph, layers, [q], [], { format: 'int8', metadata: {} })).toThrow('Layer "conv1", output channel 0: code 128 does not fit int8.');
+    const q = {
+      layer: conv1,
+      bits: 8,
+      codes: layerCodes(conv1, { bits: 8, m: conv1.m, n: conv1.n, codes: wide, steps: new Float64Array(conv1.m).fill(0.1) }),
+    };
+    expect(() => writeQdqModel(graph, layers, [q], [], { format: 'int8', metadata: {} })).toThrow(
+      'Layer "conv1", output channel 0: code 128 does not fit int8.',
+    );
   });
 
   it('int4 file with no layer at 4 bits or fewer stays at opset 13 and int8', () => {

@@ -22,7 +22,13 @@ export function buildReport(summary: ModelSummary, result: JobResult) {
     /** The conv inputs that per-channel activation scales on "auto" chose. */
     channelTensors: result.channelTensors,
     layers: result.layers.map((l) => ({ ...l, sqnrDb: finite(l.sqnrDb) })),
-    metrics: result.metrics ? { ...result.metrics, sqnrDb: finite(result.metrics.sqnrDb), outputs: result.metrics.outputs.map((o) => ({ ...o, sqnrDb: finite(o.sqnrDb) })) } : null,
+    metrics: result.metrics
+      ? {
+          ...result.metrics,
+          sqnrDb: finite(result.metrics.sqnrDb),
+          outputs: result.metrics.outputs.map((o) => ({ ...o, sqnrDb: finite(o.sqnrDb) })),
+        }
+      : null,
     seconds: result.seconds,
   };
 }
@@ -46,7 +52,11 @@ export function exportQuantizedModel(graph: GraphView, layers: LayerInfo[], resu
   });
   const model = writeQdqModel(graph, layers, quantized, activations, {
     format: o.format,
-    metadata: { [METADATA_KEYS.config]: o.configLink, [METADATA_KEYS.version]: STUDIO_VERSION, [METADATA_KEYS.sourceSha256]: o.sourceSha256 },
+    metadata: {
+      [METADATA_KEYS.config]: o.configLink,
+      [METADATA_KEYS.version]: STUDIO_VERSION,
+      [METADATA_KEYS.sourceSha256]: o.sourceSha256,
+    },
   });
   return encodeModel(model);
 }
@@ -58,5 +68,7 @@ export function exportQuantizedModel(graph: GraphView, layers: LayerInfo[], resu
 export function simulatedQuantizedModel(graph: GraphView, layers: LayerInfo[], result: JobResult): Uint8Array {
   const { sites } = resultPlan(graph, layers, result);
   const weights = new Map(layers.map((l) => [l.index, result.weights.get(l.index) ?? layerWeights(graph, l).original]));
-  return encodeModel(buildSimulationModel(graph, layers, sites, { live: false, weights, biases: result.biases, quantizers: result.quantizers }));
+  return encodeModel(
+    buildSimulationModel(graph, layers, sites, { live: false, weights, biases: result.biases, quantizers: result.quantizers }),
+  );
 }

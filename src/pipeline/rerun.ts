@@ -26,8 +26,11 @@ export const sameInputs = (a: RunInputs | null | undefined, b: RunInputs): boole
   a !== null && a !== undefined && a.graph === b.graph && a.images === b.images && a.preprocessing === b.preprocessing;
 
 /** The key under which the float model's scores on the scored images stay valid. */
-export const scoredSetKey = (inputs: RunInputs, config: Pick<JobConfig, 'seed' | 'calibImages'>, provider: ExecutionProvider): string =>
-  JSON.stringify([inputs.preprocessing, config.seed, config.calibImages, provider]);
+export const scoredSetKey = (
+  inputs: RunInputs,
+  config: Pick<JobConfig, 'seed' | 'calibImages'>,
+  provider: ExecutionProvider,
+): string => JSON.stringify([inputs.preprocessing, config.seed, config.calibImages, provider]);
 
 /** Everything but the per-layer plan: when these differ, nothing of a previous run is valid. */
 function sameGlobals(a: JobConfig, b: JobConfig): boolean {
@@ -46,7 +49,11 @@ export interface Reuse {
 
 /** What this run may take from `previous` (same model, images and preprocessing: the caller's test). */
 export function reuseFrom(
-  graph: GraphView, layers: LayerInfo[], previous: JobResult | undefined, config: JobConfig, run: { backend: string; executionProvider: ExecutionProvider },
+  graph: GraphView,
+  layers: LayerInfo[],
+  previous: JobResult | undefined,
+  config: JobConfig,
+  run: { backend: string; executionProvider: ExecutionProvider },
 ): Reuse | null {
   if (!previous || previous.backend !== run.backend || previous.executionProvider !== run.executionProvider) return null;
   if (!sameGlobals(previous.config, config)) return null;
@@ -68,6 +75,10 @@ export function reusableLayers(graph: GraphView, previous: LayerPlan[], next: La
   const same = (a: LayerPlan, b: LayerPlan) =>
     a.bits === b.bits && a.method === b.method && a.skip === b.skip && JSON.stringify(a.input) === JSON.stringify(b.input);
   const changed = new Set(next.filter((p, i) => !same(p, previous[i])).map((p) => p.layer.index));
-  const affected = affectedLayers(graph, next.map((p) => p.layer), changed);
+  const affected = affectedLayers(
+    graph,
+    next.map((p) => p.layer),
+    changed,
+  );
   return new Set(next.filter((p) => !affected.has(p.layer.index)).map((p) => p.layer.index));
 }

@@ -16,7 +16,14 @@ describe('weights that are all zero', () => {
     const graph = new GraphView(model);
     const { layers } = findLayers(graph);
     const images = { count: 8, dims: [3, 9, 11], image: (i: number) => randomArray(297, 100 + i), label: () => null };
-    const result = await runJob(graph, layers, images, images, { ...DEFAULT_JOB, wbits: 3, calibImages: 8, firstLastBits: 3 }, { backend: cpuBackend });
+    const result = await runJob(
+      graph,
+      layers,
+      images,
+      images,
+      { ...DEFAULT_JOB, wbits: 3, calibImages: 8, firstLastBits: 3 },
+      { backend: cpuBackend },
+    );
     const proj = result.layers.find((l) => l.name === 'proj')!;
     expect(Array.from(result.codes.get(3)!.codes).every((c) => c === 0)).toBe(true);
     expect(Array.from(result.weights.get(3)!).every((w) => w === 0)).toBe(true);
@@ -35,7 +42,9 @@ describe('a model that computes in float16', () => {
     model.graph!.input[0] = makeValueInfo('image', ['batch', 3, 9, 11], DataType.FLOAT16);
     const graph = new GraphView(model);
     const images = { count: 1, dims: [3, 9, 11], image: () => new Float32Array(297), label: () => null };
-    await expect(runJob(graph, findLayers(graph).layers, images, null, DEFAULT_JOB, { backend: cpuBackend })).rejects.toThrowError(
+    await expect(
+      runJob(graph, findLayers(graph).layers, images, null, DEFAULT_JOB, { backend: cpuBackend }),
+    ).rejects.toThrowError(
       'The model\'s input "image" is FLOAT16; the studio quantizes models that compute in float32. Convert it to float32 first (e.g. onnxconverter-common\'s float16 tools), then open it again.',
     );
   });

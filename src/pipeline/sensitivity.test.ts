@@ -45,17 +45,45 @@ describe('per-layer sensitivity and mixed precision on the demo (CPU backend)', 
     const free = layers.slice(1, -1).map((l, i) => ({ name: l.name, kl: kl2[i + 1] }));
     const worst = free.reduce((a, b) => (b.kl > a.kl ? b : a));
     expect(choice.bits[worst.name]).toBeGreaterThan(2);
-    const mixed = await runJob(loaded.graph, layers, images, heldOut, { ...config, layers: choice.layers }, { backend: cpuBackend });
+    const mixed = await runJob(
+      loaded.graph,
+      layers,
+      images,
+      heldOut,
+      { ...config, layers: choice.layers },
+      { backend: cpuBackend },
+    );
     expect(mixed.layers.map((l) => l.wbits)).toEqual(Object.values(choice.bits));
-    expect(averageBits(mixed.layers, (name) => mixed.layers.find((l) => l.name === name)!.wbits)).toBeCloseTo(choice.averageBits, 12);
+    expect(averageBits(mixed.layers, (name) => mixed.layers.find((l) => l.name === name)!.wbits)).toBeCloseTo(
+      choice.averageBits,
+      12,
+    );
     const uniform = await runJob(loaded.graph, layers, images, heldOut, config, { backend: cpuBackend });
-    console.log(`sensitivity ${table.seconds.toFixed(1)} s; ${choice.averageBits.toFixed(3)} bits [${Object.values(choice.bits).join(' ')}]: ` +
-      `top-1 ${mixed.metrics!.top1!.toFixed(2)} %, KL ${mixed.metrics!.kl!.toExponential(2)}; uniform W2A8 ${uniform.metrics!.top1!.toFixed(2)} %, KL ${uniform.metrics!.kl!.toExponential(2)}`);
+    console.log(
+      `sensitivity ${table.seconds.toFixed(1)} s; ${choice.averageBits.toFixed(3)} bits [${Object.values(choice.bits).join(' ')}]: ` +
+        `top-1 ${mixed.metrics!.top1!.toFixed(2)} %, KL ${mixed.metrics!.kl!.toExponential(2)}; uniform W2A8 ${uniform.metrics!.top1!.toFixed(2)} %, KL ${uniform.metrics!.kl!.toExponential(2)}`,
+    );
     expect(mixed.metrics!.kl!).toBeLessThan(uniform.metrics!.kl!);
   });
 
   it('keeps a fixed layer at its bits and refuses bits that were not measured', () => {
-    const table = { bits: [2, 8], images: 1, seconds: 0, layers: [{ name: 'a', op: 'Conv', params: 10, method: 'bitsplit', cells: [{ bits: 2, kl: 1, agreement: 0, relOutputError: 1 }, { bits: 8, kl: 0, agreement: 100, relOutputError: 0 }] }] };
+    const table = {
+      bits: [2, 8],
+      images: 1,
+      seconds: 0,
+      layers: [
+        {
+          name: 'a',
+          op: 'Conv',
+          params: 10,
+          method: 'bitsplit',
+          cells: [
+            { bits: 2, kl: 1, agreement: 0, relOutputError: 1 },
+            { bits: 8, kl: 0, agreement: 100, relOutputError: 0 },
+          ],
+        },
+      ],
+    };
     expect(bitOptions(table, { a: 8 })[0].options).toEqual([{ bits: 8, cost: 0 }]);
     expect(() => bitOptions(table, { a: 4 })).toThrow(/fixed at 4 bits, which its sensitivity was not measured at/);
   });

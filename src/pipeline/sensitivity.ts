@@ -24,7 +24,13 @@ const CACHED_OUTPUT_FLOATS = 1 << 24;
  * calibration images better than others, and scored on them its cost would look smaller than it is.
  */
 export async function measureSensitivity(
-  graph: GraphView, layers: LayerInfo[], calib: ImageSet, scoring: ImageSet, config: JobConfig, deps: JobDeps, bits = SENSITIVITY_BITS,
+  graph: GraphView,
+  layers: LayerInfo[],
+  calib: ImageSet,
+  scoring: ImageSet,
+  config: JobConfig,
+  deps: JobDeps,
+  bits = SENSITIVITY_BITS,
 ): Promise<SensitivityTable> {
   const check = cancellationCheck(deps.signal);
   await check();
@@ -32,11 +38,19 @@ export async function measureSensitivity(
   const plans = planLayers(graph, layers, config).plans.filter((p) => !p.skip);
   const floatWeights = new Map(layers.map((l) => [l.index, layerWeights(graph, l).original]));
   const sim = await Simulator.create(graph, layers, [], floatWeights, [], deps.executionProvider);
-  const pass: CalibrationPass = { sim, images: calib, count: Math.min(config.calibImages, calib.count), batchSize: config.batchSize, check };
+  const pass: CalibrationPass = {
+    sim,
+    images: calib,
+    count: Math.min(config.calibImages, calib.count),
+    batchSize: config.batchSize,
+    check,
+  };
   const progress = makeProgress(deps, plans.length, pass.count);
   const output = graph.outputs[0].name;
   const scores = deps.scores ?? ((x: Float32Array) => x);
-  const batches = batchStarts({ count: scoring.count, batchSize: config.batchSize }).map((start) => batchOf(scoring, start, config.batchSize));
+  const batches = batchStarts({ count: scoring.count, batchSize: config.batchSize }).map((start) =>
+    batchOf(scoring, start, config.batchSize),
+  );
   const run = async (b: (typeof batches)[number], mode: 'float' | 'quantized') =>
     scores((await sim.run({ data: b.data, dims: [b.batch, ...scoring.dims] }, mode, [output]))[output].data, b.batch);
   try {
@@ -49,7 +63,10 @@ export async function measureSensitivity(
       const layer = plan.layer;
       const weights = layerWeights(graph, layer);
       const acc = await accumulateLayer(pass, layer, deps.backend, {
-        mode: 'float', bias: layerBias(graph, layer), positionsPerImage: config.positions, seed: config.seed + layer.index,
+        mode: 'float',
+        bias: layerBias(graph, layer),
+        positionsPerImage: config.positions,
+        seed: config.seed + layer.index,
         onBatch: (done) => progress('sensitivity', plan, done / 2),
       });
       try {
@@ -66,7 +83,13 @@ export async function measureSensitivity(
           }
           const m = metrics.result();
           if (m.top1Float !== undefined) table.top1Float = m.top1Float;
-          cells.push({ bits: b, relOutputError: (await errors.of(solved)).relative, kl: m.kl, agreement: m.agreement, ...(m.top1 !== undefined ? { top1: m.top1 } : {}) });
+          cells.push({
+            bits: b,
+            relOutputError: (await errors.of(solved)).relative,
+            kl: m.kl,
+            agreement: m.agreement,
+            ...(m.top1 !== undefined ? { top1: m.top1 } : {}),
+          });
           progress('sensitivity', plan, pass.count * (0.5 + (k + 1) / (2 * bits.length)));
         }
         table.layers.push({ name: layer.name, op: layer.op, params: layer.params, method: plan.method, cells });

@@ -2,7 +2,14 @@ import type { LayerInfo } from '../core/layers';
 import type { GraphView } from '../core/onnx/graph';
 import { encodeModel, type ModelProto } from '../core/onnx/model-io';
 import { pruneToOutputs } from '../core/onnx/prune';
-import { biasInputName, buildSimulationModel, perChannel, weightInputName, type QuantizerSite, type QuantizerValue } from '../core/onnx/sim-graph';
+import {
+  biasInputName,
+  buildSimulationModel,
+  perChannel,
+  weightInputName,
+  type QuantizerSite,
+  type QuantizerValue,
+} from '../core/onnx/sim-graph';
 import { storedBias } from '../core/layer-weights';
 import type { LayerBias } from '../core/quant/bias';
 import { ModelRunner, type ExecutionProvider, type Feeds, type FixedBatch, type Outputs } from '../runtime/ort';
@@ -49,17 +56,24 @@ export class Simulator {
 
   /** `probes`: tensors besides the layers' inputs and outputs that runs may fetch. */
   static async create(
-    graph: GraphView, layers: LayerInfo[], sites: QuantizerSite[], floatWeights: Map<number, Float32Array>, probes: string[] = [], executionProvider: ExecutionProvider = 'wasm',
+    graph: GraphView,
+    layers: LayerInfo[],
+    sites: QuantizerSite[],
+    floatWeights: Map<number, Float32Array>,
+    probes: string[] = [],
+    executionProvider: ExecutionProvider = 'wasm',
   ): Promise<Simulator> {
     const all = [...new Set([...layers.flatMap((l) => [l.input, l.output]), ...probes])];
     const model = buildSimulationModel(graph, layers, sites, { live: true, probes: all });
     // Fails here, not at the first run, when onnxruntime cannot load the graph.
     await (await ModelRunner.create(encodeModel(model), { executionProvider })).release();
     const fixedBatch = fixedBatchOf(graph.inputs);
-    const floatBiases = new Map(layers.flatMap((l) => {
-      const b = storedBias(graph, l);
-      return b ? [[l.index, b] as const] : [];
-    }));
+    const floatBiases = new Map(
+      layers.flatMap((l) => {
+        const b = storedBias(graph, l);
+        return b ? [[l.index, b] as const] : [];
+      }),
+    );
     return new Simulator(model, graph.inputs[0].name, layers, floatWeights, floatBiases, sites, executionProvider, fixedBatch);
   }
 
@@ -108,8 +122,14 @@ export class Simulator {
       const prefix = `bitsplit.q.${site.tensor}`;
       const size = site.scaleShape.reduce((a, b) => a * b, 1);
       feeds[`${prefix}.scale`] = { dims: site.scaleShape, data: on ? q!.scale : new Float32Array(size).fill(1) };
-      feeds[`${prefix}.qmin`] = { dims: site.scaleShape, data: on ? perChannel(q!.qmin, size) : new Float32Array(size).fill(-3e38) };
-      feeds[`${prefix}.qmax`] = { dims: site.scaleShape, data: on ? perChannel(q!.qmax, size) : new Float32Array(size).fill(3e38) };
+      feeds[`${prefix}.qmin`] = {
+        dims: site.scaleShape,
+        data: on ? perChannel(q!.qmin, size) : new Float32Array(size).fill(-3e38),
+      };
+      feeds[`${prefix}.qmax`] = {
+        dims: site.scaleShape,
+        data: on ? perChannel(q!.qmax, size) : new Float32Array(size).fill(3e38),
+      };
       feeds[`${prefix}.on`] = { dims: [], data: Float32Array.of(on ? 1 : 0) };
     }
     const runner = await this.session(outputs);
@@ -123,14 +143,20 @@ export class Simulator {
     if (runner) {
       this.sessions.delete(key);
     } else {
-      runner = ModelRunner.create(encodeModel(pruneToOutputs(this.model, outputs)), { executionProvider: this.executionProvider, fixedBatch: this.fixedBatch });
+      runner = ModelRunner.create(encodeModel(pruneToOutputs(this.model, outputs)), {
+        executionProvider: this.executionProvider,
+        fixedBatch: this.fixedBatch,
+      });
       runner.catch(() => this.sessions.delete(key));
     }
     this.sessions.set(key, runner);
     for (const [oldest, evicted] of this.sessions) {
       if (this.sessions.size <= SESSIONS_KEPT) break;
       this.sessions.delete(oldest);
-      void evicted.then((r) => r.release(), () => undefined);
+      void evicted.then(
+        (r) => r.release(),
+        () => undefined,
+      );
     }
     return runner;
   }
@@ -138,6 +164,13 @@ export class Simulator {
   async release(): Promise<void> {
     const runners = [...this.sessions.values()];
     this.sessions.clear();
-    await Promise.all(runners.map((r) => r.then((s) => s.release(), () => undefined)));
+    await Promise.all(
+      runners.map((r) =>
+        r.then(
+          (s) => s.release(),
+          () => undefined,
+        ),
+      ),
+    );
   }
 }

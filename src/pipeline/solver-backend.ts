@@ -71,7 +71,7 @@ export interface Sampling {
 }
 
 function noMeans(): never {
-  throw new StudioError('InvalidArgumentError', 'bias correction: this layer\'s sums were started without means.');
+  throw new StudioError('InvalidArgumentError', "bias correction: this layer's sums were started without means.");
 }
 
 /** Where the work runs, as a user chooses it: 'auto' takes a hardware GPU and leaves a software one (SwiftShader) for the CPU. */
@@ -79,7 +79,11 @@ export type ComputeChoice = 'auto' | 'gpu' | 'cpu';
 
 /** The solver for a choice: the GPU's where it is chosen, or where 'auto' finds a hardware adapter; the float64 CPU path otherwise. */
 export function solverFor(choice: ComputeChoice, gpu: GpuContext | null): SolverBackend {
-  if (choice === 'gpu' && !gpu) throw new StudioError('GpuUnavailableError', 'Compute: GPU needs WebGPU, and there is no GPU device. Choose Compute: CPU (or Auto).');
+  if (choice === 'gpu' && !gpu)
+    throw new StudioError(
+      'GpuUnavailableError',
+      'Compute: GPU needs WebGPU, and there is no GPU device. Choose Compute: CPU (or Auto).',
+    );
   return gpu && (choice === 'gpu' || (choice === 'auto' && !gpu.adapterSummary.isFallback)) ? gpuBackend(gpu) : cpuBackend;
 }
 
@@ -124,8 +128,11 @@ export function gpuBackend(ctx: GpuContext): SolverBackend {
       ] as const;
       for (const [what, bytes] of needs) {
         if (bytes > limit) {
-          throw new StudioError('DeviceLimitError', `Layer "${layer.name}" needs ${what} (${size(bytes)}), more than this GPU holds in one buffer ` +
-            `(${size(limit)}: maxStorageBufferBindingSize ${size(binding)}, maxBufferSize ${size(buffer)}). Nothing was allocated; skip this layer or use a GPU with larger buffers.`);
+          throw new StudioError(
+            'DeviceLimitError',
+            `Layer "${layer.name}" needs ${what} (${size(bytes)}), more than this GPU holds in one buffer ` +
+              `(${size(limit)}: maxStorageBufferBindingSize ${size(binding)}, maxBufferSize ${size(buffer)}). Nothing was allocated; skip this layer or use a GPU with larger buffers.`,
+          );
         }
       }
     },
@@ -135,25 +142,38 @@ export function gpuBackend(ctx: GpuContext): SolverBackend {
       const n = stats.n;
       return {
         add: (input, batch, target) => onDevice(ctx, () => stats.add(input, batch, target)),
-        center: () => onDevice(ctx, async () => {
-          if (!sampling.means) noMeans();
-          return stats.center();
-        }),
-        statistics: () => onDevice(ctx, async () => {
-          const a = await stats.readGram();
-          const { c, yy } = await stats.readCross();
-          return { problem: { a, c, m: rows, n, groups: geometry.groups }, yy };
-        }),
+        center: () =>
+          onDevice(ctx, async () => {
+            if (!sampling.means) noMeans();
+            return stats.center();
+          }),
+        statistics: () =>
+          onDevice(ctx, async () => {
+            const a = await stats.readGram();
+            const { c, yy } = await stats.readCross();
+            return { problem: { a, c, m: rows, n, groups: geometry.groups }, yy };
+          }),
         energy: () => onDevice(ctx, async () => (await stats.readCross()).yy),
-        solve: (weights, bits, method, { maxEpochs = DEFAULT_MAX_EPOCHS, fullGrid = false } = {}) => onDevice(ctx, async () => {
-          const r = await solveLayerOnGpu(ctx, { weights, m: rows, n, groups: geometry.groups, a: stats.gram.total, c: stats.cross!.total },
-            { bits, method, maxEpochs, fullGrid: fullGrid && fullGridApplies(bits) }, pipelines);
-          const objective = method === 'bitsplit' ? objectivePerEpoch(r.history, r.epochs, maxEpochs) : [];
-          // w = alpha S, with S in the planes' fixed-point units: <C, w> = alpha num, w^T A w = alpha^2 den.
-          const alpha = Float64Array.from(r.steps, (step) => step * 2 ** (planesOf(bits) - 1));
-          const rowSums = { cw: alpha.map((a, row) => a * r.num[row]), waw: alpha.map((a, row) => a * a * r.den[row]) };
-          return { weights: r, epochs: Math.max(0, ...r.epochs), flips: r.flips.reduce((a, b) => a + b, 0), objective, rowSums };
-        }),
+        solve: (weights, bits, method, { maxEpochs = DEFAULT_MAX_EPOCHS, fullGrid = false } = {}) =>
+          onDevice(ctx, async () => {
+            const r = await solveLayerOnGpu(
+              ctx,
+              { weights, m: rows, n, groups: geometry.groups, a: stats.gram.total, c: stats.cross!.total },
+              { bits, method, maxEpochs, fullGrid: fullGrid && fullGridApplies(bits) },
+              pipelines,
+            );
+            const objective = method === 'bitsplit' ? objectivePerEpoch(r.history, r.epochs, maxEpochs) : [];
+            // w = alpha S, with S in the planes' fixed-point units: <C, w> = alpha num, w^T A w = alpha^2 den.
+            const alpha = Float64Array.from(r.steps, (step) => step * 2 ** (planesOf(bits) - 1));
+            const rowSums = { cw: alpha.map((a, row) => a * r.num[row]), waw: alpha.map((a, row) => a * a * r.den[row]) };
+            return {
+              weights: r,
+              epochs: Math.max(0, ...r.epochs),
+              flips: r.flips.reduce((a, b) => a + b, 0),
+              objective,
+              rowSums,
+            };
+          }),
         destroy: () => stats.destroy(),
       };
     },
@@ -209,7 +229,12 @@ export const cpuBackendWith = ({ chunkFloats = 1 << 22 }: { chunkFloats?: number
         if (method !== 'bitsplit') return { weights: init, epochs: 0, flips: 0, objective: [] };
         const problem = { a, c, m: rows, n, groups: geometry.groups };
         const r = solveBitSplitReference(problem, init, { maxEpochs });
-        return { weights: fullGrid && fullGridApplies(bits) ? refineFullGridReference(problem, r) : r, epochs: Math.max(0, ...r.epochs), flips: r.flips.reduce((x, y) => x + y, 0), objective: objectivePerEpoch(r.history, r.epochs, maxEpochs) };
+        return {
+          weights: fullGrid && fullGridApplies(bits) ? refineFullGridReference(problem, r) : r,
+          epochs: Math.max(0, ...r.epochs),
+          flips: r.flips.reduce((x, y) => x + y, 0),
+          objective: objectivePerEpoch(r.history, r.epochs, maxEpochs),
+        };
       },
       destroy: () => undefined,
     };

@@ -27,7 +27,12 @@ export interface ModelIo {
 }
 
 /** One session at a time: onnxruntime-web's wasm backend runs one session's work at a time. */
-async function withRunner<T>(bytes: Uint8Array, optimization: 'disabled' | 'all', io: ModelIo, work: (r: ModelRunner) => Promise<T>): Promise<T> {
+async function withRunner<T>(
+  bytes: Uint8Array,
+  optimization: 'disabled' | 'all',
+  io: ModelIo,
+  work: (r: ModelRunner) => Promise<T>,
+): Promise<T> {
   const runner = await ModelRunner.create(bytes, { optimization, fixedBatch: fixedBatchOf(io.inputs) });
   try {
     return await work(runner);
@@ -38,7 +43,13 @@ async function withRunner<T>(bytes: Uint8Array, optimization: 'disabled' | 'all'
 
 const BATCH = 8;
 
-async function outputsOf(bytes: Uint8Array, optimization: 'disabled' | 'all', images: ImageSet, count: number, io: ModelIo): Promise<Outputs[]> {
+async function outputsOf(
+  bytes: Uint8Array,
+  optimization: 'disabled' | 'all',
+  images: ImageSet,
+  count: number,
+  io: ModelIo,
+): Promise<Outputs[]> {
   return withRunner(bytes, optimization, io, async (runner) => {
     const out: Outputs[] = [];
     for (let start = 0; start < count; start += BATCH) {
@@ -53,14 +64,29 @@ async function outputsOf(bytes: Uint8Array, optimization: 'disabled' | 'all', im
  * Loads the exported file in onnxruntime and runs it beside the studio's simulation of the same run on
  * the first calibration images: the download is checked, not assumed.
  */
-export async function verifyExport(exported: Uint8Array, simulated: Uint8Array, images: ImageSet, io: ModelIo, count = 8): Promise<ExportCheck> {
+export async function verifyExport(
+  exported: Uint8Array,
+  simulated: Uint8Array,
+  images: ImageSet,
+  io: ModelIo,
+  count = 8,
+): Promise<ExportCheck> {
   const n = Math.min(count, images.count);
   const reference = await outputsOf(simulated, 'disabled', images, n, io);
   const worst = (runs: Outputs[]) =>
-    Math.max(0, ...runs.flatMap((batch, i) => Object.keys(batch).map((name) => relativeDifference(batch[name].data, reference[i][name].data))));
+    Math.max(
+      0,
+      ...runs.flatMap((batch, i) =>
+        Object.keys(batch).map((name) => relativeDifference(batch[name].data, reference[i][name].data)),
+      ),
+    );
   const asWritten = worst(await outputsOf(exported, 'disabled', images, n, io));
   try {
-    return { images: n, maxRelativeDifference: asWritten, maxRelativeDifferenceOptimized: worst(await outputsOf(exported, 'all', images, n, io)) };
+    return {
+      images: n,
+      maxRelativeDifference: asWritten,
+      maxRelativeDifferenceOptimized: worst(await outputsOf(exported, 'all', images, n, io)),
+    };
   } catch (e) {
     if (!isStudioError(e, 'OnnxFormatError')) throw e;
     return { images: n, maxRelativeDifference: asWritten, maxRelativeDifferenceOptimized: null, optimizedRefusal: e.message };
@@ -68,11 +94,20 @@ export async function verifyExport(exported: Uint8Array, simulated: Uint8Array, 
 }
 
 /** The exported file's own metrics (every output) in onnxruntime with its default optimizations, against the float model. */
-export async function scoreExport(exported: Uint8Array, float: Uint8Array, images: ImageSet, io: ModelIo, check?: ExportCheck): Promise<ModelMetrics> {
+export async function scoreExport(
+  exported: Uint8Array,
+  float: Uint8Array,
+  images: ImageSet,
+  io: ModelIo,
+  check?: ExportCheck,
+): Promise<ModelMetrics> {
   const metrics = new ModelMetricsAccumulator(io.outputs);
   // As written where onnxruntime's default optimizations refuse the file.
   const level = check?.optimizedRefusal ? 'disabled' : 'all';
-  const [q, f] = [await outputsOf(exported, level, images, images.count, io), await outputsOf(float, 'all', images, images.count, io)];
+  const [q, f] = [
+    await outputsOf(exported, level, images, images.count, io),
+    await outputsOf(float, 'all', images, images.count, io),
+  ];
   q.forEach((batch, i) => metrics.add(f[i], batch, batchOf(images, i * BATCH, BATCH).labels));
   return metrics.result();
 }

@@ -8,7 +8,9 @@ const manifest = JSON.parse(readFileSync(new URL('manifest.json', demo), 'utf8')
 
 describe('the built-in demo is a real, trained model', () => {
   it('scores its shipped test images as its manifest says, and far above chance', async () => {
-    const files = readdirSync(new URL('images/', demo)).filter((f) => f.endsWith('.png')).sort();
+    const files = readdirSync(new URL('images/', demo))
+      .filter((f) => f.endsWith('.png'))
+      .sort();
     expect(files.length).toBe(manifest.images);
     expect(files.length).toBeGreaterThanOrEqual(200);
     const batch = new Float32Array(files.length * 28 * 28);
@@ -32,10 +34,15 @@ describe('the built-in demo is a real, trained model', () => {
 });
 
 describe('a model onnxruntime cannot load', () => {
-  it('is refused in one sentence, onnxruntime\'s reason without its error codes', async () => {
+  it("is refused in one sentence, onnxruntime's reason without its error codes", async () => {
     const { makeModel, makeNode, makeValueInfo } = await import('../core/onnx/builder');
     const { encodeModel } = await import('../core/onnx/model-io');
-    const model = makeModel({ inputs: [makeValueInfo('x', [1, 3])], outputs: [makeValueInfo('y', [1, 3])], initializers: [], nodes: [makeNode('NoSuchOp', ['x'], ['y'])] });
+    const model = makeModel({
+      inputs: [makeValueInfo('x', [1, 3])],
+      outputs: [makeValueInfo('y', [1, 3])],
+      initializers: [],
+      nodes: [makeNode('NoSuchOp', ['x'], ['y'])],
+    });
     const failure = ModelRunner.create(encodeModel(model));
     await expect(failure).rejects.toMatchObject({ name: 'OnnxFormatError' });
     await expect(failure).rejects.toThrowError(/^onnxruntime could not load the model: [^\n]*NoSuchOp[^\n]*\.$/);

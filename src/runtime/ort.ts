@@ -52,7 +52,11 @@ export class ModelRunner {
   static async create(bytes: Uint8Array, options: RunnerOptions = {}): Promise<ModelRunner> {
     const provider = options.executionProvider ?? 'wasm';
     try {
-      const session = await ort.InferenceSession.create(bytes, { executionProviders: [provider], logSeverityLevel: 3, graphOptimizationLevel: options.optimization ?? 'all' });
+      const session = await ort.InferenceSession.create(bytes, {
+        executionProviders: [provider],
+        logSeverityLevel: 3,
+        graphOptimizationLevel: options.optimization ?? 'all',
+      });
       return new ModelRunner(session, options.fixedBatch ?? null);
     } catch (e) {
       // onnxruntime's own words without its error codes: "Can't create a session. ERROR_CODE: 1, ERROR_MESSAGE: <reason>".
@@ -60,7 +64,10 @@ export class ModelRunner {
       const reason = (/ERROR_MESSAGE: ([\s\S]*)$/.exec(raw)?.[1] ?? raw).trim().replace(/\.$/, '');
       if (provider === 'webgpu') {
         // A model the wasm EP loads may still fail here: no WebGPU, or an op the WebGPU EP lacks.
-        throw new StudioError('GpuUnavailableError', `onnxruntime's WebGPU execution provider could not load the model: ${reason}. Choose Compute: CPU to run it on onnxruntime's wasm EP.`);
+        throw new StudioError(
+          'GpuUnavailableError',
+          `onnxruntime's WebGPU execution provider could not load the model: ${reason}. Choose Compute: CPU to run it on onnxruntime's wasm EP.`,
+        );
       }
       throw new StudioError('OnnxFormatError', `onnxruntime could not load the model: ${reason}.`);
     }
@@ -87,7 +94,9 @@ export class ModelRunner {
         const from = Math.min(start + k, count - 1) * per;
         data.set(images.data.subarray(from, from + per), k * per);
       }
-      parts.push(await this.runAsIs({ ...feeds, [fixed.input]: { dims: [fixed.size, ...images.dims.slice(1)], data } }, outputNames));
+      parts.push(
+        await this.runAsIs({ ...feeds, [fixed.input]: { dims: [fixed.size, ...images.dims.slice(1)], data } }, outputNames),
+      );
     }
     return joinBatches(parts, fixed.size, count);
   }
@@ -120,7 +129,10 @@ function joinBatches(parts: Outputs[], size: number, count: number): Outputs {
   for (const name of Object.keys(parts[0])) {
     const { dims } = parts[0][name];
     if (dims[0] !== size) {
-      throw new StudioError('UnsupportedModelError', `The model fixes its batch at ${size}, but its tensor "${name}" ${JSON.stringify(dims)} has no batch axis first, so images cannot be fed ${size} at a time; export the model with a batch of ${size} on that tensor's first axis, or with a dynamic batch.`);
+      throw new StudioError(
+        'UnsupportedModelError',
+        `The model fixes its batch at ${size}, but its tensor "${name}" ${JSON.stringify(dims)} has no batch axis first, so images cannot be fed ${size} at a time; export the model with a batch of ${size} on that tensor's first axis, or with a dynamic batch.`,
+      );
     }
     const per = parts[0][name].data.length / size;
     const data = new Float32Array(count * per);
@@ -134,7 +146,10 @@ function joinBatches(parts: Outputs[], size: number, count: number): Outputs {
 function runFailure(feeds: Feeds, fixed: FixedBatch | null, e: unknown): StudioError {
   const image = (fixed && feeds[fixed.input]) || Object.values(feeds).find((f) => f.dims.length === 4);
   const fed = image ? ` on images shaped ${JSON.stringify(image.dims)}` : '';
-  const error = new StudioError('OnnxRuntimeError', `onnxruntime could not run the model${fed}. Check the input size and layout beside the preview (the model may expect another size or NCHW/NHWC), then run again.`);
+  const error = new StudioError(
+    'OnnxRuntimeError',
+    `onnxruntime could not run the model${fed}. Check the input size and layout beside the preview (the model may expect another size or NCHW/NHWC), then run again.`,
+  );
   error.stack = `${error.name}: ${error.message}\n    caused by: ${e instanceof Error ? e.message : String(e)}`;
   return error;
 }

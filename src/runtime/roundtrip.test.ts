@@ -21,7 +21,16 @@ describe.each([
     const original = bytes();
     const reencoded = encodeModel(change(decodeModel(original)));
     const feeds = Object.fromEntries(
-      Object.entries(shapes).map(([name, dims], i) => [name, { dims, data: randomArray(dims.reduce((a, b) => a * b), 100 + i) }]),
+      Object.entries(shapes).map(([name, dims], i) => [
+        name,
+        {
+          dims,
+          data: randomArray(
+            dims.reduce((a, b) => a * b),
+            100 + i,
+          ),
+        },
+      ]),
     );
     const [a, b] = await Promise.all([ModelRunner.create(original), ModelRunner.create(reencoded)]);
     const [outA, outB] = await Promise.all([a.run(feeds), b.run(feeds)]);

@@ -20,7 +20,9 @@ function crashed(dead: Worker, event: ErrorEvent | Event) {
   worker?.terminate();
   worker = null;
   remote = null;
-  const error = Object.assign(new Error(`The studio's worker crashed (${reason}). It was restarted; the settings are kept.`), { name: 'WorkerCrashedError' });
+  const error = Object.assign(new Error(`The studio's worker crashed (${reason}). It was restarted; the settings are kept.`), {
+    name: 'WorkerCrashedError',
+  });
   for (const reject of inFlight) reject(error);
   inFlight.clear();
   for (const listener of crashListeners) listener(error.message);
@@ -49,7 +51,9 @@ export function studioWorker(): Comlink.Remote<StudioApi> {
       return (...args: unknown[]) =>
         new Promise((resolve, reject) => {
           inFlight.add(reject);
-          (member as (...a: unknown[]) => Promise<unknown>)(...args).then(resolve, reject).finally(() => inFlight.delete(reject));
+          (member as (...a: unknown[]) => Promise<unknown>)(...args)
+            .then(resolve, reject)
+            .finally(() => inFlight.delete(reject));
         });
     },
   });

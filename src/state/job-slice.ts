@@ -10,10 +10,12 @@ export type { ImagesSummary, JobProgress, LayerSetting, PreprocessPreview, RunSe
 
 export { DEFAULT_SETTINGS };
 
-
 /** Gives the worker these image files (a folder's paths kept: sub-folders are labels). */
 export async function setImagesInto(files: File[]): Promise<ImagesSummary> {
-  const list = files.map((f) => ({ path: (f as File & { webkitRelativePath?: string }).webkitRelativePath || f.name, blob: f as Blob }));
+  const list = files.map((f) => ({
+    path: (f as File & { webkitRelativePath?: string }).webkitRelativePath || f.name,
+    blob: f as Blob,
+  }));
   const summary = await studioWorker().setImages(list, `${files.length} dropped file(s)`);
   sources.images = { files };
   return summary;
@@ -23,7 +25,7 @@ export async function loadDemoImagesInto(): Promise<ImagesSummary> {
   const base = new URL(`${import.meta.env.BASE_URL}demo/`, location.href).href;
   const names: string[] = await (await fetch(new URL('images.json', base))).json();
   const paths = [...names.map((n) => `images/${n}`), 'classes.txt'];
-  const summary = await studioWorker().loadImagesFromUrl(base, paths, 'the demo\'s 250 test images');
+  const summary = await studioWorker().loadImagesFromUrl(base, paths, "the demo's 250 test images");
   sources.images = 'demo';
   return summary;
 }
@@ -78,7 +80,11 @@ export const createJobSlice: StateCreator<StudioState, [], [], JobSlice> = (set,
   run: async () => {
     set({ running: true, progress: null, error: null });
     try {
-      const result = await studioWorker().runJob(get().settings, get().compute, Comlink.proxy((progress: JobProgress) => set({ progress })));
+      const result = await studioWorker().runJob(
+        get().settings,
+        get().compute,
+        Comlink.proxy((progress: JobProgress) => set({ progress })),
+      );
       set({ result, runs: [...get().runs, result], lastExport: null });
     } catch (e) {
       set({ error: describeError(e) });

@@ -21,14 +21,11 @@ export type { LayerInfo } from '../core/layers';
 
 export const DEMO_MODEL = { url: `${import.meta.env.BASE_URL}demo/model.onnx`, name: 'Demo: Fashion-MNIST ResNet (model.onnx)' };
 
-
-
-
-
 async function loadModelInto(source: ModelSource): Promise<ModelSummary> {
-  const summary = source === 'demo'
-    ? await studioWorker().loadModelFromUrl(new URL(DEMO_MODEL.url, location.href).href, DEMO_MODEL.name)
-    : await studioWorker().loadModel(new Uint8Array(await source.file.arrayBuffer()), source.file.name);
+  const summary =
+    source === 'demo'
+      ? await studioWorker().loadModelFromUrl(new URL(DEMO_MODEL.url, location.href).href, DEMO_MODEL.name)
+      : await studioWorker().loadModel(new Uint8Array(await source.file.arrayBuffer()), source.file.name);
   sources.model = source;
   return summary;
 }
@@ -39,7 +36,17 @@ const createModelSlice: StateCreator<StudioState, [], [], ModelSlice> = (set) =>
     set({ loading: label, error: null });
     try {
       const model = await work();
-      set((s) => ({ model, loading: null, result: null, progress: null, runs: [], selectedLayer: null, sensitivity: null, mixedPlan: null, settings: { ...s.settings, layers: {} } }));
+      set((s) => ({
+        model,
+        loading: null,
+        result: null,
+        progress: null,
+        runs: [],
+        selectedLayer: null,
+        sensitivity: null,
+        mixedPlan: null,
+        settings: { ...s.settings, layers: {} },
+      }));
     } catch (e) {
       set({ loading: null, error: describeError(e) });
     }
@@ -75,7 +82,16 @@ export const useStudio = create<StudioState>()((...a) => ({
  */
 onWorkerCrash((message) => {
   // Until the new worker has them, there are no images to run on: Run stays disabled.
-  useStudio.setState({ error: { kind: 'WorkerCrashedError', message }, running: false, progress: null, result: null, lastExport: null, images: null, imagesLoading: true, sensitivity: null });
+  useStudio.setState({
+    error: { kind: 'WorkerCrashedError', message },
+    running: false,
+    progress: null,
+    result: null,
+    lastExport: null,
+    images: null,
+    imagesLoading: true,
+    sensitivity: null,
+  });
   void (async () => {
     try {
       if (sources.model) useStudio.setState({ model: await loadModelInto(sources.model) });

@@ -1,6 +1,15 @@
 import type { ModelSummary } from '../core/model-summary';
 import type {
-  ComputeChoice, ExportedModel, ExportFormat, GpuStatus, ImagesSummary, JobProgress, PreprocessPreview, RunSettings, RunSummary, SensitivityTable,
+  ComputeChoice,
+  ExportedModel,
+  ExportFormat,
+  GpuStatus,
+  ImagesSummary,
+  JobProgress,
+  PreprocessPreview,
+  RunSettings,
+  RunSummary,
+  SensitivityTable,
 } from '../worker/studio.worker';
 import type { LayerSetting } from '../core/settings';
 

@@ -14,7 +14,12 @@ export function mixedLayersModel(seed = 1): ModelProto {
   const w1 = makeTensor('conv1.weight', [8, 3, 3, 3], DataType.FLOAT, randomArray(8 * 3 * 9, seed, 0.3));
   const b1 = makeTensor('conv1.bias', [8], DataType.FLOAT, randomArray(8, seed + 1, 0.1));
   const dwValues = randomArray(8 * 9, seed + 2, 0.3);
-  const dw = create(TensorProtoSchema, { name: 'dw.weight', dims: [8n, 1n, 3n, 3n], dataType: DataType.FLOAT, floatData: Array.from(dwValues) });
+  const dw = create(TensorProtoSchema, {
+    name: 'dw.weight',
+    dims: [8n, 1n, 3n, 3n],
+    dataType: DataType.FLOAT,
+    floatData: Array.from(dwValues),
+  });
   const fc = makeTensor('fc.weight', [6, 8], DataType.FLOAT, randomArray(48, seed + 3, 0.4));
   const fcBias = makeTensor('fc.bias', [6], DataType.FLOAT, randomArray(6, seed + 4, 0.1));
   const proj = makeTensor('proj.weight', [6, 4], DataType.FLOAT, randomArray(24, seed + 5, 0.4));
@@ -27,7 +32,13 @@ export function mixedLayersModel(seed = 1): ModelProto {
       makeNode('Conv', ['image', 'conv1.weight', 'conv1.bias'], ['c1'], { strides: [2, 2], pads: [1, 0, 2, 1] }, 'conv1'),
       makeNode('Relu', ['c1'], ['r1'], {}, 'relu1'),
       makeNode('Constant', [], ['dw.weight'], { value: dw }, 'dw_weight'),
-      makeNode('Conv', ['r1', 'dw.weight'], ['c2'], { group: 8, dilations: [2, 2], pads: [2, 1, 2, 3], kernel_shape: [3, 3] }, 'depthwise'),
+      makeNode(
+        'Conv',
+        ['r1', 'dw.weight'],
+        ['c2'],
+        { group: 8, dilations: [2, 2], pads: [2, 1, 2, 3], kernel_shape: [3, 3] },
+        'depthwise',
+      ),
       makeNode('GlobalAveragePool', ['c2'], ['pooled'], {}, 'pool'),
       makeNode('Flatten', ['pooled'], ['flat'], { axis: 1 }, 'flatten'),
       makeNode('Gemm', ['flat', 'fc.weight', 'fc.bias'], ['fc'], { transB: 1, alpha: { float: 0.5 } }, 'fc'),
@@ -52,13 +63,22 @@ export function singleGemmModel(seed = 7): ModelProto {
  * BatchNormalization → Add(stem's Relu) → Relu → pool → fc. One normalisation channel has no gain.
  */
 export function residualBlockModel() {
-  const conv = (name: string, cin: number) => makeTensor(`${name}.w`, [4, cin, 3, 3], DataType.FLOAT, randomArray(4 * cin * 9, cin + name.length, 0.3));
+  const conv = (name: string, cin: number) =>
+    makeTensor(`${name}.w`, [4, cin, 3, 3], DataType.FLOAT, randomArray(4 * cin * 9, cin + name.length, 0.3));
   const bn = (what: string, values: number[]) => makeTensor(`bn.${what}`, [4], DataType.FLOAT, Float32Array.from(values));
   return makeModel({
     inputs: [makeValueInfo('image', ['batch', 2, 5, 5])],
     outputs: [makeValueInfo('scores', ['batch', 3])],
-    initializers: [conv('stem', 2), conv('branch1', 4), conv('branch2', 4), bn('scale', [2, -1, 0.5, 0]), bn('bias', [0, 1, 0, 0]),
-      bn('mean', [0.1, 0, 0, 0]), bn('var', [3, 0, 0.25, 1]), makeTensor('fc.w', [3, 4], DataType.FLOAT, randomArray(12, 9, 0.3))],
+    initializers: [
+      conv('stem', 2),
+      conv('branch1', 4),
+      conv('branch2', 4),
+      bn('scale', [2, -1, 0.5, 0]),
+      bn('bias', [0, 1, 0, 0]),
+      bn('mean', [0.1, 0, 0, 0]),
+      bn('var', [3, 0, 0.25, 1]),
+      makeTensor('fc.w', [3, 4], DataType.FLOAT, randomArray(12, 9, 0.3)),
+    ],
     nodes: [
       makeNode('Conv', ['image', 'stem.w'], ['s'], { pads: [1, 1, 1, 1] }, 'stem'),
       makeNode('Relu', ['s'], ['r0']),
@@ -89,8 +109,10 @@ export function hardswishConvModel() {
     inputs: [makeValueInfo('x', ['batch', 3, 8, 8])],
     outputs: [makeValueInfo('y', ['batch', 4])],
     initializers: [
-      makeTensor('w1', [8, 3, 3, 3], DataType.FLOAT, w1), makeTensor('b1', [8], DataType.FLOAT, Float32Array.from(offsets)),
-      makeTensor('w2', [6, 8, 3, 3], DataType.FLOAT, randomArray(6 * 8 * 9, 12, 0.3)), makeTensor('w3', [6, 4], DataType.FLOAT, randomArray(24, 13, 0.8)),
+      makeTensor('w1', [8, 3, 3, 3], DataType.FLOAT, w1),
+      makeTensor('b1', [8], DataType.FLOAT, Float32Array.from(offsets)),
+      makeTensor('w2', [6, 8, 3, 3], DataType.FLOAT, randomArray(6 * 8 * 9, 12, 0.3)),
+      makeTensor('w3', [6, 4], DataType.FLOAT, randomArray(24, 13, 0.8)),
       makeTensor('wt', [6, 6, 3, 3], DataType.FLOAT, randomArray(6 * 6 * 9, 14, 0.3)),
     ],
     nodes: [
@@ -113,17 +135,22 @@ export function hardswishConvModel() {
  * `scores` [1, 128, 1] (logits) and `boxes` [1, 128, 4].
  */
 export function nhwcDetectorModel(): ModelProto {
-  const shape = (name: string, dims: number[]) => makeTensor(name, [dims.length], DataType.INT64, BigInt64Array.from(dims.map(BigInt)));
+  const shape = (name: string, dims: number[]) =>
+    makeTensor(name, [dims.length], DataType.INT64, BigInt64Array.from(dims.map(BigInt)));
   return makeModel({
     name: 'nhwc-detector',
     inputs: [makeValueInfo('image', [1, 16, 16, 3])],
     outputs: [makeValueInfo('scores', [1, 128, 1]), makeValueInfo('boxes', [1, 128, 4])],
     initializers: [
-      makeTensor('stem.w', [8, 3, 3, 3], DataType.FLOAT, randomArray(8 * 27, 31, 0.4)), makeTensor('stem.b', [8], DataType.FLOAT, randomArray(8, 32, 0.1)),
+      makeTensor('stem.w', [8, 3, 3, 3], DataType.FLOAT, randomArray(8 * 27, 31, 0.4)),
+      makeTensor('stem.b', [8], DataType.FLOAT, randomArray(8, 32, 0.1)),
       makeTensor('dw.w', [8, 1, 3, 3], DataType.FLOAT, randomArray(8 * 9, 33, 0.5)),
-      makeTensor('cls.w', [2, 8, 1, 1], DataType.FLOAT, randomArray(16, 34, 0.6)), makeTensor('cls.b', [2], DataType.FLOAT, Float32Array.of(-1, -0.5)),
-      makeTensor('box.w', [8, 8, 1, 1], DataType.FLOAT, randomArray(64, 35, 0.6)), makeTensor('box.b', [8], DataType.FLOAT, randomArray(8, 36, 2)),
-      shape('scores.shape', [1, 128, 1]), shape('boxes.shape', [1, 128, 4]),
+      makeTensor('cls.w', [2, 8, 1, 1], DataType.FLOAT, randomArray(16, 34, 0.6)),
+      makeTensor('cls.b', [2], DataType.FLOAT, Float32Array.of(-1, -0.5)),
+      makeTensor('box.w', [8, 8, 1, 1], DataType.FLOAT, randomArray(64, 35, 0.6)),
+      makeTensor('box.b', [8], DataType.FLOAT, randomArray(8, 36, 2)),
+      shape('scores.shape', [1, 128, 1]),
+      shape('boxes.shape', [1, 128, 4]),
     ],
     nodes: [
       makeNode('Transpose', ['image'], ['nchw'], { perm: [0, 3, 1, 2] }, 'to_nchw'),
@@ -147,7 +174,10 @@ export function rgbaMapModel(): ModelProto {
     name: 'rgba-map',
     inputs: [makeValueInfo('rgba', [1, 12, 12, 4])],
     outputs: [makeValueInfo('map', [1, 2, 6, 6])],
-    initializers: [makeTensor('w1', [6, 4, 3, 3], DataType.FLOAT, randomArray(6 * 36, 41, 0.4)), makeTensor('w2', [2, 6, 1, 1], DataType.FLOAT, randomArray(12, 42, 0.5))],
+    initializers: [
+      makeTensor('w1', [6, 4, 3, 3], DataType.FLOAT, randomArray(6 * 36, 41, 0.4)),
+      makeTensor('w2', [2, 6, 1, 1], DataType.FLOAT, randomArray(12, 42, 0.5)),
+    ],
     nodes: [
       makeNode('Transpose', ['rgba'], ['x'], { perm: [0, 3, 1, 2] }),
       makeNode('Conv', ['x', 'w1'], ['h'], { strides: [2, 2], pads: [1, 1, 1, 1] }, 'conv1'),
@@ -165,7 +195,10 @@ export function twoInputModel(): ModelProto {
     inputs: [makeValueInfo('image', ['batch', 3, 8, 8]), makeValueInfo('mask', ['batch', 1, 8, 8])],
     outputs: [makeValueInfo('y', ['batch', 4, 8, 8])],
     initializers: [makeTensor('w', [4, 3, 3, 3], DataType.FLOAT, randomArray(108, 51, 0.4))],
-    nodes: [makeNode('Mul', ['image', 'mask'], ['masked']), makeNode('Conv', ['masked', 'w'], ['y'], { pads: [1, 1, 1, 1] }, 'conv')],
+    nodes: [
+      makeNode('Mul', ['image', 'mask'], ['masked']),
+      makeNode('Conv', ['masked', 'w'], ['y'], { pads: [1, 1, 1, 1] }, 'conv'),
+    ],
   });
 }
 
@@ -181,14 +214,22 @@ export function relu6Model(): ModelProto {
     inputs: [makeValueInfo('x', ['N', 3, 8, 8])],
     outputs: [makeValueInfo('y', ['N', 4, 8, 8])],
     initializers: [
-      makeTensor('w1', [4, 3, 3, 3], DataType.FLOAT, randomArray(108, 1, 0.4)), makeTensor('w2', [4, 4, 3, 3], DataType.FLOAT, randomArray(144, 2, 0.4)),
-      makeTensor('w3', [4, 4, 1, 1], DataType.FLOAT, randomArray(16, 3, 0.4)), bias('b1'), bias('b2'), bias('b3'),
-      makeTensor('lo', [], DataType.FLOAT, Float32Array.of(0)), makeTensor('hi', [], DataType.FLOAT, Float32Array.of(6)),
+      makeTensor('w1', [4, 3, 3, 3], DataType.FLOAT, randomArray(108, 1, 0.4)),
+      makeTensor('w2', [4, 4, 3, 3], DataType.FLOAT, randomArray(144, 2, 0.4)),
+      makeTensor('w3', [4, 4, 1, 1], DataType.FLOAT, randomArray(16, 3, 0.4)),
+      bias('b1'),
+      bias('b2'),
+      bias('b3'),
+      makeTensor('lo', [], DataType.FLOAT, Float32Array.of(0)),
+      makeTensor('hi', [], DataType.FLOAT, Float32Array.of(6)),
     ],
     nodes: [
-      makeNode('Conv', ['x', 'w1', 'b1'], ['c1'], { pads: [1, 1, 1, 1] }, 'Conv__1'), clip('c1', 'a1'),
-      makeNode('Conv', ['a1', 'w2', 'b2'], ['c2'], { pads: [1, 1, 1, 1] }, 'Conv__2'), clip('c2', 'a2'),
-      makeNode('Conv', ['a2', 'w3', 'b3'], ['c3'], {}, 'Conv__3'), clip('c3', 'y'),
+      makeNode('Conv', ['x', 'w1', 'b1'], ['c1'], { pads: [1, 1, 1, 1] }, 'Conv__1'),
+      clip('c1', 'a1'),
+      makeNode('Conv', ['a1', 'w2', 'b2'], ['c2'], { pads: [1, 1, 1, 1] }, 'Conv__2'),
+      clip('c2', 'a2'),
+      makeNode('Conv', ['a2', 'w3', 'b3'], ['c3'], {}, 'Conv__3'),
+      clip('c3', 'y'),
     ],
   });
 }

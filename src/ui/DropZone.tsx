@@ -55,7 +55,9 @@ export function DropZone({ children }: { children: ReactNode }) {
   const onDrop = (e: DragEvent) => {
     e.preventDefault();
     setOver(false);
-    const entries = Array.from(e.dataTransfer.items ?? [], (item) => item.webkitGetAsEntry?.()).filter((x): x is FileSystemEntry => Boolean(x));
+    const entries = Array.from(e.dataTransfer.items ?? [], (item) => item.webkitGetAsEntry?.()).filter(
+      (x): x is FileSystemEntry => Boolean(x),
+    );
     if (entries.some((entry) => entry.isDirectory)) void filesOf(entries).then(take);
     else take(e.dataTransfer.files);
   };

@@ -20,7 +20,9 @@ export function ErrorBanner() {
   if (!error) return null;
   return (
     <div className="error" role="alert">
-      <strong>{TITLES[error.kind] ?? (error.kind === 'Error' ? 'Something went wrong' : error.kind.replace(/([a-z])([A-Z])/g, '$1 $2'))}</strong>
+      <strong>
+        {TITLES[error.kind] ?? (error.kind === 'Error' ? 'Something went wrong' : error.kind.replace(/([a-z])([A-Z])/g, '$1 $2'))}
+      </strong>
       <p>{error.message}</p>
       {model && <p className="kept">Still loaded: {model.fileName}.</p>}
       <button type="button" onClick={dismiss}>

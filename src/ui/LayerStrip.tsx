@@ -15,14 +15,26 @@ export function LayerStrip({ model }: { model: ModelSummary }) {
       <div className="layer-strip" role="group" aria-label="Layers coloured by relative output error" data-testid="layer-strip">
         {model.layers.map((l) => {
           const r = records.get(l.name);
-          const label = r?.skipped ? `${l.name}: float` : `${l.name}: ${r?.wbits} bits, relative output error ${r?.relOutputError.toExponential(2)}`;
+          const label = r?.skipped
+            ? `${l.name}: float`
+            : `${l.name}: ${r?.wbits} bits, relative output error ${r?.relOutputError.toExponential(2)}`;
           return (
-            <button key={l.name} type="button" title={label} aria-label={label} className={selected === l.name ? 'selected' : undefined}
-              style={{ background: r && !r.skipped ? errorColor(r.relOutputError) : '#e5e7eb' }} onClick={() => selectLayer(l.name)} />
+            <button
+              key={l.name}
+              type="button"
+              title={label}
+              aria-label={label}
+              className={selected === l.name ? 'selected' : undefined}
+              style={{ background: r && !r.skipped ? errorColor(r.relOutputError) : '#e5e7eb' }}
+              onClick={() => selectLayer(l.name)}
+            />
           );
         })}
       </div>
-      <p className="strip-legend">Each cell is a layer, in order: green 1e-4 or less, red 1e-1 or more (log scale); grey stays float. Click one to select it.</p>
+      <p className="strip-legend">
+        Each cell is a layer, in order: green 1e-4 or less, red 1e-1 or more (log scale); grey stays float. Click one to select
+        it.
+      </p>
     </>
   );
 }

@@ -1,5 +1,13 @@
 import { useMemo, useState } from 'react';
-import { nothingToQuantize, plannedBits, useStudio, type LayerInfo, type LayerSetting, type ModelSummary, type RunSummary } from '../state/store';
+import {
+  nothingToQuantize,
+  plannedBits,
+  useStudio,
+  type LayerInfo,
+  type LayerSetting,
+  type ModelSummary,
+  type RunSummary,
+} from '../state/store';
 import { formatInt } from './format';
 import { LayerStrip } from './LayerStrip';
 
@@ -21,9 +29,16 @@ const span = (values: number[], format: (v: number) => string) => {
   return lo === hi ? format(lo) : `${format(lo)}–${format(hi)}`;
 };
 const activationGrid = (a: Activation) =>
-  a.channelZeroPoints ? `, zero points ${span(a.channelZeroPoints, String)}` : a.zeroPoint !== undefined ? `, zero point ${a.zeroPoint}` : a.signed ? ' signed' : '';
+  a.channelZeroPoints
+    ? `, zero points ${span(a.channelZeroPoints, String)}`
+    : a.zeroPoint !== undefined
+      ? `, zero point ${a.zeroPoint}`
+      : a.signed
+        ? ' signed'
+        : '';
 /** One scale, or the range of the per-channel ones. */
-const activationScale = (a: Activation) => (a.channelScales ? `${span(a.channelScales, (v) => v.toPrecision(3))} per channel` : a.scale.toPrecision(3));
+const activationScale = (a: Activation) =>
+  a.channelScales ? `${span(a.channelScales, (v) => v.toPrecision(3))} per channel` : a.scale.toPrecision(3);
 
 const COLUMNS: Column[] = [
   { key: 'index', label: '#', value: (l) => l.index + 1, numeric: true },
@@ -83,7 +98,11 @@ const RESULT_COLUMNS: Column[] = [
 
 const PLAN = [...COLUMNS.slice(0, 5), ...CHOICE_COLUMNS, ...COLUMNS.slice(5)];
 const WITH_RESULTS = [...COLUMNS.slice(0, 5), ...CHOICE_COLUMNS, ...RESULT_COLUMNS, ...COLUMNS.slice(5)];
-const METHODS = [['bitsplit', 'Bit-Split'], ['mse', 'MSE scale'], ['rtn', 'RTN']] as const;
+const METHODS = [
+  ['bitsplit', 'Bit-Split'],
+  ['mse', 'MSE scale'],
+  ['rtn', 'RTN'],
+] as const;
 
 export function LayerTable({ model }: { model: ModelSummary }) {
   const { layers, skipped } = model;
@@ -157,9 +176,17 @@ export function LayerTable({ model }: { model: ModelSummary }) {
                     if (c.key === 'bits') {
                       return (
                         <td key={c.key} className="num" onClick={(e) => e.stopPropagation()}>
-                          <select aria-label={`Bits of ${l.name}`} value={bitsOf.get(l.index)} disabled={running || choice.skip}
-                            onChange={(e) => setLayer(l.name, { bits: Number(e.target.value) })}>
-                            {[2, 3, 4, 5, 6, 7, 8].map((b) => <option key={b} value={b}>{b}</option>)}
+                          <select
+                            aria-label={`Bits of ${l.name}`}
+                            value={bitsOf.get(l.index)}
+                            disabled={running || choice.skip}
+                            onChange={(e) => setLayer(l.name, { bits: Number(e.target.value) })}
+                          >
+                            {[2, 3, 4, 5, 6, 7, 8].map((b) => (
+                              <option key={b} value={b}>
+                                {b}
+                              </option>
+                            ))}
                           </select>
                         </td>
                       );
@@ -167,9 +194,22 @@ export function LayerTable({ model }: { model: ModelSummary }) {
                     if (c.key === 'method') {
                       return (
                         <td key={c.key} onClick={(e) => e.stopPropagation()}>
-                          <select aria-label={`Method of ${l.name}`} value={choice.method ?? settings.method} disabled={running || choice.skip}
-                            onChange={(e) => setLayer(l.name, { method: e.target.value === settings.method ? undefined : (e.target.value as LayerSetting['method']) })}>
-                            {METHODS.map(([value, label]) => <option key={value} value={value}>{label}</option>)}
+                          <select
+                            aria-label={`Method of ${l.name}`}
+                            value={choice.method ?? settings.method}
+                            disabled={running || choice.skip}
+                            onChange={(e) =>
+                              setLayer(l.name, {
+                                method:
+                                  e.target.value === settings.method ? undefined : (e.target.value as LayerSetting['method']),
+                              })
+                            }
+                          >
+                            {METHODS.map(([value, label]) => (
+                              <option key={value} value={value}>
+                                {label}
+                              </option>
+                            ))}
                           </select>
                         </td>
                       );
@@ -177,8 +217,13 @@ export function LayerTable({ model }: { model: ModelSummary }) {
                     if (c.key === 'skip') {
                       return (
                         <td key={c.key} onClick={(e) => e.stopPropagation()}>
-                          <input type="checkbox" aria-label={`Keep ${l.name} in float`} checked={Boolean(choice.skip)} disabled={running}
-                            onChange={(e) => setLayer(l.name, { skip: e.target.checked || undefined })} />
+                          <input
+                            type="checkbox"
+                            aria-label={`Keep ${l.name} in float`}
+                            checked={Boolean(choice.skip)}
+                            disabled={running}
+                            onChange={(e) => setLayer(l.name, { skip: e.target.checked || undefined })}
+                          />
                         </td>
                       );
                     }

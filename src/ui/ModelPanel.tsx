@@ -64,7 +64,8 @@ export function ModelPanel({ model }: { model: ModelSummary }) {
         <>
           <h3>Already quantized in this file</h3>
           <p className="hint">
-            {model.quantizedInFile.length} layer(s) store integer weights behind a DequantizeLinear; the studio shows them and does not quantize them again.
+            {model.quantizedInFile.length} layer(s) store integer weights behind a DequantizeLinear; the studio shows them and
+            does not quantize them again.
           </p>
           <table className="layers" data-testid="quantized-in-file">
             <thead>
@@ -72,7 +73,9 @@ export function ModelPanel({ model }: { model: ModelSummary }) {
                 <th scope="col">Layer</th>
                 <th scope="col">Op</th>
                 <th scope="col">Weight</th>
-                <th scope="col" className="num">Bits</th>
+                <th scope="col" className="num">
+                  Bits
+                </th>
                 <th scope="col">Stored as</th>
               </tr>
             </thead>

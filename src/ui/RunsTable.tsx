@@ -3,7 +3,6 @@ import { useStudio, type RunSummary } from '../state/store';
 import { bitsLabel, bitsPerWeight, hasPerLayerBits, methodLabel } from './run-labels';
 import { formatBytes, formatDb } from './format';
 
-
 /** The per-layer choices, spelled out when few, counted when many (a mixed-precision run sets every layer). */
 function overridesText(layers: RunSummary['settings']['layers']): string {
   const entries = Object.entries(layers);
@@ -16,11 +15,19 @@ function overridesText(layers: RunSummary['settings']['layers']): string {
 /** Size against accuracy, every run of the session: the mixed-precision choices beside the uniform ones. */
 function FrontChart({ runs }: { runs: RunSummary[] }) {
   // The best figure every run has: top-1 with labels, agreement for classifiers, else the output SQNR.
-  const measure = runs.some((r) => r.metrics?.top1 !== undefined) ? 'top1' : runs.some((r) => r.metrics?.agreement !== undefined) ? 'agreement' : 'sqnrDb';
+  const measure = runs.some((r) => r.metrics?.top1 !== undefined)
+    ? 'top1'
+    : runs.some((r) => r.metrics?.agreement !== undefined)
+      ? 'agreement'
+      : 'sqnrDb';
   const name = { top1: 'top-1 %', agreement: 'agreement %', sqnrDb: 'output SQNR dB' }[measure];
   const point = (r: RunSummary, i: number) => {
     const score = r.metrics?.[measure];
-    return { run: i + 1, bits: Number(bitsPerWeight(r).toFixed(3)), score: score !== undefined && Number.isFinite(score) ? score : undefined };
+    return {
+      run: i + 1,
+      bits: Number(bitsPerWeight(r).toFixed(3)),
+      score: score !== undefined && Number.isFinite(score) ? score : undefined,
+    };
   };
   const all = runs.map(point).filter((p) => p.score !== undefined);
   const uniform = all.filter((p) => !hasPerLayerBits(runs[p.run - 1]));
@@ -101,7 +108,9 @@ export function RunsTable() {
                   <td className="num">{r.metrics?.agreement !== undefined ? `${r.metrics.agreement.toFixed(2)} %` : '—'}</td>
                   <td className="num" data-testid="run-sqnr">
                     {r.metrics ? formatDb(r.metrics.sqnrDb) : '—'}
-                    {r.metrics && r.metrics.outputs.length > 1 && <div className="hint">{r.metrics.outputs.map((o) => `${o.name} ${formatDb(o.sqnrDb)}`).join(' · ')}</div>}
+                    {r.metrics && r.metrics.outputs.length > 1 && (
+                      <div className="hint">{r.metrics.outputs.map((o) => `${o.name} ${formatDb(o.sqnrDb)}`).join(' · ')}</div>
+                    )}
                   </td>
                   <td className="num">{bitsPerWeight(r).toFixed(2)}</td>
                   <td className="num">

@@ -1,6 +1,8 @@
 import { clampSetting, SETTINGS, useStudio, type RunSettings, type SettingSpec } from '../state/store';
 
-export type FieldKey = { [K in keyof typeof SETTINGS]: (typeof SETTINGS)[K]['kind'] extends 'triple' | 'size' ? never : K }[keyof typeof SETTINGS];
+export type FieldKey = {
+  [K in keyof typeof SETTINGS]: (typeof SETTINGS)[K]['kind'] extends 'triple' | 'size' ? never : K;
+}[keyof typeof SETTINGS];
 
 /** Up to this many integer values are offered as a list; more as a number field. */
 const LIST_AT_MOST = 8;
@@ -20,7 +22,11 @@ export function SettingField({ name }: { name: FieldKey }) {
     <label title={spec.help}>
       {spec.label}
       <select aria-label={spec.label} value={String(value)} onChange={(e) => set(parse(e.target.value))} disabled={disabled}>
-        {options.map((o) => <option key={o.value} value={o.value}>{o.label}</option>)}
+        {options.map((o) => (
+          <option key={o.value} value={o.value}>
+            {o.label}
+          </option>
+        ))}
       </select>
     </label>
   );
@@ -33,17 +39,38 @@ export function SettingField({ name }: { name: FieldKey }) {
         </label>
       );
     case 'boolean-or-auto':
-      return select([{ value: 'auto', label: 'Auto' }, { value: 'true', label: 'On' }, { value: 'false', label: 'Off' }], (t) => (t === 'auto' ? 'auto' : t === 'true'));
+      return select(
+        [
+          { value: 'auto', label: 'Auto' },
+          { value: 'true', label: 'On' },
+          { value: 'false', label: 'Off' },
+        ],
+        (t) => (t === 'auto' ? 'auto' : t === 'true'),
+      );
     case 'choice':
       return select([...spec.choices], (t) => t);
     case 'bits-or-float':
-      return select([{ value: 'float', label: 'float' }, ...range(spec.min, spec.max).map((b) => ({ value: String(b), label: String(b) }))], (t) => (t === 'float' ? 'float' : Number(t)));
+      return select(
+        [{ value: 'float', label: 'float' }, ...range(spec.min, spec.max).map((b) => ({ value: String(b), label: String(b) }))],
+        (t) => (t === 'float' ? 'float' : Number(t)),
+      );
     case 'int':
-      if (spec.max - spec.min < LIST_AT_MOST) return select(range(spec.min, spec.max).map((b) => ({ value: String(b), label: String(b) })), Number);
+      if (spec.max - spec.min < LIST_AT_MOST)
+        return select(
+          range(spec.min, spec.max).map((b) => ({ value: String(b), label: String(b) })),
+          Number,
+        );
       return (
         <label title={spec.help}>
           {spec.label}
-          <input type="number" min={spec.min} max={spec.max} value={value as number} onChange={(e) => set(clampSetting(spec, Number(e.target.value)))} disabled={disabled} />
+          <input
+            type="number"
+            min={spec.min}
+            max={spec.max}
+            value={value as number}
+            onChange={(e) => set(clampSetting(spec, Number(e.target.value)))}
+            disabled={disabled}
+          />
         </label>
       );
     default:

@@ -10,7 +10,10 @@ export const formatShape = (dims: readonly (number | string | null)[]) => `[${di
 
 /** A log-scale colour from green (at `low` and below) to red (at `high` and above). */
 export function logScaleColor(value: number, low: number, high: number): string {
-  const t = Math.min(1, Math.max(0, (Math.log10(Math.max(value, 1e-30)) - Math.log10(low)) / (Math.log10(high) - Math.log10(low))));
+  const t = Math.min(
+    1,
+    Math.max(0, (Math.log10(Math.max(value, 1e-30)) - Math.log10(low)) / (Math.log10(high) - Math.log10(low))),
+  );
   return `hsl(${Math.round(130 * (1 - t))} 70% ${Math.round(42 + 8 * t)}%)`;
 }
 

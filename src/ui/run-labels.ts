@@ -30,11 +30,16 @@ export function methodLabel(run: RunSummary, short = false): string {
     [s.fullGrid && bitsplit, 'full grid', 'FG'],
     [s.asymmetric && s.abits !== 'float', 'asymmetric activations', 'AA'],
     // On "auto", only where the run chose them for some input.
-    [s.ecaq && s.abits !== 'float' && (s.channelScales === true || (s.channelScales === 'auto' && run.layers.some((l) => l.activation?.channelScales))), 'per-channel activation scales', 'PC'],
+    [
+      s.ecaq &&
+        s.abits !== 'float' &&
+        (s.channelScales === true || (s.channelScales === 'auto' && run.layers.some((l) => l.activation?.channelScales))),
+      'per-channel activation scales',
+      'PC',
+    ],
   ] as const;
   return [s.method, ...parts.filter(([on]) => on).map(([, long, abbreviation]) => (short ? abbreviation : long))].join(' + ');
 }
-
 
 /** "model.w4a8.bitsplit-ecaq.int8.onnx": the model's name, the run's bits and method, and what the file is. */
 export function downloadName(modelFile: string, run: RunSummary, what: 'int8' | 'int4' | 'report'): string {

@@ -17,7 +17,9 @@ describe('computeFor: where the solver and onnxruntime run', () => {
   it('gpu: the GPU even when it is a software one; refused with a reason when there is none', () => {
     const software = computeFor('gpu', context(true));
     expect([software.backend.name, software.executionProvider]).toEqual(['webgpu', 'webgpu']);
-    expect(() => computeFor('gpu', null)).toThrow(expect.objectContaining({ name: 'GpuUnavailableError', message: expect.stringContaining('Choose Compute: CPU') }));
+    expect(() => computeFor('gpu', null)).toThrow(
+      expect.objectContaining({ name: 'GpuUnavailableError', message: expect.stringContaining('Choose Compute: CPU') }),
+    );
   });
 
   it('cpu: the CPU even on a hardware GPU', () => {

@@ -11,7 +11,8 @@ export async function decodeImage(blob: Blob, name: string): Promise<RgbaImage> 
   }
   const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
   const context = canvas.getContext('2d', { willReadFrequently: true });
-  if (!context) throw new StudioError('InvalidArgumentError', 'This browser cannot read pixels in a worker (no OffscreenCanvas 2D).');
+  if (!context)
+    throw new StudioError('InvalidArgumentError', 'This browser cannot read pixels in a worker (no OffscreenCanvas 2D).');
   context.drawImage(bitmap, 0, 0);
   bitmap.close();
   const { data, width, height } = context.getImageData(0, 0, canvas.width, canvas.height);

@@ -74,7 +74,13 @@ export class JobSession {
   private lastSensitivity: { graph: GraphView; table: SensitivityTable } | null = null;
   /** The last run, and what its images were: a rerun reuses its layers only on the same images, preprocessed the same way. */
   private last: {
-    inputs: RunInputs; model: ModelSummary; result: JobResult; settings: RunSettings; calib: ImageSet; scored: ImageSet; scoredImages: string[];
+    inputs: RunInputs;
+    model: ModelSummary;
+    result: JobResult;
+    settings: RunSettings;
+    calib: ImageSet;
+    scored: ImageSet;
+    scoredImages: string[];
   } | null = null;
   /** The float model's scores on the scored images, while the model, the images and their split stay the same. */
   private floatScores: { key: string; inputs: RunInputs; byBatch: Map<string, TensorMap> } | null = null;
@@ -83,7 +89,10 @@ export class JobSession {
     const classFile = files.find((f) => /(^|\/)classes\.txt$/.test(f.path));
     const images = files.filter((f) => IMAGE.test(f.path));
     if (images.length === 0) {
-      throw new StudioError('InvalidArgumentError', `No JPEG, PNG or WebP image among the ${files.length} file(s) given; the images you had stay loaded.`);
+      throw new StudioError(
+        'InvalidArgumentError',
+        `No JPEG, PNG or WebP image among the ${files.length} file(s) given; the images you had stay loaded.`,
+      );
     }
     const decoded = [];
     const undecodable: string[] = [];
@@ -96,18 +105,27 @@ export class JobSession {
       }
     }
     if (decoded.length === 0) {
-      throw new StudioError('InvalidArgumentError', `None of the ${images.length} image file(s) could be decoded (damaged, or not really JPEG, PNG or WebP); the images you had stay loaded.`);
+      throw new StudioError(
+        'InvalidArgumentError',
+        `None of the ${images.length} image file(s) could be decoded (damaged, or not really JPEG, PNG or WebP); the images you had stay loaded.`,
+      );
     }
     this.images = decoded;
     this.classes = classFile ? parseClasses(await classFile.blob.text()) : null;
     this.source = source;
-    this.ignored = [...files.filter((f) => !IMAGE.test(f.path) && f !== classFile).map((f) => f.path), ...undecodable.map((p) => `${p} (not decodable)`)];
+    this.ignored = [
+      ...files.filter((f) => !IMAGE.test(f.path) && f !== classFile).map((f) => f.path),
+      ...undecodable.map((p) => `${p} (not decodable)`),
+    ];
     return this.summary();
   }
 
   summary(): ImagesSummary {
     const labelled = this.images.filter(({ path }) => labelFromPath(path, this.classes) !== null).length;
-    const unmatched = unmatchedFolders(this.images.map((i) => i.path), this.classes);
+    const unmatched = unmatchedFolders(
+      this.images.map((i) => i.path),
+      this.classes,
+    );
     return { count: this.images.length, labelled, ignored: this.ignored, source: this.source, unmatched };
   }
 
@@ -117,7 +135,14 @@ export class JobSession {
    */
   async exportModel(format: ExportFormat): Promise<ExportedModel> {
     if (!this.last) throw new StudioError('InvalidArgumentError', 'Run a quantization first; there is nothing to download yet.');
-    const { inputs: { graph }, model, result, settings, calib, scored } = this.last;
+    const {
+      inputs: { graph },
+      model,
+      result,
+      settings,
+      calib,
+      scored,
+    } = this.last;
     const link = configLink({ name: model.fileName, sha256: model.sha256 }, settings);
     const bytes = exportQuantizedModel(graph, model.layers, result, { format, sourceSha256: model.sha256, configLink: link });
     const check = await verifyExport(bytes, simulatedQuantizedModel(graph, model.layers, result), calib, graph);
@@ -128,7 +153,11 @@ export class JobSession {
   exportReport(): string {
     if (!this.last) throw new StudioError('InvalidArgumentError', 'Run a quantization first; there is nothing to download yet.');
     const sensitivity = this.lastSensitivity?.graph === this.last.inputs.graph ? this.lastSensitivity.table : undefined;
-    const report = { ...buildReport(this.last.model, this.last.result), evaluation: { images: this.last.scoredImages }, ...(sensitivity ? { sensitivity } : {}) };
+    const report = {
+      ...buildReport(this.last.model, this.last.result),
+      evaluation: { images: this.last.scoredImages },
+      ...(sensitivity ? { sensitivity } : {}),
+    };
     return `${JSON.stringify(report, null, 2)}\n`;
   }
 
@@ -137,9 +166,17 @@ export class JobSession {
     const layout = imageInput(model, settings.layout);
     const [h, w] = settings.inputSize ?? [this.images[0].pixels.height, this.images[0].pixels.width];
     const size = { height: layout.height ?? h, width: layout.width ?? w };
-    return presetConfig(settings.preset, { ...size, channels: layout.channels }, {
-      layout: layout.layout, resize: settings.resize, colorOrder: settings.colorOrder, mean: settings.mean, std: settings.std,
-    });
+    return presetConfig(
+      settings.preset,
+      { ...size, channels: layout.channels },
+      {
+        layout: layout.layout,
+        resize: settings.resize,
+        colorOrder: settings.colorOrder,
+        mean: settings.mean,
+        std: settings.std,
+      },
+    );
   }
 
   /**
@@ -193,7 +230,8 @@ export class JobSession {
   private split(model: ModelSummary, settings: RunSettings) {
     const nothing = nothingToQuantize(model);
     if (nothing) throw new StudioError('InvalidArgumentError', nothing);
-    if (this.images.length === 0) throw new StudioError('InvalidArgumentError', 'Add calibration images first (a folder of JPEG, PNG or WebP files).');
+    if (this.images.length === 0)
+      throw new StudioError('InvalidArgumentError', 'Add calibration images first (a folder of JPEG, PNG or WebP files).');
     const config = this.preprocessing(model, settings);
     const tensors = this.images.map((i) => preprocessImage(i.pixels, config));
     const labels = this.images.map((i) => labelFromPath(i.path, this.classes));
@@ -202,7 +240,10 @@ export class JobSession {
     const { calib, heldOut, heldOutIds, order } = splitImages(all, settings.calibImages, settings.seed);
     const scoredIds = heldOut ? heldOutIds : order;
     return {
-      calib, scored: heldOut ?? imagesInOrder(all, order), scoredIds, scoredOnCalibration: heldOut === null,
+      calib,
+      scored: heldOut ?? imagesInOrder(all, order),
+      scoredIds,
+      scoredOnCalibration: heldOut === null,
       /** What the images went through: with the images themselves, what decides whether earlier results still apply. */
       preprocessing: JSON.stringify(config),
     };
@@ -229,23 +270,45 @@ export class JobSession {
    * Each layer alone at 2..8 bits: solved on the calibration images, the model scored on up to
    * SENSITIVITY_IMAGES of the others (on the calibration images when there are no others).
    */
-  async sensitivity(graph: GraphView, model: ModelSummary, settings: RunSettings, compute: Compute, onProgress: (p: JobProgress) => void): Promise<SensitivityTable> {
+  async sensitivity(
+    graph: GraphView,
+    model: ModelSummary,
+    settings: RunSettings,
+    compute: Compute,
+    onProgress: (p: JobProgress) => void,
+  ): Promise<SensitivityTable> {
     const { calib, scored } = this.split(model, settings);
     const table = await this.guarded((signal) =>
-      measureSensitivity(graph, model.layers, calib, firstImages(scored, SENSITIVITY_IMAGES), jobConfigOf(settings), { ...compute, onProgress, signal }));
+      measureSensitivity(graph, model.layers, calib, firstImages(scored, SENSITIVITY_IMAGES), jobConfigOf(settings), {
+        ...compute,
+        onProgress,
+        signal,
+      }),
+    );
     this.lastSensitivity = { graph, table };
     return table;
   }
 
-  async run(graph: GraphView, model: ModelSummary, settings: RunSettings, compute: Compute, onProgress: (p: JobProgress) => void): Promise<RunSummary> {
+  async run(
+    graph: GraphView,
+    model: ModelSummary,
+    settings: RunSettings,
+    compute: Compute,
+    onProgress: (p: JobProgress) => void,
+  ): Promise<RunSummary> {
     const { calib, scored, scoredIds, scoredOnCalibration, preprocessing } = this.split(model, settings);
     // The job compares settings, not pixels: other images or preprocessing make every earlier layer stale.
     const inputs: RunInputs = { graph, images: this.images, preprocessing };
     const previous = this.last && sameInputs(this.last.inputs, inputs) ? this.last.result : undefined;
     const result = await this.guarded((signal) =>
       runJob(graph, model.layers, calib, scored, jobConfigOf(settings), {
-        ...compute, onProgress, signal, previous, floatScores: this.floatScoresFor(inputs, settings, compute.executionProvider),
-      }));
+        ...compute,
+        onProgress,
+        signal,
+        previous,
+        floatScores: this.floatScoresFor(inputs, settings, compute.executionProvider),
+      }),
+    );
     this.last = { inputs, model, result, settings, calib, scored, scoredImages: scoredIds.map((i) => this.images[i].path) };
     const { backend, executionProvider, layers, metrics, seconds } = result;
     return { settings, backend, executionProvider, layers, metrics, seconds, scoredOnCalibration };

@@ -9,16 +9,33 @@ import { configureRuntime } from '../runtime/ort';
 import type { ExportFormat } from '../core/onnx/qdq-writer';
 import type { SensitivityTable } from '../core/quant/mixed-precision';
 import type { ComputeChoice } from '../pipeline/solver-backend';
-import { computeFor, JobSession, type ExportedModel, type ImagesSummary, type PreprocessPreview, type RunSettings, type RunSummary } from './job-session';
+import {
+  computeFor,
+  JobSession,
+  type ExportedModel,
+  type ImagesSummary,
+  type PreprocessPreview,
+  type RunSettings,
+  type RunSummary,
+} from './job-session';
 
-export type { ComputeChoice, ExportedModel, ExportFormat, ImagesSummary, PreprocessPreview, RunSettings, RunSummary, JobProgress, SensitivityTable };
+export type {
+  ComputeChoice,
+  ExportedModel,
+  ExportFormat,
+  ImagesSummary,
+  PreprocessPreview,
+  RunSettings,
+  RunSummary,
+  JobProgress,
+  SensitivityTable,
+};
 
 // One wasm thread: the job's own work runs beside it in this worker.
 configureRuntime({ threads: 1 });
 
 export type GpuStatus =
-  | { available: true; adapter: AdapterSummary; selfTest: SelfTestResult }
-  | { available: false; reason: string };
+  { available: true; adapter: AdapterSummary; selfTest: SelfTestResult } | { available: false; reason: string };
 
 /** What the worker owns: the parsed model and the GPU device. Only summaries cross to the page. */
 let current: { graph: GraphView; summary: ModelSummary } | null = null;
@@ -40,7 +57,10 @@ async function chooseCompute(choice: ComputeChoice) {
   const ctx = await getGpu().catch((e: unknown) => {
     if (choice !== 'gpu') return null;
     const reason = (e instanceof Error ? e.message : String(e)).replace(/\.?$/, '.');
-    throw new StudioError('GpuUnavailableError', `Compute: GPU needs a WebGPU device, and there is none: ${reason} Choose Compute: Auto or CPU.`);
+    throw new StudioError(
+      'GpuUnavailableError',
+      `Compute: GPU needs a WebGPU device, and there is none: ${reason} Choose Compute: Auto or CPU.`,
+    );
   });
   return computeFor(choice, ctx);
 }
@@ -66,7 +86,9 @@ const api = {
   },
 
   async loadImagesFromUrl(base: string, names: string[], source: string): Promise<ImagesSummary> {
-    const files = await Promise.all(names.map(async (name) => ({ path: name, blob: await (await fetch(new URL(name, base))).blob() })));
+    const files = await Promise.all(
+      names.map(async (name) => ({ path: name, blob: await (await fetch(new URL(name, base))).blob() })),
+    );
     return api.setImages(files, source);
   },
 
@@ -75,7 +97,11 @@ const api = {
     return session.run(current.graph, current.summary, settings, await chooseCompute(compute), onProgress);
   },
 
-  async measureSensitivity(settings: RunSettings, compute: ComputeChoice, onProgress: (p: JobProgress) => void): Promise<SensitivityTable> {
+  async measureSensitivity(
+    settings: RunSettings,
+    compute: ComputeChoice,
+    onProgress: (p: JobProgress) => void,
+  ): Promise<SensitivityTable> {
     if (!current) throw new StudioError('InvalidArgumentError', 'Load a model first.');
     return session.sensitivity(current.graph, current.summary, settings, await chooseCompute(compute), onProgress);
   },

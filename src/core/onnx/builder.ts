@@ -22,7 +22,8 @@ import { DataType } from './tensor';
 export type AttrValue = number | number[] | string | TensorProto | { float: number };
 
 export function makeAttribute(name: string, value: AttrValue): AttributeProto {
-  if (typeof value === 'string') return create(AttributeProtoSchema, { name, type: AttrType.STRING, s: new TextEncoder().encode(value) });
+  if (typeof value === 'string')
+    return create(AttributeProtoSchema, { name, type: AttrType.STRING, s: new TextEncoder().encode(value) });
   if (typeof value === 'number') return create(AttributeProtoSchema, { name, type: AttrType.INT, i: BigInt(value) });
   if (Array.isArray(value)) return create(AttributeProtoSchema, { name, type: AttrType.INTS, ints: value.map(BigInt) });
   if ('float' in value) return create(AttributeProtoSchema, { name, type: AttrType.FLOAT, f: value.float });
@@ -37,13 +38,20 @@ export function makeNode(
   name = '',
 ): NodeProto {
   return create(NodeProtoSchema, {
-    opType, input: inputs, output: outputs, name,
+    opType,
+    input: inputs,
+    output: outputs,
+    name,
     attribute: Object.entries(attributes).map(([k, v]) => makeAttribute(k, v)),
   });
 }
 
 /** A typed value; `dims` null leaves the shape unknown (any rank). */
-export function makeValueInfo(name: string, dims: (number | string)[] | null, elemType: DataType = DataType.FLOAT): ValueInfoProto {
+export function makeValueInfo(
+  name: string,
+  dims: (number | string)[] | null,
+  elemType: DataType = DataType.FLOAT,
+): ValueInfoProto {
   const dim = (dims ?? []).map((d) =>
     create(TensorShapeProto_DimensionSchema, {
       value: typeof d === 'number' ? { case: 'dimValue', value: BigInt(d) } : { case: 'dimParam', value: d },
@@ -52,7 +60,10 @@ export function makeValueInfo(name: string, dims: (number | string)[] | null, el
   return create(ValueInfoProtoSchema, {
     name,
     type: create(TypeProtoSchema, {
-      value: { case: 'tensorType', value: create(TypeProto_TensorSchema, { elemType, ...(dims ? { shape: create(TensorShapeProtoSchema, { dim }) } : {}) }) },
+      value: {
+        case: 'tensorType',
+        value: create(TypeProto_TensorSchema, { elemType, ...(dims ? { shape: create(TensorShapeProtoSchema, { dim }) } : {}) }),
+      },
     }),
   });
 }

@@ -12,7 +12,10 @@ describe('zero biases for layers without one (bias correction needs a bias to mo
     const graph = new GraphView(addZeroBiases(mixedLayersModel()));
     const layers = findLayers(graph).layers;
     expect(layers.map((l) => [l.name, l.bias ?? null])).toEqual([
-      ['conv1', 'conv1.bias'], ['depthwise', 'dw.weight_bias'], ['fc', 'fc.bias'], ['proj', null],
+      ['conv1', 'conv1.bias'],
+      ['depthwise', 'dw.weight_bias'],
+      ['fc', 'fc.bias'],
+      ['proj', null],
     ]);
     expect(Array.from(storedBias(graph, layers[1])!)).toEqual(new Array(8).fill(0));
     expect(storedBias(graph, layers[0])).not.toEqual(new Float32Array(8));

@@ -11,7 +11,11 @@ import { DataType, makeTensor } from './tensor';
  */
 export function addZeroBiases(model: ModelProto): ModelProto {
   const graph = new GraphView(model);
-  const names = new Set([...graph.constants.keys(), ...graph.nodes.flatMap((n) => [...n.input, ...n.output]), ...graph.inputs.map((i) => i.name)]);
+  const names = new Set([
+    ...graph.constants.keys(),
+    ...graph.nodes.flatMap((n) => [...n.input, ...n.output]),
+    ...graph.inputs.map((i) => i.name),
+  ]);
   const byOutput = new Map(graph.nodes.map((n) => [n.output[0], n]));
   for (const layer of findLayers(graph).layers) {
     if (layer.bias || layer.op === 'MatMul' || (layer.gemm && layer.gemm.beta !== 1)) continue;

@@ -45,7 +45,8 @@ describe('the ONNX reader under fuzzing', () => {
         summarizeGraph(graph, 'fuzz.onnx', bytes.byteLength, '0'.repeat(64));
         for (const name of graph.constants.keys()) graph.constantTensor(name);
       } catch (e) {
-        if (!isStudioError(e)) throw new Error(`mutation ${i} escaped as ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
+        if (!isStudioError(e))
+          throw new Error(`mutation ${i} escaped as ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
         kind = e.name;
       }
       kinds[kind] = (kinds[kind] ?? 0) + 1;

@@ -91,7 +91,7 @@ export function topologicalOrder(nodes: NodeProto[], available: Set<string>): No
   const ordered: NodeProto[] = [];
   while (pending.length > 0) {
     const before = pending.length;
-    for (let i = 0; i < pending.length; ) {
+    for (let i = 0; i < pending.length;) {
       const node = pending[i];
       if (node.input.every((name) => name === '' || ready.has(name))) {
         ordered.push(node);

@@ -5,8 +5,7 @@ import { StudioError } from '../errors';
 export { ModelProtoSchema, create };
 export type { ModelProto, TensorProto, GraphProto };
 
-const HOW_TO_EXPORT =
-  'Drop a model saved by torch.onnx.export, tf2onnx or onnx.save_model (a single .onnx file).';
+const HOW_TO_EXPORT = 'Drop a model saved by torch.onnx.export, tf2onnx or onnx.save_model (a single .onnx file).';
 
 /** Decodes an ONNX ModelProto, refusing anything that is not one with a message the user can act on. */
 export function decodeModel(bytes: Uint8Array): ModelProto {

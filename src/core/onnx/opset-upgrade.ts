@@ -9,14 +9,89 @@ import { DataType, makeTensor } from './tensor';
  * optional attributes whose default is the old behaviour.
  */
 const STABLE = new Set([
-  'Abs', 'Acos', 'Add', 'And', 'ArgMax', 'ArgMin', 'Asin', 'Atan', 'AveragePool', 'BatchNormalization', 'Cast', 'Ceil',
-  'Concat', 'Constant', 'ConstantOfShape', 'Conv', 'ConvTranspose', 'Cos', 'CumSum', 'DequantizeLinear', 'Div', 'Dropout',
-  'Einsum', 'Elu', 'Equal', 'Erf', 'Exp', 'Expand', 'Flatten', 'Floor', 'Gather', 'GatherElements', 'Gemm',
-  'GlobalAveragePool', 'GlobalMaxPool', 'Greater', 'GreaterOrEqual', 'HardSigmoid', 'HardSwish', 'Identity',
-  'InstanceNormalization', 'LeakyRelu', 'Less', 'LessOrEqual', 'Log', 'LRN', 'MatMul', 'Max', 'MaxPool', 'Mean', 'Min',
-  'Mod', 'Mul', 'Neg', 'NonZero', 'Not', 'Or', 'Pow', 'PRelu', 'QuantizeLinear', 'Range', 'Reciprocal', 'Relu', 'Reshape',
-  'Resize', 'Round', 'Selu', 'Shape', 'Sigmoid', 'Sign', 'Sin', 'Size', 'Softplus', 'Softsign', 'Sqrt', 'Sub', 'Sum',
-  'Tan', 'Tanh', 'Tile', 'Transpose', 'Where', 'Xor',
+  'Abs',
+  'Acos',
+  'Add',
+  'And',
+  'ArgMax',
+  'ArgMin',
+  'Asin',
+  'Atan',
+  'AveragePool',
+  'BatchNormalization',
+  'Cast',
+  'Ceil',
+  'Concat',
+  'Constant',
+  'ConstantOfShape',
+  'Conv',
+  'ConvTranspose',
+  'Cos',
+  'CumSum',
+  'DequantizeLinear',
+  'Div',
+  'Dropout',
+  'Einsum',
+  'Elu',
+  'Equal',
+  'Erf',
+  'Exp',
+  'Expand',
+  'Flatten',
+  'Floor',
+  'Gather',
+  'GatherElements',
+  'Gemm',
+  'GlobalAveragePool',
+  'GlobalMaxPool',
+  'Greater',
+  'GreaterOrEqual',
+  'HardSigmoid',
+  'HardSwish',
+  'Identity',
+  'InstanceNormalization',
+  'LeakyRelu',
+  'Less',
+  'LessOrEqual',
+  'Log',
+  'LRN',
+  'MatMul',
+  'Max',
+  'MaxPool',
+  'Mean',
+  'Min',
+  'Mod',
+  'Mul',
+  'Neg',
+  'NonZero',
+  'Not',
+  'Or',
+  'Pow',
+  'PRelu',
+  'QuantizeLinear',
+  'Range',
+  'Reciprocal',
+  'Relu',
+  'Reshape',
+  'Resize',
+  'Round',
+  'Selu',
+  'Shape',
+  'Sigmoid',
+  'Sign',
+  'Sin',
+  'Size',
+  'Softplus',
+  'Softsign',
+  'Sqrt',
+  'Sub',
+  'Sum',
+  'Tan',
+  'Tanh',
+  'Tile',
+  'Transpose',
+  'Where',
+  'Xor',
 ]);
 
 interface Context {
@@ -27,16 +102,52 @@ type Converter = (node: NodeProto, ctx: Context) => NodeProto[];
 
 /** The opset at which an op changed meaning or moved attributes to inputs, and how to rewrite it. */
 const CHANGES: Record<string, { since: number; convert: Converter }[]> = {
-  Clip: [{ since: 11, convert: (n, c) => attrsToInputs(n, c, [['min', 'float', -3.4028234663852886e38], ['max', 'float', 3.4028234663852886e38]]) }],
-  Slice: [{ since: 10, convert: (n, c) => attrsToInputs(n, c, [['starts', 'ints'], ['ends', 'ints'], ['axes', 'ints']]) }],
-  Pad: [{ since: 11, convert: (n, c) => attrsToInputs(n, c, [['pads', 'ints'], ['value', 'float', 0]]) }],
+  Clip: [
+    {
+      since: 11,
+      convert: (n, c) =>
+        attrsToInputs(n, c, [
+          ['min', 'float', -3.4028234663852886e38],
+          ['max', 'float', 3.4028234663852886e38],
+        ]),
+    },
+  ],
+  Slice: [
+    {
+      since: 10,
+      convert: (n, c) =>
+        attrsToInputs(n, c, [
+          ['starts', 'ints'],
+          ['ends', 'ints'],
+          ['axes', 'ints'],
+        ]),
+    },
+  ],
+  Pad: [
+    {
+      since: 11,
+      convert: (n, c) =>
+        attrsToInputs(n, c, [
+          ['pads', 'ints'],
+          ['value', 'float', 0],
+        ]),
+    },
+  ],
   Squeeze: [{ since: 13, convert: (n, c) => attrsToInputs(n, c, [['axes', 'ints']]) }],
   Unsqueeze: [{ since: 13, convert: (n, c) => attrsToInputs(n, c, [['axes', 'ints']]) }],
   ReduceSum: [{ since: 13, convert: (n, c) => attrsToInputs(n, c, [['axes', 'ints']]) }],
   ...Object.fromEntries(
-    ['ReduceMean', 'ReduceMax', 'ReduceMin', 'ReduceProd', 'ReduceL1', 'ReduceL2', 'ReduceLogSum', 'ReduceLogSumExp', 'ReduceSumSquare'].map((op) => [
-      op, [{ since: 18, convert: (n: NodeProto, c: Context) => attrsToInputs(n, c, [['axes', 'ints']]) }],
-    ]),
+    [
+      'ReduceMean',
+      'ReduceMax',
+      'ReduceMin',
+      'ReduceProd',
+      'ReduceL1',
+      'ReduceL2',
+      'ReduceLogSum',
+      'ReduceLogSumExp',
+      'ReduceSumSquare',
+    ].map((op) => [op, [{ since: 18, convert: (n: NodeProto, c: Context) => attrsToInputs(n, c, [['axes', 'ints']]) }]]),
   ),
   Split: [
     { since: 13, convert: (n, c) => attrsToInputs(n, c, [['split', 'ints']], 1) },
@@ -47,11 +158,24 @@ const CHANGES: Record<string, { since: number; convert: Converter }[]> = {
   LogSoftmax: [{ since: 13, convert: coercedTo2d }],
   Hardmax: [{ since: 13, convert: coercedTo2d }],
   Dropout: [{ since: 12, convert: (n) => [withoutAttrs(n, ['ratio'])] }],
-  BatchNormalization: [{ since: 9, convert: (n) => {
-    if (attrInt(n, 'spatial', 1) !== 1) throw new Error('BatchNormalization with spatial = 0 has no equivalent after opset 8');
-    return [withoutAttrs(n, ['spatial'])];
-  } }],
-  Resize: [{ since: 11, convert: () => { throw new Error('Resize-10 rounds coordinates differently from Resize-11'); } }],
+  BatchNormalization: [
+    {
+      since: 9,
+      convert: (n) => {
+        if (attrInt(n, 'spatial', 1) !== 1)
+          throw new Error('BatchNormalization with spatial = 0 has no equivalent after opset 8');
+        return [withoutAttrs(n, ['spatial'])];
+      },
+    },
+  ],
+  Resize: [
+    {
+      since: 11,
+      convert: () => {
+        throw new Error('Resize-10 rounds coordinates differently from Resize-11');
+      },
+    },
+  ],
 };
 
 /**
@@ -119,7 +243,10 @@ function attrsToInputs(node: NodeProto, ctx: Context, specs: AttrSpec[], at = no
     return value === undefined ? '' : ctx.constant(`${base}_${name}`, [], DataType.FLOAT, Float32Array.of(value));
   });
   while (inputs.length > 0 && inputs.at(-1) === '') inputs.pop();
-  const moved = withoutAttrs(node, specs.map(([name]) => name));
+  const moved = withoutAttrs(
+    node,
+    specs.map(([name]) => name),
+  );
   moved.input = [...node.input.slice(0, at), ...inputs];
   return [moved];
 }

@@ -29,9 +29,15 @@ describe('pruneToOutputs', () => {
   });
 
   it('keeps a graph with subgraphs whole: their nodes read outer names without listing them', () => {
-    const branch = makeModel({ inputs: [], outputs: [makeValueInfo('b', null)], nodes: [makeNode('Identity', ['outer'], ['b'])] }).graph!;
+    const branch = makeModel({
+      inputs: [],
+      outputs: [makeValueInfo('b', null)],
+      nodes: [makeNode('Identity', ['outer'], ['b'])],
+    }).graph!;
     const ifNode = makeNode('If', ['cond'], ['picked'], {}, 'if');
-    ifNode.attribute.push(create(AttributeProtoSchema, { name: 'then_branch', type: AttributeProto_AttributeType.GRAPH, g: branch }));
+    ifNode.attribute.push(
+      create(AttributeProtoSchema, { name: 'then_branch', type: AttributeProto_AttributeType.GRAPH, g: branch }),
+    );
     const model = makeModel({
       inputs: [makeValueInfo('x', [1]), makeValueInfo('cond', [])],
       outputs: [makeValueInfo('picked', null)],

@@ -52,10 +52,16 @@ export function activationContainer(qmin: ArrayLike<number>, qmax: ArrayLike<num
   const highs = Array.from(qmax);
   const low = Math.min(...lows);
   const high = Math.max(...highs);
-  const uniform = (type: number, lo: number, hi: number) => ({ type, zeroPoints: lows.map(() => 0), lo: lows.map(() => lo), hi: lows.map(() => hi) });
+  const uniform = (type: number, lo: number, hi: number) => ({
+    type,
+    zeroPoints: lows.map(() => 0),
+    lo: lows.map(() => lo),
+    hi: lows.map(() => hi),
+  });
   if (low >= 0 && high <= 255) return uniform(DataType.UINT8, 0, 255);
   if (low >= -128 && high <= 127) return uniform(DataType.INT8, -128, 127);
-  if (lows.every((lo, c) => highs[c] - lo <= 255)) return { type: DataType.UINT8, zeroPoints: lows.map((lo) => 0 - lo), lo: lows, hi: lows.map((lo) => lo + 255) };
+  if (lows.every((lo, c) => highs[c] - lo <= 255))
+    return { type: DataType.UINT8, zeroPoints: lows.map((lo) => 0 - lo), lo: lows, hi: lows.map((lo) => lo + 255) };
   return null;
 }
 
@@ -77,7 +83,11 @@ export function writeQdqModel(
   const int4 = (bits: number) => o.format === 'int4' && bits <= 4;
   upgradeOpset(model, layers.some((l) => int4(l.bits)) ? 21 : 13);
   const g = model.graph!;
-  const names = new Set([...g.initializer.map((t) => t.name), ...g.input.map((i) => i.name), ...g.node.flatMap((n) => [...n.input, ...n.output])]);
+  const names = new Set([
+    ...g.initializer.map((t) => t.name),
+    ...g.input.map((i) => i.name),
+    ...g.node.flatMap((n) => [...n.input, ...n.output]),
+  ]);
   const unique = (base: string) => {
     let name = base;
     for (let i = 1; names.has(name); i++) name = `${base}_${i}`;
@@ -94,7 +104,15 @@ export function writeQdqModel(
     initializers.push(...inputs);
     // The dequantized tensor keeps the float one's name, unless something else reads the float one too.
     const output = readers(t) === 1 ? t : unique(`${t}_DequantizeLinear_Output`);
-    g.node.push(makeNode('DequantizeLinear', inputs.map((i) => i.name), [output], { axis }, unique(`${t}_DequantizeLinear`)));
+    g.node.push(
+      makeNode(
+        'DequantizeLinear',
+        inputs.map((i) => i.name),
+        [output],
+        { axis },
+        unique(`${t}_DequantizeLinear`),
+      ),
+    );
     if (output === t) {
       g.initializer = g.initializer.filter((i) => i.name !== t);
       g.node = g.node.filter((n) => !(n.opType === 'Constant' && n.output[0] === t));
@@ -104,22 +122,36 @@ export function writeQdqModel(
 
   for (const { layer, bits, codes, bias } of layers) {
     const node = byOutput.get(layer.output);
-    if (!node || node.input[1] !== layer.weight) throw new StudioError('InvalidArgumentError', `Layer "${layer.name}" is not in this model.`);
+    if (!node || node.input[1] !== layer.weight)
+      throw new StudioError('InvalidArgumentError', `Layer "${layer.name}" is not in this model.`);
     if (bits > 8) throw new StudioError('InvalidArgumentError', `Layer "${layer.name}": ${bits}-bit weights do not fit int8.`);
     const type = int4(bits) ? DataType.INT4 : DataType.INT8;
     const w = layer.weight;
     const stored = storedCodes(layer, codes, type === DataType.INT4);
-    dequantizeConstant(node, 1, [
-      makeTensor(unique(`${w}_quantized`), layer.weightShape, type, stored.values),
-      makeTensor(unique(`${w}_scale`), [layer.m], DataType.FLOAT, codes.scales),
-      makeTensor(unique(`${w}_zero_point`), [layer.m], type, stored.zeroPoints),
-    ], codes.axis);
+    dequantizeConstant(
+      node,
+      1,
+      [
+        makeTensor(unique(`${w}_quantized`), layer.weightShape, type, stored.values),
+        makeTensor(unique(`${w}_scale`), [layer.m], DataType.FLOAT, codes.scales),
+        makeTensor(unique(`${w}_zero_point`), [layer.m], type, stored.zeroPoints),
+      ],
+      codes.axis,
+    );
     if (bias && !bias.codes) {
       node.input[2] = unique(`${node.input[2]}_corrected`);
       initializers.push(makeTensor(node.input[2], [layer.m], DataType.FLOAT, bias.values));
     } else if (bias) {
       const b = node.input[2];
-      dequantizeConstant(node, 2, [makeTensor(unique(`${b}_quantized`), [layer.m], DataType.INT32, bias.codes), makeTensor(unique(`${b}_scale`), [layer.m], DataType.FLOAT, bias.scales)], 0);
+      dequantizeConstant(
+        node,
+        2,
+        [
+          makeTensor(unique(`${b}_quantized`), [layer.m], DataType.INT32, bias.codes),
+          makeTensor(unique(`${b}_scale`), [layer.m], DataType.FLOAT, bias.scales),
+        ],
+        0,
+      );
     }
   }
 
@@ -128,12 +160,18 @@ export function writeQdqModel(
     const tensor = site.tensor;
     const channels = site.scaleShape.reduce((a, b) => a * b, 1);
     if (value.scale.length !== channels) {
-      throw new StudioError('InvalidArgumentError', `Activation "${tensor}": ${value.scale.length} scale(s) for ${channels} channel(s).`);
+      throw new StudioError(
+        'InvalidArgumentError',
+        `Activation "${tensor}": ${value.scale.length} scale(s) for ${channels} channel(s).`,
+      );
     }
     const v = { scale: value.scale, qmin: perChannel(value.qmin, channels), qmax: perChannel(value.qmax, channels) };
     const container = activationContainer(v.qmin, v.qmax);
     if (!container) {
-      throw new StudioError('InvalidArgumentError', `Activation "${tensor}": codes [${Math.min(...v.qmin)}, ${Math.max(...v.qmax)}] do not fit 8 bits.`);
+      throw new StudioError(
+        'InvalidArgumentError',
+        `Activation "${tensor}": codes [${Math.min(...v.qmin)}, ${Math.max(...v.qmax)}] do not fit 8 bits.`,
+      );
     }
     const output = site.scaleShape.length > 0 ? foldedChannels(site, v, container) : perTensor(tensor, v, container);
     // The same readers the simulation quantizes.
@@ -154,7 +192,8 @@ export function writeQdqModel(
     const zero = unique(`${tensor}_zero_point`);
     initializers.push(makeTensor(scale, [], DataType.FLOAT, Float32Array.of(s)), zeroPointTensor(zero, container, []));
     let input = tensor;
-    if (v.qmin[0] > container.lo[0] || v.qmax[0] < container.hi[0]) input = clip(tensor, tensor, [v.qmin[0] * s], [v.qmax[0] * s], []);
+    if (v.qmin[0] > container.lo[0] || v.qmax[0] < container.hi[0])
+      input = clip(tensor, tensor, [v.qmin[0] * s], [v.qmax[0] * s], []);
     const quantized = unique(`${tensor}_QuantizeLinear_Output`);
     const dequantized = unique(`${tensor}_DequantizeLinear_Output`);
     g.node.push(
@@ -181,7 +220,8 @@ export function writeQdqModel(
     const perAxis = container.zeroPoints.some((z) => z !== container.zeroPoints[0]);
     const codesShape = perAxis ? [count] : [];
     initializers.push(
-      makeTensor(scale, [count], DataType.FLOAT, v.scale), zeroPointTensor(zero, container, [count]),
+      makeTensor(scale, [count], DataType.FLOAT, v.scale),
+      zeroPointTensor(zero, container, [count]),
       makeTensor(one, codesShape, DataType.FLOAT, new Float32Array(perAxis ? count : 1).fill(1)),
       zeroPointTensor(zero1, perAxis ? container : { ...container, zeroPoints: [container.zeroPoints[0]] }, codesShape),
     );
@@ -189,7 +229,13 @@ export function writeQdqModel(
     const codes = unique(`${tensor}_DequantizeLinear_Output`);
     g.node.push(
       makeNode('QuantizeLinear', [tensor, scale, zero], [quantized], { axis }, unique(`${tensor}_QuantizeLinear`)),
-      makeNode('DequantizeLinear', [quantized, one, zero1], [codes], perAxis ? { axis } : {}, unique(`${tensor}_DequantizeLinear`)),
+      makeNode(
+        'DequantizeLinear',
+        [quantized, one, zero1],
+        [codes],
+        perAxis ? { axis } : {},
+        unique(`${tensor}_DequantizeLinear`),
+      ),
     );
     const clipped = Array.from(v.qmin).some((lo, c) => lo > container.lo[c] || v.qmax[c] < container.hi[c]);
     return clipped ? clip(tensor, codes, Array.from(v.qmin), Array.from(v.qmax), site.scaleShape) : codes;
@@ -202,13 +248,22 @@ export function writeQdqModel(
     const out = unique(`${tensor}_Clip_Output`);
     const uniform = min.every((m) => m === min[0]) && max.every((m) => m === max[0]);
     if (uniform) {
-      initializers.push(makeTensor(lo, [], DataType.FLOAT, Float32Array.of(min[0])), makeTensor(hi, [], DataType.FLOAT, Float32Array.of(max[0])));
+      initializers.push(
+        makeTensor(lo, [], DataType.FLOAT, Float32Array.of(min[0])),
+        makeTensor(hi, [], DataType.FLOAT, Float32Array.of(max[0])),
+      );
       g.node.push(makeNode('Clip', [input, lo, hi], [out], {}, unique(`${tensor}_Clip`)));
       return out;
     }
     const floor = unique(`${tensor}_Max_Output`);
-    initializers.push(makeTensor(lo, shape, DataType.FLOAT, Float32Array.from(min)), makeTensor(hi, shape, DataType.FLOAT, Float32Array.from(max)));
-    g.node.push(makeNode('Max', [input, lo], [floor], {}, unique(`${tensor}_Max`)), makeNode('Min', [floor, hi], [out], {}, unique(`${tensor}_Min`)));
+    initializers.push(
+      makeTensor(lo, shape, DataType.FLOAT, Float32Array.from(min)),
+      makeTensor(hi, shape, DataType.FLOAT, Float32Array.from(max)),
+    );
+    g.node.push(
+      makeNode('Max', [input, lo], [floor], {}, unique(`${tensor}_Max`)),
+      makeNode('Min', [floor, hi], [out], {}, unique(`${tensor}_Min`)),
+    );
     return out;
   }
 
@@ -240,7 +295,10 @@ function storedCodes(layer: LayerInfo, codes: LayerCodes, int4: boolean): { valu
   const values = Int8Array.from(codes.codes, (q, at) => {
     const v = q + zeroPoints[rowOf(at)];
     if (v < low || v > high) {
-      throw new StudioError('InvalidArgumentError', `Layer "${layer.name}", output channel ${rowOf(at)}: code ${q} does not fit ${int4 ? 'int4' : 'int8'}.`);
+      throw new StudioError(
+        'InvalidArgumentError',
+        `Layer "${layer.name}", output channel ${rowOf(at)}: code ${q} does not fit ${int4 ? 'int4' : 'int8'}.`,
+      );
     }
     return v;
   });

@@ -29,7 +29,8 @@ export interface QuantizerValue {
 /** `values` for each of `count` channels: itself, or its one value repeated. */
 export function perChannel(values: Float32Array, count: number): Float32Array {
   if (values.length === count) return values;
-  if (values.length !== 1) throw new StudioError('InvalidArgumentError', `${values.length} quantizer values for ${count} channel(s).`);
+  if (values.length !== 1)
+    throw new StudioError('InvalidArgumentError', `${values.length} quantizer values for ${count} channel(s).`);
   return new Float32Array(count).fill(values[0]);
 }
 
@@ -50,10 +51,18 @@ export function buildSimulationModel(
   sites: QuantizerSite[],
   o:
     | { live: true; probes: string[] }
-    | { live: false; weights: Map<number, Float32Array>; biases: Map<number, { values: Float32Array }>; quantizers: Map<string, QuantizerValue> },
+    | {
+        live: false;
+        weights: Map<number, Float32Array>;
+        biases: Map<number, { values: Float32Array }>;
+        quantizers: Map<string, QuantizerValue>;
+      },
 ): ModelProto {
   if (graph.opset < 8) {
-    throw new StudioError('UnsupportedModelError', `The model uses ONNX opset ${graph.opset}; the studio needs opset 8 or later (broadcasting Min and Max). Convert it with onnx.version_converter.`);
+    throw new StudioError(
+      'UnsupportedModelError',
+      `The model uses ONNX opset ${graph.opset}; the studio needs opset 8 or later (broadcasting Min and Max). Convert it with onnx.version_converter.`,
+    );
   }
   const model = clone(ModelProtoSchema, graph.model);
   const g = model.graph!;
@@ -62,7 +71,12 @@ export function buildSimulationModel(
   for (const site of sites) {
     const ins = [q(site, 'scale'), q(site, 'qmin'), q(site, 'qmax'), q(site, 'on')];
     if (o.live) {
-      g.input.push(makeValueInfo(ins[0], site.scaleShape), makeValueInfo(ins[1], site.scaleShape), makeValueInfo(ins[2], site.scaleShape), makeValueInfo(ins[3], []));
+      g.input.push(
+        makeValueInfo(ins[0], site.scaleShape),
+        makeValueInfo(ins[1], site.scaleShape),
+        makeValueInfo(ins[2], site.scaleShape),
+        makeValueInfo(ins[3], []),
+      );
     } else {
       const v = o.quantizers.get(site.tensor);
       if (!v) throw new StudioError('InvalidArgumentError', `No quantizer value for tensor "${site.tensor}".`);

@@ -41,7 +41,9 @@ describe('readTensor', () => {
   });
 
   it('names the tensor when its data does not fit its shape, or its type is unsupported', () => {
-    expect(() => readTensor(tensor(DataType.FLOAT, { rawData: new Uint8Array(12) }))).toThrowError(/"t" holds 12 bytes.*needs 16/);
+    expect(() => readTensor(tensor(DataType.FLOAT, { rawData: new Uint8Array(12) }))).toThrowError(
+      /"t" holds 12 bytes.*needs 16/,
+    );
     expect(() => readTensor(tensor(DataType.FLOAT, { floatData: [1] }))).toThrowError(/"t" has 1 values but its shape needs 4/);
     expect(() => readTensor(tensor(DataType.STRING, {}))).toThrowError(/data type STRING/);
   });

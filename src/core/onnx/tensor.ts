@@ -62,7 +62,10 @@ export function readTensor(t: TensorProto): HostTensor {
     case DataType.INT8:
       return { ...base, values: raw ? new Int8Array(rawView(raw, 1, count, t.name)) : Int8Array.from(fromInt32Field(t, count)) };
     case DataType.UINT8:
-      return { ...base, values: raw ? new Uint8Array(rawView(raw, 1, count, t.name)) : Uint8Array.from(fromInt32Field(t, count)) };
+      return {
+        ...base,
+        values: raw ? new Uint8Array(rawView(raw, 1, count, t.name)) : Uint8Array.from(fromInt32Field(t, count)),
+      };
     case DataType.INT32:
       return { ...base, values: raw ? new Int32Array(rawView(raw, 4, count, t.name)) : fromInt32Field(t, count) };
     case DataType.INT4:
@@ -86,7 +89,10 @@ function unpackNibbles(t: TensorProto, count: number, signed: boolean): Int8Arra
   const bytes = Math.ceil(count / 2);
   const packed = t.rawData.byteLength > 0 ? t.rawData : Uint8Array.from(t.int32Data);
   if (packed.byteLength !== bytes) {
-    throw new StudioError('UnsupportedTensorError', `Tensor "${t.name}" holds ${packed.byteLength} bytes of 4-bit data but its shape needs ${bytes}.`);
+    throw new StudioError(
+      'UnsupportedTensorError',
+      `Tensor "${t.name}" holds ${packed.byteLength} bytes of 4-bit data but its shape needs ${bytes}.`,
+    );
   }
   const out = signed ? new Int8Array(count) : new Uint8Array(count);
   for (let i = 0; i < count; i++) {
@@ -120,8 +126,12 @@ export function halfToFloat(h: number): number {
 }
 
 const BYTES: Partial<Record<DataType, number>> = {
-  [DataType.FLOAT]: 4, [DataType.DOUBLE]: 8, [DataType.INT8]: 1, [DataType.UINT8]: 1,
-  [DataType.INT32]: 4, [DataType.INT64]: 8,
+  [DataType.FLOAT]: 4,
+  [DataType.DOUBLE]: 8,
+  [DataType.INT8]: 1,
+  [DataType.UINT8]: 1,
+  [DataType.INT32]: 4,
+  [DataType.INT64]: 8,
 };
 
 function copyBytes(values: TensorValues): Uint8Array<ArrayBuffer> {
@@ -134,10 +144,21 @@ function copyBytes(values: TensorValues): Uint8Array<ArrayBuffer> {
 export function makeTensor(name: string, dims: readonly number[], dataType: DataType, values: TensorValues): TensorProto {
   if (dataType === DataType.INT4 || dataType === DataType.UINT4) {
     const [lo, hi] = dataType === DataType.INT4 ? [-8, 7] : [0, 15];
-    if (values.length !== elementCount(dims) || values.some((v) => Number(v) < lo || Number(v) > hi || !Number.isInteger(Number(v)))) {
-      throw new StudioError('InvalidArgumentError', `Tensor "${name}": ${dataTypeName(dataType)} takes ${elementCount(dims)} integers from ${lo} to ${hi}.`);
+    if (
+      values.length !== elementCount(dims) ||
+      values.some((v) => Number(v) < lo || Number(v) > hi || !Number.isInteger(Number(v)))
+    ) {
+      throw new StudioError(
+        'InvalidArgumentError',
+        `Tensor "${name}": ${dataTypeName(dataType)} takes ${elementCount(dims)} integers from ${lo} to ${hi}.`,
+      );
     }
-    return create(TensorProtoSchema, { name, dims: dims.map(BigInt), dataType, rawData: packNibbles(Array.from(values, Number)) });
+    return create(TensorProtoSchema, {
+      name,
+      dims: dims.map(BigInt),
+      dataType,
+      rawData: packNibbles(Array.from(values, Number)),
+    });
   }
   const size = BYTES[dataType];
   if (size === undefined) {

@@ -19,18 +19,20 @@ const hardswish = (random: () => number) => {
 const normal = (random: () => number) => Math.sqrt(-2 * Math.log(random() + 1e-12)) * Math.cos(2 * Math.PI * random()) + 0.3;
 
 describe('fitAsymmetricActivationReference', () => {
-  it('non-negative values: at most the unsigned fit\'s error, whose grid is the zero point 0 one', () => {
+  it("non-negative values: at most the unsigned fit's error, whose grid is the zero point 0 one", () => {
     const x = samples(5000, (r) => Math.max(0, normal(r)));
     for (const bits of [4, 8]) {
       const fit = fitAsymmetricActivationReference(x, bits);
       const n = 2 ** bits - 1;
       // Lloyd's fit is local: another zero point's start may end at a lower error (2 at 8 bits here).
-      expect(error(x, fit.scale, -fit.zeroPoint, n - fit.zeroPoint)).toBeLessThanOrEqual(error(x, fitActivationScaleReference(x, bits, false).scale, 0, n));
+      expect(error(x, fit.scale, -fit.zeroPoint, n - fit.zeroPoint)).toBeLessThanOrEqual(
+        error(x, fitActivationScaleReference(x, bits, false).scale, 0, n),
+      );
       expect(fit.zeroPoint).toBeLessThanOrEqual(2);
     }
   });
 
-  it('a Hardswish output: all levels used, under half the symmetric grid\'s squared error at 4 bits', () => {
+  it("a Hardswish output: all levels used, under half the symmetric grid's squared error at 4 bits", () => {
     const x = samples(20000, hardswish);
     const fit = fitAsymmetricActivationReference(x, 4);
     const symmetric = fitActivationScaleReference(x, 4, true).scale;
@@ -47,7 +49,9 @@ describe('fitAsymmetricActivationReference', () => {
       const fit = fitAsymmetricActivationReference(x, bits);
       const l = activationLevels(bits, true);
       const n = 2 ** bits - 1;
-      expect(error(x, fit.scale, -fit.zeroPoint, n - fit.zeroPoint)).toBeLessThanOrEqual(error(x, fitActivationScaleReference(x, bits, true).scale, -l, l));
+      expect(error(x, fit.scale, -fit.zeroPoint, n - fit.zeroPoint)).toBeLessThanOrEqual(
+        error(x, fitActivationScaleReference(x, bits, true).scale, -l, l),
+      );
     }
   });
 
@@ -59,7 +63,7 @@ describe('fitAsymmetricActivationReference', () => {
     expect(error(x, fit.scale, -fit.zeroPoint, 7 - fit.zeroPoint)).toBeLessThanOrEqual(best * 1.01);
   });
 
-  it('at 8 bits the coarse-then-fine search over zero points finds the exhaustive search\'s error', () => {
+  it("at 8 bits the coarse-then-fine search over zero points finds the exhaustive search's error", () => {
     const x = samples(2000, (r) => normal(r) * 3 - 1, 5);
     const fit = fitAsymmetricActivationReference(x, 8);
     let best = Infinity;

@@ -23,7 +23,12 @@ export const activationLevels = (bits: number, signed: boolean) => (signed ? 2 *
  * the magnitudes of nonzero ones for a signed symmetric grid (which rounds symmetrically). Stops when
  * the scale repeats (a fixed point or a 2-cycle) or at the cap. No such values: scale 0.
  */
-export function fitActivationScaleReference(values: ArrayLike<number>, bits: number, signed: boolean, maxIterations = DEFAULT_SCALE_ITERATIONS): ActivationScaleFit {
+export function fitActivationScaleReference(
+  values: ArrayLike<number>,
+  bits: number,
+  signed: boolean,
+  maxIterations = DEFAULT_SCALE_ITERATIONS,
+): ActivationScaleFit {
   assertActivationBits(bits);
   const levels = activationLevels(bits, signed);
   const x: number[] = [];
@@ -54,7 +59,11 @@ const SEARCH_SAMPLES = 1 << 14;
  * point with the lowest squared error wins (the first of equals), searched on at most SEARCH_SAMPLES of the
  * values, and its scale fitted on all. No nonzero values: scale 0.
  */
-export function fitAsymmetricActivationReference(values: ArrayLike<number>, bits: number, maxIterations = DEFAULT_SCALE_ITERATIONS): AsymmetricActivationFit {
+export function fitAsymmetricActivationReference(
+  values: ArrayLike<number>,
+  bits: number,
+  maxIterations = DEFAULT_SCALE_ITERATIONS,
+): AsymmetricActivationFit {
   assertActivationBits(bits);
   const levels = 2 ** bits - 1;
   const x: number[] = [];
@@ -73,14 +82,21 @@ export function fitAsymmetricActivationReference(values: ArrayLike<number>, bits
   const stride = Math.ceil(x.length / SEARCH_SAMPLES);
   const search = stride > 1 ? x.filter((_, i) => i % stride === 0) : x;
   const tryZero = (zeroPoint: number, values: number[]) => {
-    const fit = lloydFit(values, -zeroPoint, levels - zeroPoint, Math.max(zeroPoint < levels ? high / (levels - zeroPoint) : 0, zeroPoint > 0 ? -low / zeroPoint : 0), maxIterations);
+    const fit = lloydFit(
+      values,
+      -zeroPoint,
+      levels - zeroPoint,
+      Math.max(zeroPoint < levels ? high / (levels - zeroPoint) : 0, zeroPoint > 0 ? -low / zeroPoint : 0),
+      maxIterations,
+    );
     if (fit && fit.error < best.error) best = { ...fit, zeroPoint };
   };
   const step = levels <= EXHAUSTIVE_LEVELS ? 1 : 8;
   for (let z = 0; z <= levels; z += step) tryZero(z, search);
   if (step > 1) {
     const coarse = best.zeroPoint;
-    for (let z = Math.max(0, coarse - step + 1); z <= Math.min(levels, coarse + step - 1); z++) if (z !== coarse) tryZero(z, search);
+    for (let z = Math.max(0, coarse - step + 1); z <= Math.min(levels, coarse + step - 1); z++)
+      if (z !== coarse) tryZero(z, search);
   }
   if (search !== x) {
     const zeroPoint = best.zeroPoint;
@@ -91,7 +107,13 @@ export function fitAsymmetricActivationReference(values: ArrayLike<number>, bits
 }
 
 /** Codes clamped to [lo, hi], then the least-squares scale for them, until the scale repeats; null if the start is 0. */
-function lloydFit(x: number[], lo: number, hi: number, start: number, maxIterations: number): { scale: number; iterations: number; error: number } | null {
+function lloydFit(
+  x: number[],
+  lo: number,
+  hi: number,
+  start: number,
+  maxIterations: number,
+): { scale: number; iterations: number; error: number } | null {
   if (!(start > 0)) return null;
   const code = (v: number, scale: number) => Math.min(hi, Math.max(lo, roundHalfEven(v / scale)));
   const codesAt = (scale: number) => {

@@ -46,11 +46,18 @@ export function addMeanSums(sums: MeanSums, patches: ArrayLike<number>, targets:
 }
 
 /** The centred problem in place: A_g -= x_g x_gᵀ / K, C_m -= y_m x_g(m) / K, yy_m -= y_m² / K. */
-export function centerStatistics(problem: SolverProblem & { a: Float64Array[]; c: Float64Array }, yy: Float64Array, sums: MeanSums): void {
+export function centerStatistics(
+  problem: SolverProblem & { a: Float64Array[]; c: Float64Array },
+  yy: Float64Array,
+  sums: MeanSums,
+): void {
   const { n, m, groups } = problem;
   if (sums.count === 0) throw new StudioError('InvalidArgumentError', 'bias correction: no positions were summed.');
   if (sums.x.length !== groups || sums.x[0].length !== n || sums.y.length !== m) {
-    throw new StudioError('InvalidArgumentError', `bias correction: sums of ${sums.x.length} x ${sums.x[0]?.length} patches and ${sums.y.length} targets do not fit a problem of ${groups} groups, N = ${n}, M = ${m}.`);
+    throw new StudioError(
+      'InvalidArgumentError',
+      `bias correction: sums of ${sums.x.length} x ${sums.x[0]?.length} patches and ${sums.y.length} targets do not fit a problem of ${groups} groups, N = ${n}, M = ${m}.`,
+    );
   }
   const perGroup = m / groups;
   for (let group = 0; group < groups; group++) {
@@ -91,7 +98,12 @@ export function correctedBias(bias: Float32Array, shift: Float64Array): Float32A
  * ||Y||^2, as without bias correction, so that both compare.
  */
 export function errorAroundMeans(
-  centredYY: ArrayLike<number>, cw: ArrayLike<number>, waw: ArrayLike<number>, sums: MeanSums, w: ArrayLike<number>, biasCorrected: boolean,
+  centredYY: ArrayLike<number>,
+  cw: ArrayLike<number>,
+  waw: ArrayLike<number>,
+  sums: MeanSums,
+  w: ArrayLike<number>,
+  biasCorrected: boolean,
 ): LayerError {
   const { perRow } = errorFromRowSums(centredYY, cw, waw);
   if (!biasCorrected) meanError(sums, w).forEach((shift, row) => (perRow[row] += sums.count * shift ** 2));

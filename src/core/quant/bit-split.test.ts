@@ -8,8 +8,21 @@ import { syntheticConvLayer } from './synthetic';
 import { initWeightsReference, roundHalfEven } from './weight-init';
 
 const paperLayer = (): ConvGeometry => ({
-  batch: 15, channels: 16, height: 28, width: 28, groups: 1, kernelH: 3, kernelW: 3,
-  strideH: 1, strideW: 1, dilationH: 1, dilationW: 1, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1,
+  batch: 15,
+  channels: 16,
+  height: 28,
+  width: 28,
+  groups: 1,
+  kernelH: 3,
+  kernelW: 3,
+  strideH: 1,
+  strideW: 1,
+  dilationH: 1,
+  dilationW: 1,
+  padTop: 1,
+  padLeft: 1,
+  padBottom: 1,
+  padRight: 1,
 });
 
 function problemOf(layer: ReturnType<typeof syntheticConvLayer>) {
@@ -50,7 +63,9 @@ describe('Bit-Split on a synthetic conv layer with correlated ReLU inputs (M = 6
     const mse = initWeightsReference(layer.weights, 64, 144, bits);
     const solved = solveBitSplitReference(problem, mse);
     const errors = [rtn, mse, solved].map((q) => outputError(problem, yy, dequantize(q)).relative);
-    console.log(`${bits} bits: RTN ${errors[0].toFixed(4)}, MSE ${errors[1].toFixed(4)}, Bit-Split ${errors[2].toFixed(4)}; epochs ${Math.max(...solved.epochs)}`);
+    console.log(
+      `${bits} bits: RTN ${errors[0].toFixed(4)}, MSE ${errors[1].toFixed(4)}, Bit-Split ${errors[2].toFixed(4)}; epochs ${Math.max(...solved.epochs)}`,
+    );
     expect(floatError).toBeLessThan(1e-9);
     expect(errors[0]).toBeGreaterThan(errors[1]);
     expect(errors[1]).toBeGreaterThan(errors[2]);

@@ -24,7 +24,8 @@ describe('the grid an activation quantizer fits, and what per-channel grids woul
   });
 
   it('an outlier channel beside small ones gains many times; alike channels about once', () => {
-    const channel = (seed: number, gain: number, offset: number) => Array.from(randomArray(2000, seed, gain), (v) => Math.max(-0.375, v + offset));
+    const channel = (seed: number, gain: number, offset: number) =>
+      Array.from(randomArray(2000, seed, gain), (v) => Math.max(-0.375, v + offset));
     // One channel reaches 10, seven stay within about a half: one grid for all rounds the small ones to 0.
     const lopsided = [channel(1, 4, 4), ...[2, 3, 4, 5, 6, 7, 8].map((seed) => channel(seed, 0.3, 0.1))];
     const alike = [channel(4, 1, 0.5), channel(5, 1.1, 0.5), channel(6, 0.9, 0.5)];
@@ -34,6 +35,16 @@ describe('the grid an activation quantizer fits, and what per-channel grids woul
     expect(even).toBeLessThan(1.5);
     // Exact either way: nothing to gain. Exact only per channel: an infinite gain.
     expect(channelScaleGain([[0, 0], [0]], 4, false, false)).toBe(1);
-    expect(channelScaleGain([[1, 1], [1000, 1000]], 2, false, false)).toBe(Infinity);
+    expect(
+      channelScaleGain(
+        [
+          [1, 1],
+          [1000, 1000],
+        ],
+        2,
+        false,
+        false,
+      ),
+    ).toBe(Infinity);
   });
 });

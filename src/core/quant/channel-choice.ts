@@ -5,7 +5,12 @@ import { fitActivationGrid, gridError } from './activation-scale';
  * tensor ("auto" folds per-channel scales from CHANNEL_SCALE_GAIN on). Infinity where only per-channel
  * grids are exact; 1 where both are.
  */
-export function channelScaleGain(channels: readonly ArrayLike<number>[], bits: number, signed: boolean, asymmetric: boolean): number {
+export function channelScaleGain(
+  channels: readonly ArrayLike<number>[],
+  bits: number,
+  signed: boolean,
+  asymmetric: boolean,
+): number {
   const all = channels.flatMap((c) => Array.from(c));
   const perTensor = gridError(all, fitActivationGrid(all, bits, signed, asymmetric));
   const perChannel = channels.reduce((e, c) => e + gridError(c, fitActivationGrid(c, bits, signed, asymmetric)), 0);

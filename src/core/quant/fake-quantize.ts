@@ -8,7 +8,9 @@ import { roundHalfEven } from './weight-init';
  * and clipped, what a layer with the scales folded into its weights reads.
  */
 export function fakeQuantize(
-  x: Float32Array, q: QuantizerValue, o: { dims?: readonly number[]; axis?: number; codes?: boolean } = {},
+  x: Float32Array,
+  q: QuantizerValue,
+  o: { dims?: readonly number[]; axis?: number; codes?: boolean } = {},
 ): Float32Array {
   const channelOf = channelIndex(q.scale.length, o.dims, o.axis);
   const qmin = perChannel(q.qmin, q.scale.length);

@@ -31,7 +31,10 @@ export interface FullGridResult extends QuantizedWeights {
 }
 
 /** The code range of an orientation: the sign-magnitude planes' 2^b - 1 levels plus one. */
-export const orientationRange = (bits: number, orientation: number): [number, number] => [-qmaxOf(bits) - 1 + orientation, qmaxOf(bits) + orientation];
+export const orientationRange = (bits: number, orientation: number): [number, number] => [
+  -qmaxOf(bits) - 1 + orientation,
+  qmaxOf(bits) + orientation,
+];
 
 /**
  * Float64 reference of full-grid.wgsl. Bit-Split's ternary planes reach 2^b - 1 of a b-bit integer's 2^b

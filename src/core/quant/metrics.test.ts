@@ -23,8 +23,13 @@ describe('layer metrics', () => {
     const q = { bits: 3, m: 1, n: 4, codes: Int32Array.of(-3, 0, 1, 1), steps: Float64Array.of(0.5) };
     expect(weightMse([-1.5, 0.1, 0.5, 0.7], q)).toBeCloseTo((0.01 + 0.04) / 4, 12);
     expect(codeHistogram(q)).toEqual([
-      { code: -3, count: 1 }, { code: -2, count: 0 }, { code: -1, count: 0 }, { code: 0, count: 1 },
-      { code: 1, count: 2 }, { code: 2, count: 0 }, { code: 3, count: 0 },
+      { code: -3, count: 1 },
+      { code: -2, count: 0 },
+      { code: -1, count: 0 },
+      { code: 0, count: 1 },
+      { code: 1, count: 2 },
+      { code: 2, count: 0 },
+      { code: 3, count: 0 },
     ]);
   });
 });

@@ -9,7 +9,11 @@ function randomLayers(count: number, seed: number): LayerBitOptions[] {
   return Array.from({ length: count }, (_, i) => {
     const sensitivity = random() * 10;
     // Costs fall roughly 4x a bit, with noise, and are not always monotone (as measured ones are not).
-    return { name: `l${i}`, params: 1 + Math.floor(random() * 5000), options: BITS.map((bits) => ({ bits, cost: sensitivity * 4 ** -bits * (0.5 + random()) })) };
+    return {
+      name: `l${i}`,
+      params: 1 + Math.floor(random() * 5000),
+      options: BITS.map((bits) => ({ bits, cost: sensitivity * 4 ** -bits * (0.5 + random()) })),
+    };
   });
 }
 
@@ -59,7 +63,11 @@ describe('mixed precision under a size budget', () => {
   });
 
   it('puts more bits on the sensitive layer of two equal ones', () => {
-    const layer = (name: string, scale: number): LayerBitOptions => ({ name, params: 100, options: BITS.map((bits) => ({ bits, cost: scale * 4 ** -bits })) });
+    const layer = (name: string, scale: number): LayerBitOptions => ({
+      name,
+      params: 100,
+      options: BITS.map((bits) => ({ bits, cost: scale * 4 ** -bits })),
+    });
     const chosen = chooseBits([layer('tough', 1), layer('fragile', 100)], 4);
     expect(chosen.bits.fragile).toBeGreaterThan(chosen.bits.tough);
   });

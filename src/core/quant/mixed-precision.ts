@@ -38,7 +38,11 @@ export interface SensitivityTable {
 export function bitOptions(table: SensitivityTable, fixed: Record<string, number> = {}): LayerBitOptions[] {
   return table.layers.map((l) => {
     const cells = fixed[l.name] === undefined ? l.cells : l.cells.filter((c) => c.bits === fixed[l.name]);
-    if (cells.length === 0) throw new StudioError('InvalidArgumentError', `Layer "${l.name}" is fixed at ${fixed[l.name]} bits, which its sensitivity was not measured at.`);
+    if (cells.length === 0)
+      throw new StudioError(
+        'InvalidArgumentError',
+        `Layer "${l.name}" is fixed at ${fixed[l.name]} bits, which its sensitivity was not measured at.`,
+      );
     return { name: l.name, params: l.params, options: cells.map((c) => ({ bits: c.bits, cost: c.kl })) };
   });
 }
@@ -77,7 +81,8 @@ const MAX_FRONT = 4096;
 export function paretoFront(layers: LayerBitOptions[]): BitAssignment[] {
   if (layers.length === 0) return [];
   for (const l of layers) {
-    if (l.options.length === 0) throw new StudioError('InvalidArgumentError', `Layer "${l.name}" has no bit-width to choose from.`);
+    if (l.options.length === 0)
+      throw new StudioError('InvalidArgumentError', `Layer "${l.name}" has no bit-width to choose from.`);
   }
   let front: Entry[] = [{ size: 0, cost: 0, picks: new Uint8Array(layers.length) }];
   layers.forEach((layer, li) => {
@@ -102,14 +107,18 @@ export function paretoFront(layers: LayerBitOptions[]): BitAssignment[] {
 
 /** The cheapest assignment whose average bits per weight is at most `budgetBits`. */
 export function chooseBits(layers: LayerBitOptions[], budgetBits: number): BitAssignment {
-  if (!Number.isFinite(budgetBits) || budgetBits <= 0) throw new StudioError('InvalidArgumentError', `The budget must be a positive number of bits per weight, got ${budgetBits}.`);
+  if (!Number.isFinite(budgetBits) || budgetBits <= 0)
+    throw new StudioError('InvalidArgumentError', `The budget must be a positive number of bits per weight, got ${budgetBits}.`);
   const front = paretoFront(layers);
   const params = layers.reduce((s, l) => s + l.params, 0);
   // A hair of slack: a budget taken from a uniform configuration's own average must admit it.
   const fits = front.filter((a) => a.totalBits <= budgetBits * params * (1 + 1e-12));
   if (fits.length === 0) {
     const least = front[0]?.averageBits ?? 0;
-    throw new StudioError('InvalidArgumentError', `A budget of ${budgetBits} bits per weight is below the smallest choice, ${least.toFixed(3)} bits (every layer at its fewest bits); raise the budget.`);
+    throw new StudioError(
+      'InvalidArgumentError',
+      `A budget of ${budgetBits} bits per weight is below the smallest choice, ${least.toFixed(3)} bits (every layer at its fewest bits); raise the budget.`,
+    );
   }
   return fits.reduce((best, a) => (a.cost < best.cost ? a : best));
 }
@@ -155,7 +164,10 @@ export interface MixedPrecisionPlan extends BitAssignment {
  * included: they stay at the first/last bits (the paper's rule), the knapsack spends the rest.
  */
 export function planMixedPrecision(
-  layers: readonly { name: string }[], table: SensitivityTable, config: Pick<PlanConfig, 'firstLastBits' | 'layers'>, budgetBits: number,
+  layers: readonly { name: string }[],
+  table: SensitivityTable,
+  config: Pick<PlanConfig, 'firstLastBits' | 'layers'>,
+  budgetBits: number,
 ): MixedPrecisionPlan {
   const fixed = Object.fromEntries(edgeLayers(layers, config.layers).map((l) => [l.name, config.firstLastBits]));
   const choice = chooseBits(bitOptions(table, fixed), budgetBits);

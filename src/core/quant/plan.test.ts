@@ -4,8 +4,11 @@ import { readModelFile } from '../model-summary';
 import { affectedLayers, planLayers } from './plan';
 
 describe('which layers a change reaches', () => {
-  it('on the demo: the second block\'s conv2 reaches the last block and the classifier, not its own shortcut', async () => {
-    const { graph, summary } = await readModelFile(new Uint8Array(readFileSync(new URL('../../../public/demo/model.onnx', import.meta.url))), 'm');
+  it("on the demo: the second block's conv2 reaches the last block and the classifier, not its own shortcut", async () => {
+    const { graph, summary } = await readModelFile(
+      new Uint8Array(readFileSync(new URL('../../../public/demo/model.onnx', import.meta.url))),
+      'm',
+    );
     const layers = summary.layers;
     expect(layers[4].name).toBe('/stages/stages.1/conv2/Conv');
     expect([...affectedLayers(graph, layers, new Set([4]))].sort()).toEqual([4, 6, 7, 8, 9]);

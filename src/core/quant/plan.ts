@@ -51,7 +51,11 @@ export interface InputQuantizer {
 export function channelIndex(count: number, dims: readonly number[] = [], axis = 1): (i: number) => number {
   if (count === 1) return () => 0;
   const a = axis < 0 ? dims.length + axis : axis;
-  if (dims[a] !== count) throw new StudioError('InvalidArgumentError', `A tensor of shape [${dims.join(', ')}] has no ${count} channels on axis ${axis}.`);
+  if (dims[a] !== count)
+    throw new StudioError(
+      'InvalidArgumentError',
+      `A tensor of shape [${dims.join(', ')}] has no ${count} channels on axis ${axis}.`,
+    );
   const inner = dims.slice(a + 1).reduce((p, d) => p * d, 1);
   return (i) => Math.floor(i / inner) % count;
 }
@@ -75,7 +79,21 @@ export interface LayerPlan {
 }
 
 /** Ops whose output is non-negative whenever their input is. */
-const SIGN_PRESERVING = new Set(['MaxPool', 'AveragePool', 'GlobalAveragePool', 'GlobalMaxPool', 'Flatten', 'Reshape', 'Squeeze', 'Unsqueeze', 'Transpose', 'Identity', 'Concat', 'Resize', 'Upsample']);
+const SIGN_PRESERVING = new Set([
+  'MaxPool',
+  'AveragePool',
+  'GlobalAveragePool',
+  'GlobalMaxPool',
+  'Flatten',
+  'Reshape',
+  'Squeeze',
+  'Unsqueeze',
+  'Transpose',
+  'Identity',
+  'Concat',
+  'Resize',
+  'Upsample',
+]);
 
 /** Whether a tensor can only hold values >= 0: it comes from a ReLU, a Clip at >= 0 or a sigmoid. */
 export function isNonNegative(graph: GraphView, tensor: string, depth = 0): boolean {
@@ -107,7 +125,10 @@ export function clipCeiling(graph: GraphView, tensor: string): number | undefine
  * inputs stay float, and so do all activations with abits = 'float'.
  */
 /** The weight bits of each layer (by index): the override, else the first/last rule, else the default. */
-export function plannedBits(layers: readonly { index: number; name: string }[], c: Pick<PlanConfig, 'wbits' | 'firstLastBits' | 'layers'>): Map<number, number> {
+export function plannedBits(
+  layers: readonly { index: number; name: string }[],
+  c: Pick<PlanConfig, 'wbits' | 'firstLastBits' | 'layers'>,
+): Map<number, number> {
   const edges = new Set(edgeLayers(layers, c.layers).map((l) => l.index));
   return new Map(layers.map((l) => [l.index, c.layers[l.name]?.bits ?? (edges.has(l.index) ? c.firstLastBits : c.wbits)]));
 }
@@ -128,7 +149,12 @@ export function withChosenBits(overrides: PlanConfig['layers'], bits: Record<str
   return next;
 }
 
-export function planLayers(graph: GraphView, layers: LayerInfo[], c: PlanConfig, autoChannels: readonly string[] = []): { plans: LayerPlan[]; sites: QuantizerSite[] } {
+export function planLayers(
+  graph: GraphView,
+  layers: LayerInfo[],
+  c: PlanConfig,
+  autoChannels: readonly string[] = [],
+): { plans: LayerPlan[]; sites: QuantizerSite[] } {
   const active = layers.filter((l) => !c.layers[l.name]?.skip);
   const last = active.at(-1)?.index;
   const bitsOf = plannedBits(layers, c);
@@ -139,7 +165,11 @@ export function planLayers(graph: GraphView, layers: LayerInfo[], c: PlanConfig,
     const bits = bitsOf.get(layer.index)!;
     let input: InputQuantizer | null = null;
     if (!o.skip && c.abits !== 'float' && !modelInputs.has(layer.input)) {
-      input = { tensor: layer.input, bits: layer.index === last ? Math.max(c.abits, c.firstLastBits) : c.abits, signed: !isNonNegative(graph, layer.input) };
+      input = {
+        tensor: layer.input,
+        bits: layer.index === last ? Math.max(c.abits, c.firstLastBits) : c.abits,
+        signed: !isNonNegative(graph, layer.input),
+      };
       // Dense layers keep one scale: their inputs give one value per image and channel, too few to fit a
       // scale per channel that holds on images beyond the calibration ones (measured on the demo's classifier).
       const perChannel = c.channelScales === true || (c.channelScales === 'auto' && autoChannels.includes(layer.input));
@@ -150,8 +180,11 @@ export function planLayers(graph: GraphView, layers: LayerInfo[], c: PlanConfig,
       if (ceiling !== undefined && ceiling > 0) input.ceiling = ceiling;
       const site = sites.get(layer.input) ?? { tensor: layer.input, scaleShape: channels?.shape ?? [], readers: [] };
       if (JSON.stringify(site.scaleShape) !== JSON.stringify(channels?.shape ?? [])) {
-        throw new StudioError('UnsupportedModelError', `Tensor "${layer.input}" feeds layers that read its channels differently ("${site.readers[0]}" and "${layer.name}"): ` +
-          'per-channel activation scales need one layout; turn them off for this model.');
+        throw new StudioError(
+          'UnsupportedModelError',
+          `Tensor "${layer.input}" feeds layers that read its channels differently ("${site.readers[0]}" and "${layer.name}"): ` +
+            'per-channel activation scales need one layout; turn them off for this model.',
+        );
       }
       site.readers.push(layer.name);
       sites.set(layer.input, site);

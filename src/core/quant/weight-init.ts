@@ -13,7 +13,13 @@ export function roundHalfEven(x: number): number {
  * Lloyd fit of a symmetric uniform quantizer (bit-split.md, section 3), stopping at the exact fixed
  * point (codes unchanged) or the cap. A zero row gives zero codes and a zero step.
  */
-export function initWeightsReference(w: ArrayLike<number>, m: number, n: number, bits: number, iterations = DEFAULT_INIT_ITERATIONS): QuantizedWeights & { iterations: Int32Array } {
+export function initWeightsReference(
+  w: ArrayLike<number>,
+  m: number,
+  n: number,
+  bits: number,
+  iterations = DEFAULT_INIT_ITERATIONS,
+): QuantizedWeights & { iterations: Int32Array } {
   assertWeightBits(bits);
   const qmax = qmaxOf(bits);
   const codes = new Int32Array(m * n);

@@ -42,8 +42,8 @@ describe('activation scales on WebGPU equal the float64 Lloyd fit', () => {
   });
 
   it('refuses samples that do not split into channels', async () => {
-    await expect(fitActivationScalesOnGpu(ctx, { values: new Float32Array(10), channels: 3, bits: 8, signed: false })).rejects.toThrowError(
-      'activation scale: 10 values do not split into 3 channels.',
-    );
+    await expect(
+      fitActivationScalesOnGpu(ctx, { values: new Float32Array(10), channels: 3, bits: 8, signed: false }),
+    ).rejects.toThrowError('activation scale: 10 values do not split into 3 channels.');
   });
 });

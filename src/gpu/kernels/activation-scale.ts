@@ -29,16 +29,31 @@ export async function fitActivationScalesOnGpu(
 ): Promise<{ scales: Float64Array; iterations: Int32Array }> {
   assertActivationBits(s.bits);
   if (s.channels < 1 || s.values.length % s.channels !== 0 || s.values.length === 0) {
-    throw new StudioError('InvalidArgumentError', `activation scale: ${s.values.length} values do not split into ${s.channels} channels.`);
+    throw new StudioError(
+      'InvalidArgumentError',
+      `activation scale: ${s.values.length} values do not split into ${s.channels} channels.`,
+    );
   }
   const count = s.values.length / s.channels;
   return ctx.checked('activation scale', async () => {
     const device = ctx.device;
     const values = uploadBuffer(device, s.values as Float32Array<ArrayBuffer>, GPUBufferUsage.STORAGE, 'activation-scale:values');
-    const result = device.createBuffer({ size: s.channels * 8, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC, label: 'activation-scale:result' });
-    const params = uniformBuffer(device, PARAMS.pack({
-      channels: s.channels, count, levels: activationLevels(s.bits, s.signed), signed_grid: s.signed ? 1 : 0, max_iterations: s.maxIterations ?? DEFAULT_SCALE_ITERATIONS,
-    }), 'activation-scale:params');
+    const result = device.createBuffer({
+      size: s.channels * 8,
+      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC,
+      label: 'activation-scale:result',
+    });
+    const params = uniformBuffer(
+      device,
+      PARAMS.pack({
+        channels: s.channels,
+        count,
+        levels: activationLevels(s.bits, s.signed),
+        signed_grid: s.signed ? 1 : 0,
+        max_iterations: s.maxIterations ?? DEFAULT_SCALE_ITERATIONS,
+      }),
+      'activation-scale:params',
+    );
     const pipeline = await pipelines.get('activation-scale', shader, { WORKGROUP_SIZE });
     const encoder = device.createCommandEncoder({ label: 'activation-scale' });
     encodePass(device, encoder, pipeline, 'activation-scale', [params, values, result], [s.channels, 1, 1]);

@@ -18,8 +18,19 @@ export async function encodeChannelEnergy(
   b: { target: GPUBuffer; partial: GPUBuffer; samples: GPUBuffer },
   squared = true,
 ): Promise<GPUBuffer> {
-  const params = uniformBuffer(ctx.device, PARAMS.pack({ rows: m, plane: s.outH * s.outW, positions: s.positions, chunk: s.chunk, sampled: s.sampled ? 1 : 0 }), 'channel-energy:params');
+  const params = uniformBuffer(
+    ctx.device,
+    PARAMS.pack({ rows: m, plane: s.outH * s.outW, positions: s.positions, chunk: s.chunk, sampled: s.sampled ? 1 : 0 }),
+    'channel-energy:params',
+  );
   const pipeline = await pipelines.get('channel-energy', shader, { WORKGROUP_SIZE, SQUARED: squared ? 1 : 0 });
-  encodePass(ctx.device, encoder, pipeline, 'channel-energy', [params, b.target, b.partial, b.samples], [Math.ceil(m / WORKGROUP_SIZE), 1, s.chunks]);
+  encodePass(
+    ctx.device,
+    encoder,
+    pipeline,
+    'channel-energy',
+    [params, b.target, b.partial, b.samples],
+    [Math.ceil(m / WORKGROUP_SIZE), 1, s.chunks],
+  );
   return params;
 }

@@ -18,6 +18,13 @@ export async function encodeConvGram(
   const tiles = Math.ceil(s.n / TILE);
   const params = uniformBuffer(ctx.device, patchParams(s, tiles), 'conv-gram:params');
   const pipeline = await pipelines.get('conv-gram', shader, { WORKGROUP_SIZE });
-  encodePass(ctx.device, encoder, pipeline, 'conv-gram', [params, b.input, b.partial, b.samples], [Math.ceil((tiles * tiles) / WORKGROUP_SIZE), s.groups, s.chunks]);
+  encodePass(
+    ctx.device,
+    encoder,
+    pipeline,
+    'conv-gram',
+    [params, b.input, b.partial, b.samples],
+    [Math.ceil((tiles * tiles) / WORKGROUP_SIZE), s.groups, s.chunks],
+  );
   return params;
 }

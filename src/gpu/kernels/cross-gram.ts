@@ -8,9 +8,26 @@ import { wgslStruct } from '../wgsl-struct';
 import { TILE, WORKGROUP_SIZE, type PatchPass } from './patch-pass';
 
 const PARAMS = wgslStruct('Params', {
-  channels: 'u32', height: 'u32', width: 'u32', group_channels: 'u32', out_h: 'u32', out_w: 'u32', kernel_h: 'u32', kernel_w: 'u32',
-  stride_h: 'u32', stride_w: 'u32', dilation_h: 'u32', dilation_w: 'u32', rows: 'u32', rows_per_group: 'u32', n: 'u32', col_tiles: 'u32',
-  positions: 'u32', chunk: 'u32', row_tiles: 'u32', sampled: 'u32',
+  channels: 'u32',
+  height: 'u32',
+  width: 'u32',
+  group_channels: 'u32',
+  out_h: 'u32',
+  out_w: 'u32',
+  kernel_h: 'u32',
+  kernel_w: 'u32',
+  stride_h: 'u32',
+  stride_w: 'u32',
+  dilation_h: 'u32',
+  dilation_w: 'u32',
+  rows: 'u32',
+  rows_per_group: 'u32',
+  n: 'u32',
+  col_tiles: 'u32',
+  positions: 'u32',
+  chunk: 'u32',
+  row_tiles: 'u32',
+  sampled: 'u32',
 });
 const shader = `${PARAMS.wgsl}\n${entry}\n${patchTaps}`;
 
@@ -26,13 +43,40 @@ export async function encodeCrossGram(
   const rowsPerGroup = m / s.groups;
   const rowTiles = Math.ceil(rowsPerGroup / TILE);
   const colTiles = Math.ceil(s.n / TILE);
-  const params = uniformBuffer(ctx.device, PARAMS.pack({
-    channels: s.channels, height: s.height, width: s.width, group_channels: s.channels / s.groups, out_h: s.outH, out_w: s.outW, kernel_h: s.kernelH, kernel_w: s.kernelW,
-    stride_h: s.strideH, stride_w: s.strideW, dilation_h: s.dilationH, dilation_w: s.dilationW, rows: m, rows_per_group: rowsPerGroup, n: s.n, col_tiles: colTiles,
-    positions: s.positions, chunk: s.chunk, row_tiles: rowTiles, sampled: s.sampled ? 1 : 0,
-  }), 'cross-gram:params');
+  const params = uniformBuffer(
+    ctx.device,
+    PARAMS.pack({
+      channels: s.channels,
+      height: s.height,
+      width: s.width,
+      group_channels: s.channels / s.groups,
+      out_h: s.outH,
+      out_w: s.outW,
+      kernel_h: s.kernelH,
+      kernel_w: s.kernelW,
+      stride_h: s.strideH,
+      stride_w: s.strideW,
+      dilation_h: s.dilationH,
+      dilation_w: s.dilationW,
+      rows: m,
+      rows_per_group: rowsPerGroup,
+      n: s.n,
+      col_tiles: colTiles,
+      positions: s.positions,
+      chunk: s.chunk,
+      row_tiles: rowTiles,
+      sampled: s.sampled ? 1 : 0,
+    }),
+    'cross-gram:params',
+  );
   const pipeline = await pipelines.get('cross-gram', shader, { WORKGROUP_SIZE });
-  encodePass(ctx.device, encoder, pipeline, 'cross-gram', [params, b.input, b.target, b.partial, b.samples],
-    [Math.ceil((rowTiles * colTiles) / WORKGROUP_SIZE), s.groups, s.chunks]);
+  encodePass(
+    ctx.device,
+    encoder,
+    pipeline,
+    'cross-gram',
+    [params, b.input, b.target, b.partial, b.samples],
+    [Math.ceil((rowTiles * colTiles) / WORKGROUP_SIZE), s.groups, s.chunks],
+  );
   return params;
 }

@@ -20,8 +20,22 @@ beforeAll(async () => {
 afterAll(() => ctx?.destroy());
 
 const geometry = (o: Partial<ConvGeometry>): ConvGeometry => ({
-  batch: 2, channels: 6, height: 10, width: 10, groups: 1, kernelH: 3, kernelW: 3, strideH: 1, strideW: 1,
-  dilationH: 1, dilationW: 1, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1, ...o,
+  batch: 2,
+  channels: 6,
+  height: 10,
+  width: 10,
+  groups: 1,
+  kernelH: 3,
+  kernelW: 3,
+  strideH: 1,
+  strideW: 1,
+  dilationH: 1,
+  dilationW: 1,
+  padTop: 1,
+  padLeft: 1,
+  padBottom: 1,
+  padRight: 1,
+  ...o,
 });
 
 /** Bit-Split's solution of a synthetic layer, with A and C rounded to float32 as the GPU holds them. */
@@ -44,7 +58,12 @@ async function fullGridOnGpu(p: SolverProblem, init: QuantizedWeights) {
   p.a.forEach((g, i) => flatA.set(g, i * n * n));
   const state = new Uint32Array(m * ROW_STATE.words);
   const empty = { num: 0, den: 0, last_flips: 0, epochs: 0, done: 0, flips: 0, init_iterations: 0 };
-  init.steps.forEach((step, row) => state.set(ROW_STATE.pack({ ...empty, alpha: step * 2 ** (planesOf(init.bits) - 1) }).subarray(0, ROW_STATE.words), row * ROW_STATE.words));
+  init.steps.forEach((step, row) =>
+    state.set(
+      ROW_STATE.pack({ ...empty, alpha: step * 2 ** (planesOf(init.bits) - 1) }).subarray(0, ROW_STATE.words),
+      row * ROW_STATE.words,
+    ),
+  );
   const b = {
     a: uploadBuffer(ctx.device, flatA, storage, 'test:a'),
     c: uploadBuffer(ctx.device, Float32Array.from(p.c), storage, 'test:c'),
@@ -57,7 +76,11 @@ async function fullGridOnGpu(p: SolverProblem, init: QuantizedWeights) {
   const encoder = ctx.device.createCommandEncoder();
   const params = await encodeFullGrid(ctx, new PipelineCache(ctx.device), encoder, { rows: m, n, groups, bits: init.bits }, b);
   ctx.device.queue.submit([encoder.finish()]);
-  const [codes, rowState, outcome] = await Promise.all([readBuffer(ctx.device, b.codes), readBuffer(ctx.device, b.state), readBuffer(ctx.device, b.outcome)]);
+  const [codes, rowState, outcome] = await Promise.all([
+    readBuffer(ctx.device, b.codes),
+    readBuffer(ctx.device, b.state),
+    readBuffer(ctx.device, b.outcome),
+  ]);
   for (const buffer of [params, ...Object.values(b)]) buffer.destroy();
   const rows = new Uint32Array(rowState);
   const words = new Uint32Array(outcome);
@@ -69,26 +92,48 @@ async function fullGridOnGpu(p: SolverProblem, init: QuantizedWeights) {
   };
 }
 
-describe('full-grid.wgsl takes the float64 reference\'s moves', () => {
+describe("full-grid.wgsl takes the float64 reference's moves", () => {
   it.each([
     ['2 bits, N = 54', 12, geometry({}), 2, undefined],
     ['3 bits, depthwise (16 groups)', 16, geometry({ channels: 16, groups: 16 }), 3, undefined],
-    ['4 bits, stride 2 and dilation 2, N = 45, a zero row', 10, geometry({ channels: 5, strideH: 2, strideW: 2, dilationH: 2, dilationW: 2, padTop: 2, padLeft: 2, padBottom: 2, padRight: 2 }), 4, 3],
+    [
+      '4 bits, stride 2 and dilation 2, N = 45, a zero row',
+      10,
+      geometry({
+        channels: 5,
+        strideH: 2,
+        strideW: 2,
+        dilationH: 2,
+        dilationW: 2,
+        padTop: 2,
+        padLeft: 2,
+        padBottom: 2,
+        padRight: 2,
+      }),
+      4,
+      3,
+    ],
     ['8 bits, M = 67 (past one workgroup), N = 27', 67, geometry({ channels: 3 }), 8, undefined],
-  ] as const)('%s', async (_name, m, g, bits, zeroRow) => {
-    const { problem, solved } = solvedLayer(m, g, bits, 50 + bits, zeroRow);
-    const ref = refineFullGridReference(problem, solved);
-    const gpu = await fullGridOnGpu(problem, solved);
-    let same = 0;
-    gpu.codes.forEach((q, i) => (same += q === ref.codes[i] ? 1 : 0));
-    const moves = ref.moves.reduce((x, y) => x + y, 0);
-    console.log(`${_name}: ${moves} moves (GPU ${gpu.moves.reduce((x, y) => x + y, 0)}), codes agree on ${((100 * same) / gpu.codes.length).toFixed(3)} %, orientation 1 on ${gpu.orientation.filter((o) => o === 1).length} rows`);
-    expect(moves).toBeGreaterThan(0);
-    if (bits === 2) expect(gpu.orientation).toContain(1);
-    expect(same).toBe(gpu.codes.length);
-    expect(gpu.orientation).toEqual(Array.from(ref.orientation));
-    expect(gpu.moves).toEqual(Array.from(ref.moves));
-    gpu.steps.forEach((s, row) => expect(Math.abs(s - ref.steps[row])).toBeLessThanOrEqual(1e-5 * Math.abs(ref.steps[row])));
-    if (zeroRow !== undefined) expect([gpu.steps[zeroRow], gpu.moves[zeroRow]]).toEqual([0, 0]);
-  }, 120_000);
+  ] as const)(
+    '%s',
+    async (_name, m, g, bits, zeroRow) => {
+      const { problem, solved } = solvedLayer(m, g, bits, 50 + bits, zeroRow);
+      const ref = refineFullGridReference(problem, solved);
+      const gpu = await fullGridOnGpu(problem, solved);
+      let same = 0;
+      gpu.codes.forEach((q, i) => (same += q === ref.codes[i] ? 1 : 0));
+      const moves = ref.moves.reduce((x, y) => x + y, 0);
+      console.log(
+        `${_name}: ${moves} moves (GPU ${gpu.moves.reduce((x, y) => x + y, 0)}), codes agree on ${((100 * same) / gpu.codes.length).toFixed(3)} %, orientation 1 on ${gpu.orientation.filter((o) => o === 1).length} rows`,
+      );
+      expect(moves).toBeGreaterThan(0);
+      if (bits === 2) expect(gpu.orientation).toContain(1);
+      expect(same).toBe(gpu.codes.length);
+      expect(gpu.orientation).toEqual(Array.from(ref.orientation));
+      expect(gpu.moves).toEqual(Array.from(ref.moves));
+      gpu.steps.forEach((s, row) => expect(Math.abs(s - ref.steps[row])).toBeLessThanOrEqual(1e-5 * Math.abs(ref.steps[row])));
+      if (zeroRow !== undefined) expect([gpu.steps[zeroRow], gpu.moves[zeroRow]]).toEqual([0, 0]);
+    },
+    120_000,
+  );
 });

@@ -10,7 +10,14 @@ import { ROW_STATE } from './row-state';
 
 /** `unit`: 2^(planes - 1), as the solver state's scale is in the planes' fixed-point units. */
 const PARAMS = wgslStruct('Params', {
-  rows: 'u32', n: 'u32', rows_per_group: 'u32', qmax: 'i32', unit: 'f32', max_sweeps: 'u32', max_refits: 'u32', min_gain: 'f32',
+  rows: 'u32',
+  n: 'u32',
+  rows_per_group: 'u32',
+  qmax: 'i32',
+  unit: 'f32',
+  max_sweeps: 'u32',
+  max_refits: 'u32',
+  min_gain: 'f32',
 });
 // kahan() comes from the shared file.
 const shader = `${PARAMS.wgsl}${ROW_STATE.wgsl}\n${entry}\n${solverRow}`;
@@ -38,11 +45,28 @@ export async function encodeFullGrid(
   s: { rows: number; n: number; groups: number; bits: number },
   b: FullGridBuffers,
 ): Promise<GPUBuffer> {
-  const params = uniformBuffer(ctx.device, PARAMS.pack({
-    rows: s.rows, n: s.n, rows_per_group: s.rows / s.groups, qmax: qmaxOf(s.bits), unit: 2 ** (planesOf(s.bits) - 1),
-    max_sweeps: FULL_GRID_SWEEPS, max_refits: FULL_GRID_REFITS, min_gain: FULL_GRID_MIN_GAIN,
-  }), 'full-grid:params');
+  const params = uniformBuffer(
+    ctx.device,
+    PARAMS.pack({
+      rows: s.rows,
+      n: s.n,
+      rows_per_group: s.rows / s.groups,
+      qmax: qmaxOf(s.bits),
+      unit: 2 ** (planesOf(s.bits) - 1),
+      max_sweeps: FULL_GRID_SWEEPS,
+      max_refits: FULL_GRID_REFITS,
+      min_gain: FULL_GRID_MIN_GAIN,
+    }),
+    'full-grid:params',
+  );
   const pipeline = await pipelines.get('full-grid', shader, { WORKGROUP_SIZE });
-  encodePass(ctx.device, encoder, pipeline, 'full-grid', [params, b.a, b.c, b.codes, b.state, b.scratch, b.trial, b.outcome], [Math.ceil(s.rows / WORKGROUP_SIZE), 1, 1]);
+  encodePass(
+    ctx.device,
+    encoder,
+    pipeline,
+    'full-grid',
+    [params, b.a, b.c, b.codes, b.state, b.scratch, b.trial, b.outcome],
+    [Math.ceil(s.rows / WORKGROUP_SIZE), 1, 1],
+  );
   return params;
 }

@@ -23,10 +23,23 @@ export async function encodeGramReduce(
   const symmetric = args.symmetricN > 0;
   const params = uniformBuffer(
     ctx.device,
-    PARAMS.pack({ entries: args.entries, n: symmetric ? args.symmetricN : 1, chunks: args.chunks, row_stride: grid.rowStride, symmetric: symmetric ? 1 : 0 }),
+    PARAMS.pack({
+      entries: args.entries,
+      n: symmetric ? args.symmetricN : 1,
+      chunks: args.chunks,
+      row_stride: grid.rowStride,
+      symmetric: symmetric ? 1 : 0,
+    }),
     'gram-reduce:params',
   );
   const pipeline = await pipelines.get('gram-reduce', shader, { WORKGROUP_SIZE });
-  encodePass(ctx.device, encoder, pipeline, 'gram-reduce', [params, args.partial, args.total, args.compensation], [grid.x, grid.y, 1]);
+  encodePass(
+    ctx.device,
+    encoder,
+    pipeline,
+    'gram-reduce',
+    [params, args.partial, args.total, args.compensation],
+    [grid.x, grid.y, 1],
+  );
   return params;
 }

@@ -22,13 +22,45 @@ export type PatchPass = Omit<ConvGeometry, 'batch' | 'padTop' | 'padLeft' | 'pad
 
 /** The Params of conv-gram.wgsl and patch-sums.wgsl. */
 export const PATCH_PARAMS = wgslStruct('Params', {
-  channels: 'u32', height: 'u32', width: 'u32', group_channels: 'u32', out_h: 'u32', out_w: 'u32', kernel_h: 'u32', kernel_w: 'u32',
-  stride_h: 'u32', stride_w: 'u32', dilation_h: 'u32', dilation_w: 'u32', n: 'u32', tiles: 'u32', positions: 'u32', chunk: 'u32', groups: 'u32', sampled: 'u32',
+  channels: 'u32',
+  height: 'u32',
+  width: 'u32',
+  group_channels: 'u32',
+  out_h: 'u32',
+  out_w: 'u32',
+  kernel_h: 'u32',
+  kernel_w: 'u32',
+  stride_h: 'u32',
+  stride_w: 'u32',
+  dilation_h: 'u32',
+  dilation_w: 'u32',
+  n: 'u32',
+  tiles: 'u32',
+  positions: 'u32',
+  chunk: 'u32',
+  groups: 'u32',
+  sampled: 'u32',
 });
 
 export function patchParams(s: PatchPass, tiles: number): Uint32Array<ArrayBuffer> {
   return PATCH_PARAMS.pack({
-    channels: s.channels, height: s.height, width: s.width, group_channels: s.channels / s.groups, out_h: s.outH, out_w: s.outW, kernel_h: s.kernelH, kernel_w: s.kernelW,
-    stride_h: s.strideH, stride_w: s.strideW, dilation_h: s.dilationH, dilation_w: s.dilationW, n: s.n, tiles, positions: s.positions, chunk: s.chunk, groups: s.groups, sampled: s.sampled ? 1 : 0,
+    channels: s.channels,
+    height: s.height,
+    width: s.width,
+    group_channels: s.channels / s.groups,
+    out_h: s.outH,
+    out_w: s.outW,
+    kernel_h: s.kernelH,
+    kernel_w: s.kernelW,
+    stride_h: s.strideH,
+    stride_w: s.strideW,
+    dilation_h: s.dilationH,
+    dilation_w: s.dilationW,
+    n: s.n,
+    tiles,
+    positions: s.positions,
+    chunk: s.chunk,
+    groups: s.groups,
+    sampled: s.sampled ? 1 : 0,
   });
 }

@@ -17,6 +17,13 @@ export async function encodePatchSums(
 ): Promise<GPUBuffer> {
   const params = uniformBuffer(ctx.device, patchParams(s, 0), 'patch-sums:params');
   const pipeline = await pipelines.get('patch-sums', shader, { WORKGROUP_SIZE });
-  encodePass(ctx.device, encoder, pipeline, 'patch-sums', [params, b.input, b.partial, b.samples], [Math.ceil(s.n / WORKGROUP_SIZE), s.groups, s.chunks]);
+  encodePass(
+    ctx.device,
+    encoder,
+    pipeline,
+    'patch-sums',
+    [params, b.input, b.partial, b.samples],
+    [Math.ceil(s.n / WORKGROUP_SIZE), s.groups, s.chunks],
+  );
   return params;
 }

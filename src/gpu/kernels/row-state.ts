@@ -6,6 +6,12 @@ import { wgslStruct } from '../wgsl-struct';
  * loop's counters, the initial fit's iterations.
  */
 export const ROW_STATE = wgslStruct('RowState', {
-  alpha: 'f32', num: 'f32', den: 'f32', last_flips: 'u32',
-  epochs: 'u32', done: 'u32', flips: 'u32', init_iterations: 'u32',
+  alpha: 'f32',
+  num: 'f32',
+  den: 'f32',
+  last_flips: 'u32',
+  epochs: 'u32',
+  done: 'u32',
+  flips: 'u32',
+  init_iterations: 'u32',
 });

@@ -31,12 +31,18 @@ export interface SweepBuffers {
 
 /** One prepared dispatch of solver-block.wgsl; bind group built once, reused every epoch. */
 export async function solverBlock(
-  device: GPUDevice, pipelines: PipelineCache,
+  device: GPUDevice,
+  pipelines: PipelineCache,
   s: SweepShape & { maxEpochs: number },
   o: { mode: SweepMode; plane: number; col0: number; width: number },
   b: SweepBuffers,
 ): Promise<{ encode: (pass: GPUComputePassEncoder) => void; params: GPUBuffer }> {
-  const { params, tiles } = sweepParams(device, s, { ...o, mode: MODES[o.mode], stride: s.maxEpochs, rowsPerTile: WORKGROUP_SIZE }, `solver-block:${o.mode}:${o.plane}:${o.col0}`);
+  const { params, tiles } = sweepParams(
+    device,
+    s,
+    { ...o, mode: MODES[o.mode], stride: s.maxEpochs, rowsPerTile: WORKGROUP_SIZE },
+    `solver-block:${o.mode}:${o.plane}:${o.col0}`,
+  );
   const pipeline = await pipelines.get('solver-block', shader);
   const buffers = [params, b.a, b.c, b.planes, b.state, b.history, b.product, b.hBlock, b.epochFlips];
   return { params, encode: preparedDispatch(device, pipeline, buffers, [1, s.groups * tiles, 1]) };

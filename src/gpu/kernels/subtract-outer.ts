@@ -25,16 +25,42 @@ export interface SubtractOuterArgs {
 }
 
 /** Encodes target -= u vᵀ / count (v per group of rows). Returns its params buffer, to destroy after submit. */
-export async function encodeSubtractOuter(ctx: GpuContext, pipelines: PipelineCache, encoder: GPUCommandEncoder, a: SubtractOuterArgs): Promise<GPUBuffer> {
+export async function encodeSubtractOuter(
+  ctx: GpuContext,
+  pipelines: PipelineCache,
+  encoder: GPUCommandEncoder,
+  a: SubtractOuterArgs,
+): Promise<GPUBuffer> {
   if (!(a.count > 0) || a.rowsPerGroup <= 0 || a.rows % a.rowsPerGroup !== 0) {
-    throw new StudioError('InvalidArgumentError', `subtract-outer: ${a.rows} rows in groups of ${a.rowsPerGroup} over ${a.count} positions; rows must split into whole groups and the count be positive.`);
+    throw new StudioError(
+      'InvalidArgumentError',
+      `subtract-outer: ${a.rows} rows in groups of ${a.rowsPerGroup} over ${a.count} positions; rows must split into whole groups and the count be positive.`,
+    );
   }
-  const need = [[a.target, a.rows * a.cols, 'target'], [a.u, a.rows, 'u'], [a.v, (a.rows / a.rowsPerGroup) * a.cols, 'v']] as const;
+  const need = [
+    [a.target, a.rows * a.cols, 'target'],
+    [a.u, a.rows, 'u'],
+    [a.v, (a.rows / a.rowsPerGroup) * a.cols, 'v'],
+  ] as const;
   for (const [buffer, entries, what] of need) {
-    if (buffer.size < entries * 4) throw new StudioError('InvalidArgumentError', `subtract-outer: ${what} holds ${buffer.size / 4} values; ${entries} are needed.`);
+    if (buffer.size < entries * 4)
+      throw new StudioError(
+        'InvalidArgumentError',
+        `subtract-outer: ${what} holds ${buffer.size / 4} values; ${entries} are needed.`,
+      );
   }
   const grid = linearDispatch(a.rows * a.cols, WORKGROUP_SIZE);
-  const params = uniformBuffer(ctx.device, PARAMS.pack({ rows: a.rows, cols: a.cols, rows_per_group: a.rowsPerGroup, row_stride: grid.rowStride, inv_count: 1 / a.count }), 'subtract-outer:params');
+  const params = uniformBuffer(
+    ctx.device,
+    PARAMS.pack({
+      rows: a.rows,
+      cols: a.cols,
+      rows_per_group: a.rowsPerGroup,
+      row_stride: grid.rowStride,
+      inv_count: 1 / a.count,
+    }),
+    'subtract-outer:params',
+  );
   const pipeline = await pipelines.get('subtract-outer', shader, { WORKGROUP_SIZE });
   encodePass(ctx.device, encoder, pipeline, 'subtract-outer', [params, a.u, a.v, a.target], [grid.x, grid.y, 1]);
   return params;

@@ -21,8 +21,19 @@ export async function encodeWeightInit(
   a: { rows: number; n: number; bits: number; iterations: number },
   b: { weights: GPUBuffer; codes: GPUBuffer; planes: GPUBuffer; state: GPUBuffer },
 ): Promise<GPUBuffer> {
-  const params = uniformBuffer(ctx.device, PARAMS.pack({ rows: a.rows, n: a.n, qmax: qmaxOf(a.bits), iterations: a.iterations, planes: planesOf(a.bits) }), 'weight-init:params');
+  const params = uniformBuffer(
+    ctx.device,
+    PARAMS.pack({ rows: a.rows, n: a.n, qmax: qmaxOf(a.bits), iterations: a.iterations, planes: planesOf(a.bits) }),
+    'weight-init:params',
+  );
   const pipeline = await pipelines.get('weight-init', shader, { WORKGROUP_SIZE });
-  encodePass(ctx.device, encoder, pipeline, 'weight-init', [params, b.weights, b.codes, b.planes, b.state], [Math.ceil(a.rows / WORKGROUP_SIZE), 1, 1]);
+  encodePass(
+    ctx.device,
+    encoder,
+    pipeline,
+    'weight-init',
+    [params, b.weights, b.codes, b.planes, b.state],
+    [Math.ceil(a.rows / WORKGROUP_SIZE), 1, 1],
+  );
   return params;
 }
