@@ -16,9 +16,9 @@ const CHOICE_SAMPLES = 1 << 16;
 /**
  * Per-channel activation scales on "auto": every conv input below 8 bits, if the float values of any of
  * them, on the first calibration images, lose at least CHANNEL_SCALE_GAIN times less on one grid per
- * channel than on one grid for the tensor; else none. The whole model, not input by input: on
- * PP-OCRv4 at W4A4 the inputs past the threshold alone gave 79.7 %, all of them 84.8 % (docs/benchmarks.md). At 8
- * bits one scale per tensor stays: it keeps the integer kernels a QDQ runtime has for such layers (a
+ * channel than on one grid for the tensor; else none. The whole model, not input by input: a model with
+ * lopsided inputs gains more from per-channel grids on all of them than on those past the threshold
+ * (docs/benchmarks.md). At 8 bits one scale per tensor stays: it keeps the integer kernels a QDQ runtime has for such layers (a
  * folded per-channel input runs them in float). Nothing to choose (not "auto", no error compensation,
  * float activations): none.
  */
