@@ -23,6 +23,7 @@ export default defineConfig({
         'bench-accumulate': 'bench/accumulate.ts',
         'bench-real': 'bench/real-models.ts',
         'bench-activations': 'bench/activations.ts',
+        'bench-latency': 'bench/latency.ts',
       },
       output: { format: 'es', entryFileNames: '[name].mjs' },
     },

@@ -48,6 +48,23 @@ test('runs the demo at W4A8 with Bit-Split and error compensation: errors fill t
   await expect(rows.first()).toContainText('float');
   await expect(page.getByTestId('runs-table').locator('tbody tr')).toHaveCount(1);
   await expect(page.getByTestId('runs-table')).toContainText('W4A8 bitsplit + EC');
+  // After the run the float model and both files are timed in this browser's onnxruntime-web: positive
+  // medians, and as many integer kernels as the int8 graph allows (the three convs that feed a quantized
+  // ReLU, and the classifier); the int4 file dequantizes its 4-bit convs.
+  await expect(page.getByTestId('latency-table')).toBeVisible({ timeout: 60_000 });
+  for (const variant of ['float', 'int8', 'int4']) {
+    const text = (await page.getByTestId(`latency-${variant}-wasm`).textContent())!;
+    expect(parseFloat(text)).toBeGreaterThan(0);
+    expect(text).toMatch(/ms \(.* ms–.* ms\)/);
+  }
+  await expect(page.getByTestId('latency-int8').getByTestId('integer-kernels')).toHaveText(
+    /^4 of 10 layers \(dequantized where /,
+  );
+  await expect(page.getByTestId('latency-int4').getByTestId('integer-kernels')).toHaveText(/^1 of 10 layers/);
+  await expect(page.getByTestId('run-latency')).toHaveText(/^\d+(\.\d+)? ms$/);
+  await page.getByLabel("Chart's x axis").selectOption('latency');
+  await expect(page.getByRole('figure', { name: 'Size against accuracy of every run' })).toContainText('int8 latency, wasm (ms)');
+  await page.getByLabel("Chart's x axis").selectOption('bits');
   // Charts: the per-layer errors, and for a selected layer its codes and its solver's progress.
   await expect(page.getByRole('figure', { name: 'Relative output error per layer' }).locator('.recharts-line')).toHaveCount(2);
   // The strip: one cell per layer, coloured by its error; a click selects the layer.

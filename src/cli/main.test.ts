@@ -36,6 +36,26 @@ describe('bitsplit quantize', () => {
     expect(vulkanLoaderFound({ LD_LIBRARY_PATH: lib })).toBe(true);
   });
 
+  it('--latency times the float model and both files and counts the integer kernels as onnxruntime does', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bitsplit-'));
+    const args = `quantize ${demo('model.onnx')} --images ${demo('images')} --method rtn --calib 8 --positions 16 --preset zero1`;
+    const { result, stdout } = await quiet(() =>
+      main([...args.split(' '), '--backend', 'cpu', '--latency', '--out', join(dir, 'q.onnx'), '--report', join(dir, 'r.json')]),
+    );
+    expect(result).toBe(0);
+    const latency = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8')).output.latency;
+    expect(latency).toMatchObject({ ep: 'wasm', runs: 20, warmup: 3, input: { name: 'image', dims: [1, 1, 28, 28] } });
+    for (const key of ['medianMs', 'p10Ms', 'p90Ms', 'floatMedianMs', 'speedup']) expect(latency[key]).toBeGreaterThan(0);
+    expect(latency.p10Ms).toBeLessThanOrEqual(latency.medianMs);
+    expect(latency.integerKernels.predicted).toEqual({ Conv: 3, Gemm: 1 });
+    expect(latency.integerKernels.measured).toEqual({ Conv: 3, Gemm: 1 });
+    expect(latency.variants.map((v: { variant: string }) => v.variant)).toEqual(['float', 'int8', 'int4']);
+    expect(stdout).toMatch(
+      /latency \(wasm EP in Node, input \[1, 1, 28, 28\], median of 20\): float .* ms, int8 .* ms \(.*x\), int4 .* ms/,
+    );
+    expect(stdout).toContain('int8 file: 4 of 10 layers as integer kernels (Conv 3, Gemm 1, as onnxruntime reports)');
+  }, 120_000);
+
   it('quantizes the demo; the written model runs in onnxruntime and scores what the report says', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'bitsplit-'));
     const args = [

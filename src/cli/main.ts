@@ -20,6 +20,7 @@ import { configLink } from '../core/config-url';
 import { cpuBackend, solverFor, type SolverBackend } from '../pipeline/solver-backend';
 import { listImages, loadImageFolder } from './node-images';
 import { peakMemory } from './memory';
+import { cliLatency } from './latency';
 import { helpText, parseCli, settingsOf, type CliOptions } from './args';
 
 const BAD_INPUT = new Set([
@@ -163,6 +164,14 @@ export async function main(argv: string[]): Promise<number> {
     writeFileSync(o.out, bytes);
     // The written file's own figures in onnxruntime's default setup (integer kernels where it has them).
     const metrics = evalSet ? await scoreExport(bytes, modelBytes, evalSet, graph, check) : null;
+    const timed = o.latency
+      ? await cliLatency(graph, summary.layers, result, {
+          imageDims: calib.dims,
+          format: o.format,
+          written: bytes,
+          files: { sourceSha256: summary.sha256, configLink: link },
+        })
+      : null;
     const output = {
       file: basename(o.out),
       format: o.format,
@@ -170,6 +179,7 @@ export async function main(argv: string[]): Promise<number> {
       sourceBytes: summary.sizeBytes,
       check,
       metrics,
+      ...(timed ? { latency: timed.latency } : {}),
     };
     const mixedPrecision = mixed && {
       budgetBits: mixed.plan.budgetBits,
@@ -197,6 +207,7 @@ export async function main(argv: string[]): Promise<number> {
       `${o.out} (${o.format}, ${(bytes.byteLength / 1024).toFixed(0)} KB, matches the simulation to ${check.maxRelativeDifference.toExponential(1)}): ${summary.layers.length} layers, ${mixed ? `mixed ${mixed.plan.averageBits.toFixed(2)} bits/weight` : `W${o.wbits}`}A${o.abits} ${o.method}${o.ecaq ? '+ECAQ' : ''} on ${backend.name}; ${m ? metricsLine(m) : NOTHING_SCORED}; ${result.seconds.total.toFixed(1)} s\n`,
     );
     if (m) process.stdout.write(outputLines(m));
+    if (timed) process.stdout.write(timed.line);
     if (check.optimizedRefusal)
       process.stdout.write(
         `  warning: onnxruntime's default optimizations refuse ${basename(o.out)} (${check.optimizedRefusal}); it runs with them off.\n`,

@@ -1,12 +1,32 @@
 import * as Comlink from 'comlink';
 import type { StateCreator } from 'zustand';
 import { DEFAULT_SETTINGS, presetFields, type LayerSetting } from '../core/settings';
-import type { ImagesSummary, JobProgress, PreprocessPreview, RunSettings, RunSummary } from '../worker/studio.worker';
+import type {
+  ImagesSummary,
+  JobProgress,
+  LatencyProgress,
+  LatencyReport,
+  PreprocessPreview,
+  RunSettings,
+  RunSummary,
+} from '../worker/studio.worker';
 import { describeError, studioWorker } from './bridge';
 import { sources } from './sources';
 import type { JobSlice, StudioState } from './studio-state';
 
-export type { ImagesSummary, JobProgress, LayerSetting, PreprocessPreview, RunSettings, RunSummary };
+/** The timing under way, so that a run can wait for its cancellation. */
+let latencyInFlight: Promise<void> = Promise.resolve();
+
+export type {
+  ImagesSummary,
+  JobProgress,
+  LatencyProgress,
+  LatencyReport,
+  LayerSetting,
+  PreprocessPreview,
+  RunSettings,
+  RunSummary,
+};
 
 export { DEFAULT_SETTINGS };
 
@@ -78,6 +98,11 @@ export const createJobSlice: StateCreator<StudioState, [], [], JobSlice> = (set,
     }
   },
   run: async () => {
+    // A run takes the worker from any timing still going on.
+    if (get().timing) {
+      void studioWorker().cancelJob();
+      await latencyInFlight;
+    }
     set({ running: true, progress: null, error: null });
     try {
       const result = await studioWorker().runJob(
@@ -86,6 +111,7 @@ export const createJobSlice: StateCreator<StudioState, [], [], JobSlice> = (set,
         Comlink.proxy((progress: JobProgress) => set({ progress })),
       );
       set({ result, runs: [...get().runs, result], lastExport: null });
+      void get().measureLatency();
     } catch (e) {
       set({ error: describeError(e) });
     } finally {
@@ -93,6 +119,28 @@ export const createJobSlice: StateCreator<StudioState, [], [], JobSlice> = (set,
     }
   },
   cancel: () => void studioWorker().cancelJob(),
+  timing: null,
+  measureLatency: async () => {
+    const run = get().result;
+    if (!run) return;
+    set({ timing: { variant: 'float', ep: 'wasm', done: 0, total: 1 } });
+    const timed = studioWorker()
+      .measureLatency(Comlink.proxy((timing: LatencyProgress) => set({ timing })))
+      .then((latency) => {
+        // The run it belongs to, wherever it now is: the result and its entry in the runs table.
+        const withLatency = { ...run, latency };
+        set((s) => ({
+          result: s.result === run ? withLatency : s.result,
+          runs: s.runs.map((r) => (r === run ? withLatency : r)),
+        }));
+      })
+      .catch((e: unknown) => {
+        if (!(e instanceof Error && e.name === 'CancelledError')) set({ error: describeError(e) });
+      })
+      .finally(() => set({ timing: null }));
+    latencyInFlight = timed;
+    await timed;
+  },
   lastExport: null,
   exportFile: async (what) => {
     try {

@@ -84,6 +84,7 @@ onWorkerCrash((message) => {
   // Until the new worker has them, there are no images to run on: Run stays disabled.
   useStudio.setState({
     error: { kind: 'WorkerCrashedError', message },
+    timing: null,
     running: false,
     progress: null,
     result: null,

@@ -6,6 +6,7 @@ import type {
   GpuStatus,
   ImagesSummary,
   JobProgress,
+  LatencyProgress,
   PreprocessPreview,
   RunSettings,
   RunSummary,
@@ -60,6 +61,10 @@ export interface JobSlice {
   loadDemoImages: () => Promise<void>;
   run: () => Promise<void>;
   cancel: () => void;
+  /** The last run's files being timed (what and how far), or null. */
+  timing: LatencyProgress | null;
+  /** Times the float model and the last run's files; the result lands on the run (result and runs). */
+  measureLatency: () => Promise<void>;
   /** What the last download was checked against: its format, size and onnxruntime's agreement with the simulation. */
   lastExport: ({ format: ExportFormat; bytes: number } & Omit<ExportedModel, 'bytes'>) | null;
   /** The last run's model or report; null (with the error shown) if there is none. */

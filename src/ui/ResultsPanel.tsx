@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { useStudio, type StudioState } from '../state/store';
 import { bitsLabel, downloadName, methodLabel } from './run-labels';
 import { formatBytes, formatDb, formatShape } from './format';
+import { LatencyTable } from './LatencyTable';
 
 function save(name: string, data: BlobPart, type: string) {
   const url = URL.createObjectURL(new Blob([data], { type }));
@@ -89,6 +90,7 @@ export function ResultsPanel() {
         </span>
       </div>
       {m && <OutputsTable metrics={m} />}
+      <LatencyTable run={result} />
       {lastExport && <ExportNote exported={lastExport} sourceBytes={model?.sizeBytes ?? 0} shownTop1={m?.top1} />}
       {m && (
         <p className="hint" data-testid="scored-on">

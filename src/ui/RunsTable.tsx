@@ -1,7 +1,8 @@
+import { useState } from 'react';
 import { CartesianGrid, Legend, ResponsiveContainer, Scatter, ScatterChart, Tooltip, XAxis, YAxis } from 'recharts';
 import { useStudio, type RunSummary } from '../state/store';
 import { bitsLabel, bitsPerWeight, hasPerLayerBits, methodLabel } from './run-labels';
-import { formatBytes, formatDb } from './format';
+import { formatBytes, formatDb, formatMs } from './format';
 
 /** The per-layer choices, spelled out when few, counted when many (a mixed-precision run sets every layer). */
 function overridesText(layers: RunSummary['settings']['layers']): string {
@@ -12,8 +13,14 @@ function overridesText(layers: RunSummary['settings']['layers']): string {
   return ` · ${entries.map(([name, o]) => `${short(name)}: ${[o.skip ? 'float' : '', o.bits ? `${o.bits} bits` : '', o.method ?? ''].filter(Boolean).join(' ')}`).join(', ')}`;
 }
 
-/** Size against accuracy, every run of the session: the mixed-precision choices beside the uniform ones. */
-function FrontChart({ runs }: { runs: RunSummary[] }) {
+/** The int8 file's median latency on the wasm EP, once timed. */
+const int8Latency = (r: RunSummary) =>
+  r.latency?.variants.find((v) => v.variant === 'int8')?.timings.find((t) => t.ep === 'wasm')?.medianMs;
+
+type Axis = 'bits' | 'latency';
+
+/** Size (or latency) against accuracy, every run of the session: the mixed-precision choices beside the uniform ones. */
+function FrontChart({ runs, x }: { runs: RunSummary[]; x: Axis }) {
   // The best figure every run has: top-1 with labels, agreement for classifiers, else the output SQNR.
   const measure = runs.some((r) => r.metrics?.top1 !== undefined)
     ? 'top1'
@@ -25,20 +32,23 @@ function FrontChart({ runs }: { runs: RunSummary[] }) {
     const score = r.metrics?.[measure];
     return {
       run: i + 1,
-      bits: Number(bitsPerWeight(r).toFixed(3)),
+      x: x === 'bits' ? Number(bitsPerWeight(r).toFixed(3)) : int8Latency(r),
       score: score !== undefined && Number.isFinite(score) ? score : undefined,
     };
   };
-  const all = runs.map(point).filter((p) => p.score !== undefined);
+  const all = runs.map(point).filter((p) => p.score !== undefined && p.x !== undefined);
+  const xName = x === 'bits' ? 'bits per weight' : 'int8 latency, wasm (ms)';
   const uniform = all.filter((p) => !hasPerLayerBits(runs[p.run - 1]));
   const mixed = all.filter((p) => hasPerLayerBits(runs[p.run - 1]));
   return (
     <figure className="chart" aria-label="Size against accuracy of every run">
-      <figcaption>{name} against bits per weight, every run (uniform and per-layer bits)</figcaption>
+      <figcaption>
+        {name} against {xName}, every run{x === 'latency' ? ' timed so far' : ''} (uniform and per-layer bits)
+      </figcaption>
       <ResponsiveContainer width="100%" height={220}>
         <ScatterChart margin={{ top: 8, right: 16, bottom: 8, left: 8 }}>
           <CartesianGrid strokeDasharray="3 3" />
-          <XAxis type="number" dataKey="bits" name="bits per weight" domain={['auto', 'auto']} />
+          <XAxis type="number" dataKey="x" name={xName} domain={['auto', 'auto']} />
           <YAxis type="number" dataKey="score" name={name} domain={['auto', 'auto']} width={56} />
           <Tooltip formatter={(v) => Number(v).toFixed(2)} />
           <Legend />
@@ -58,6 +68,7 @@ function weightBytes(run: RunSummary): number {
 export function RunsTable() {
   const runs = useStudio((s) => s.runs);
   const model = useStudio((s) => s.model);
+  const [axis, setAxis] = useState<Axis>('bits');
   if (runs.length === 0 || !model) return null;
   const floatBytes = model.quantizableParams * 4;
   return (
@@ -88,6 +99,9 @@ export function RunsTable() {
                 Weights
               </th>
               <th scope="col" className="num">
+                int8 latency (wasm)
+              </th>
+              <th scope="col" className="num">
                 Time
               </th>
             </tr>
@@ -116,6 +130,9 @@ export function RunsTable() {
                   <td className="num">
                     {formatBytes(bytes)} ({((100 * bytes) / floatBytes).toFixed(1)} %)
                   </td>
+                  <td className="num" data-testid="run-latency">
+                    {int8Latency(r) !== undefined ? formatMs(int8Latency(r)!) : '—'}
+                  </td>
                   <td className="num">{r.seconds.total?.toFixed(1)} s</td>
                 </tr>
               );
@@ -123,7 +140,14 @@ export function RunsTable() {
           </tbody>
         </table>
       </div>
-      <FrontChart runs={runs} />
+      <label className="chart-axis">
+        Chart&apos;s x axis{' '}
+        <select aria-label="Chart's x axis" value={axis} onChange={(e) => setAxis(e.target.value as Axis)}>
+          <option value="bits">bits per weight</option>
+          <option value="latency">int8 latency (wasm)</option>
+        </select>
+      </label>
+      <FrontChart runs={runs} x={axis} />
     </section>
   );
 }

@@ -1,3 +1,6 @@
+/** Milliseconds with three significant digits. */
+export const formatMs = (ms: number) => `${ms < 10 ? ms.toFixed(2) : ms < 100 ? ms.toFixed(1) : ms.toFixed(0)} ms`;
+
 export const formatInt = (n: number) => n.toLocaleString('en-US');
 
 export function formatBytes(n: number): string {

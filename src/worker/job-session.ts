@@ -7,7 +7,7 @@ import { describeImageInput, imageDims, imageInput } from '../core/model-input';
 import type { ModelMetrics, TensorMap } from '../core/model-metrics';
 import type { GpuContext } from '../gpu/device';
 import { firstImages, imagesInOrder, splitImages, type ImageSet } from '../pipeline/images';
-import { runJob, type JobProgress, type JobResult, type LayerRecord } from '../pipeline/job';
+import { runJob, type JobProgress, type JobResult, type LayerRecord, cancellationCheck } from '../pipeline/job';
 import { jobConfigOf } from '../pipeline/job-config';
 import { measureSensitivity } from '../pipeline/sensitivity';
 import type { SensitivityTable } from '../core/quant/mixed-precision';
@@ -19,6 +19,7 @@ import { type StudioSettings } from '../core/settings';
 import type { ExportFormat } from '../core/onnx/qdq-writer';
 import { solverFor, type ComputeChoice, type SolverBackend } from '../pipeline/solver-backend';
 import { sameInputs, scoredSetKey, type RunInputs } from '../pipeline/rerun';
+import { measureLatency, type LatencyProgress, type LatencyReport } from '../pipeline/latency';
 import type { ExecutionProvider } from '../runtime/ort';
 import { decodeImage } from './decode-image';
 
@@ -62,6 +63,8 @@ export interface RunSummary {
   seconds: Record<string, number>;
   /** True when every image was used for calibration, so the score includes them. */
   scoredOnCalibration: boolean;
+  /** The float model's and the files' latency, once timed (the page times them after the run). */
+  latency?: LatencyReport;
 }
 
 /** The images the user gave (decoded once) and the job run over them; lives in the worker. */
@@ -81,6 +84,7 @@ export class JobSession {
     calib: ImageSet;
     scored: ImageSet;
     scoredImages: string[];
+    latency?: LatencyReport;
   } | null = null;
   /** The float model's scores on the scored images, while the model, the images and their split stay the same. */
   private floatScores: { key: string; inputs: RunInputs; byBatch: Map<string, TensorMap> } | null = null;
@@ -150,12 +154,35 @@ export class JobSession {
     return { bytes, check, metrics };
   }
 
+  /**
+   * The last run's float model, int8 and int4 files timed on each EP given (see pipeline/latency.ts); kept for
+   * the report. Cancelled like a run.
+   */
+  async latency(eps: ExecutionProvider[], onProgress: (p: LatencyProgress) => void): Promise<LatencyReport> {
+    const last = this.last;
+    if (!last) throw new StudioError('InvalidArgumentError', 'Run a quantization first; there is nothing to time yet.');
+    const { graph } = last.inputs;
+    const link = configLink({ name: last.model.fileName, sha256: last.model.sha256 }, last.settings);
+    const report = await this.guarded((signal) =>
+      measureLatency(graph, last.model.layers, last.result, {
+        imageDims: last.calib.dims,
+        eps,
+        files: { sourceSha256: last.model.sha256, configLink: link },
+        check: cancellationCheck(signal),
+        onProgress,
+      }),
+    );
+    last.latency = report;
+    return report;
+  }
+
   exportReport(): string {
     if (!this.last) throw new StudioError('InvalidArgumentError', 'Run a quantization first; there is nothing to download yet.');
     const sensitivity = this.lastSensitivity?.graph === this.last.inputs.graph ? this.lastSensitivity.table : undefined;
     const report = {
       ...buildReport(this.last.model, this.last.result),
       evaluation: { images: this.last.scoredImages },
+      ...(this.last.latency ? { latency: this.last.latency } : {}),
       ...(sensitivity ? { sensitivity } : {}),
     };
     return `${JSON.stringify(report, null, 2)}\n`;

@@ -5,7 +5,8 @@ import type { GraphView } from '../core/onnx/graph';
 import { createGpuContext, type AdapterSummary, type GpuContext } from '../gpu/device';
 import { runGpuSelfTest, type SelfTestResult } from '../pipeline/gpu-self-test';
 import type { JobProgress } from '../pipeline/job';
-import { configureRuntime } from '../runtime/ort';
+import { configureRuntime, type ExecutionProvider } from '../runtime/ort';
+import type { LatencyProgress, LatencyReport } from '../pipeline/latency';
 import type { ExportFormat } from '../core/onnx/qdq-writer';
 import type { SensitivityTable } from '../core/quant/mixed-precision';
 import type { ComputeChoice } from '../pipeline/solver-backend';
@@ -28,6 +29,8 @@ export type {
   RunSettings,
   RunSummary,
   JobProgress,
+  LatencyProgress,
+  LatencyReport,
   SensitivityTable,
 };
 
@@ -114,6 +117,13 @@ const api = {
   previewImages(settings: RunSettings, count: number): PreprocessPreview {
     if (!current) return { width: 0, height: 0, images: [], ranges: [] };
     return session.preview(current.summary, settings, count);
+  },
+
+  /** The last run's float, int8 and int4 models timed on wasm, and on WebGPU where a hardware adapter is present. */
+  async measureLatency(onProgress: (p: LatencyProgress) => void): Promise<LatencyReport> {
+    const ctx = await getGpu().catch(() => null);
+    const eps: ExecutionProvider[] = ctx && !ctx.adapterSummary.isFallback ? ['wasm', 'webgpu'] : ['wasm'];
+    return session.latency(eps, onProgress);
   },
 
   exportReport(): string {
