@@ -16,7 +16,7 @@ import { runJob } from '../src/pipeline/job';
 import { DEFAULT_JOB } from '../src/pipeline/job-config';
 import { measureLatency } from '../src/pipeline/latency';
 import { cpuBackend } from '../src/pipeline/solver-backend';
-import { fusedByOnnxruntime } from '../src/runtime/ort-fusions';
+import { fusedByOnnxruntime, layerFusions } from '../src/runtime/ort-fusions';
 import { exportQuantizedModel } from '../src/pipeline/report';
 import { SUITE } from './suite';
 
@@ -54,11 +54,11 @@ async function main() {
       const t = v.timings[0];
       let kernels = '';
       if (v.kernels) {
-        const measured = await fusedByOnnxruntime(
+        const fused = await fusedByOnnxruntime(
           exportQuantizedModel(graph, summary.layers, result, { format: v.variant as 'int8' | 'int4', ...files }),
         );
         const integer = v.kernels.layers.filter((k) => k.integer).length;
-        kernels = `${integer} of ${v.kernels.layers.length} (${counts(v.kernels.counts)}; onnxruntime: ${counts(measured)})`;
+        kernels = `${integer} of ${v.kernels.layers.length} (${counts(v.kernels.counts)}; onnxruntime: ${counts(layerFusions(fused))})`;
       }
       const line = `| ${name} | ${v.variant} | ${kb(v.bytes)} | ${ms(t.medianMs)} (${ms(t.p10Ms)}–${ms(t.p90Ms)}) | ${(float / t.medianMs).toFixed(2)} | ${kernels} |`;
       console.log(line);

@@ -2,7 +2,7 @@ import type { LayerInfo } from '../core/layers';
 import type { GraphView } from '../core/onnx/graph';
 import type { JobResult } from '../pipeline/job';
 import { measureLatency, speedup } from '../pipeline/latency';
-import { fusedByOnnxruntime } from '../runtime/ort-fusions';
+import { fusedByOnnxruntime, layerFusions } from '../runtime/ort-fusions';
 
 const ms = (x: number) => `${x.toPrecision(3)} ms`;
 
@@ -23,7 +23,8 @@ export async function cliLatency(
   const float = of('float').timings[0];
   const timing = written.timings[0];
   const predicted = written.kernels!.counts;
-  const measured = await fusedByOnnxruntime(o.written);
+  const fused = await fusedByOnnxruntime(o.written);
+  const measured = layerFusions(fused);
   const latency = {
     engine: "onnxruntime-web's wasm EP in Node",
     ep: timing.ep,
@@ -35,7 +36,7 @@ export async function cliLatency(
     p90Ms: timing.p90Ms,
     floatMedianMs: float.medianMs,
     speedup: speedup(report, o.format, 'wasm'),
-    integerKernels: { layers: written.kernels!.layers, predicted, measured },
+    integerKernels: { layers: written.kernels!.layers, predicted, measured, allFusedByOnnxruntime: fused },
     variants: report.variants.map((v) => ({
       variant: v.variant,
       bytes: v.bytes,

@@ -6,15 +6,16 @@ import type { ModelProto } from '../core/onnx/model-io';
 import { randomArray } from '../core/random';
 import { fusedByOnnxruntime } from '../runtime/ort-fusions';
 import { loadDemo } from '../testing/demo';
-import { hardswishConvModel, relu6Model } from '../testing/fixtures';
+import { hardswishConvModel, matmulBiasModel, relu6Model } from '../testing/fixtures';
 import { runJob } from './job';
 import { DEFAULT_JOB, type JobConfig } from './job-config';
 import { exportQuantizedModel } from './report';
 import { cpuBackend } from './solver-backend';
 
-async function exported(model: ModelProto, config: Partial<JobConfig>, format: 'int8' | 'int4' = 'int8') {
+async function exported(model: ModelProto, config: Partial<JobConfig>, dims = [3, 8, 8]) {
   const { graph, summary } = await readModelFile(encodeModel(model), 'm.onnx');
-  const set = { count: 8, dims: [3, 8, 8], image: (i: number) => randomArray(192, 40 + i, 1).map(Math.abs), label: () => null };
+  const size = dims.reduce((a, b) => a * b, 1);
+  const set = { count: 8, dims, image: (i: number) => randomArray(size, 40 + i, 1).map(Math.abs), label: () => null };
   const result = await runJob(
     graph,
     summary.layers,
@@ -23,7 +24,11 @@ async function exported(model: ModelProto, config: Partial<JobConfig>, format: '
     { ...DEFAULT_JOB, method: 'rtn', calibImages: 8, ...config },
     { backend: cpuBackend },
   );
-  return exportQuantizedModel(graph, summary.layers, result, { format, sourceSha256: summary.sha256, configLink: '#c=test' });
+  return exportQuantizedModel(graph, summary.layers, result, {
+    format: 'int8',
+    sourceSha256: summary.sha256,
+    configLink: '#c=test',
+  });
 }
 
 describe('which layers onnxruntime runs as integer kernels', () => {
@@ -67,5 +72,27 @@ describe('which layers onnxruntime runs as integer kernels', () => {
       kernels.filter((k) => k.why === 'its input has one grid per channel, which integer kernels do not take').map((k) => k.name),
     ).toEqual(['middle', 'third']);
     expect(await fusedByOnnxruntime(perChannel)).toEqual(integerKernelCounts(kernels));
+  }, 120_000);
+
+  it('a MatMul with a bias Add after it runs as the Gemm onnxruntime makes of the two, in integers where the sum is quantized again', async () => {
+    const file = await exported(matmulBiasModel(), { wbits: 8, abits: 8 }, [8]);
+    const kernels = integerKernels(decodeModel(file));
+    expect(kernels).toEqual([
+      { name: 'fc1', op: 'MatMul', runsAs: 'Gemm', integer: true },
+      { name: 'fc2', op: 'MatMul', runsAs: 'MatMul', integer: true },
+    ]);
+    expect(await fusedByOnnxruntime(file)).toEqual({ Gemm: 1, MatMul: 1 });
+    // The same MatMul and Add as the model's last layer: the Gemm's output is float, and it stays float.
+    const last = integerKernels(decodeModel(await exported(matmulBiasModel({ last: true }), { wbits: 8, abits: 8 }, [8])));
+    expect(last).toEqual([
+      {
+        name: 'fc1',
+        op: 'MatMul',
+        runsAs: 'Gemm',
+        integer: false,
+        why: 'with its bias Add it becomes a Gemm whose output is not quantized again',
+      },
+    ]);
+    expect(await fusedByOnnxruntime(await exported(matmulBiasModel({ last: true }), { wbits: 8, abits: 8 }, [8]))).toEqual({});
   }, 120_000);
 });

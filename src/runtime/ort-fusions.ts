@@ -34,6 +34,10 @@ export async function fusedByOnnxruntime(bytes: Uint8Array): Promise<Record<stri
   }
 }
 
+/** The layers' ops among what onnxruntime fused (it also drops Q/DQ pairs around data-movement nodes). */
+export const layerFusions = (counts: Record<string, number>): Record<string, number> =>
+  Object.fromEntries(Object.entries(counts).filter(([op]) => op === 'Conv' || op === 'Gemm' || op === 'MatMul'));
+
 /** Counts "Matched <op>" while the QDQ selector transformer runs, over all its steps. */
 export function fusedCounts(log: string): Record<string, number> {
   const counts: Record<string, number> = {};

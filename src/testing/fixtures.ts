@@ -241,3 +241,29 @@ export const fixtureCases: [string, () => ModelProto, Record<string, number[]>][
   ['mixed-layers fixture', () => mixedLayersModel(), { image: [2, 3, 9, 11] }],
   ['single-gemm fixture', () => singleGemmModel(), { x: [1, 5] }],
 ];
+
+/**
+ * Dense layers as exporters write them: MatMul then a bias Add (which onnxruntime fuses into a Gemm), and a last
+ * MatMul alone; with `last`, the MatMul and its Add give the scores.
+ */
+export function matmulBiasModel(o: { last?: boolean } = {}): ModelProto {
+  const first = [makeNode('Relu', ['features'], ['r0'], {}, 'relu0'), makeNode('MatMul', ['r0', 'w1'], ['m1'], {}, 'fc1')];
+  return makeModel({
+    name: 'matmul-bias',
+    inputs: [makeValueInfo('features', ['batch', 8])],
+    outputs: [makeValueInfo('scores', ['batch', o.last ? 6 : 4])],
+    initializers: [
+      makeTensor('w1', [8, 6], DataType.FLOAT, randomArray(48, 21, 0.4)),
+      makeTensor('b1', [6], DataType.FLOAT, randomArray(6, 22, 0.1)),
+      makeTensor('w2', [6, 4], DataType.FLOAT, randomArray(24, 23, 0.4)),
+    ],
+    nodes: o.last
+      ? [...first, makeNode('Add', ['m1', 'b1'], ['scores'], {}, 'fc1_bias')]
+      : [
+          ...first,
+          makeNode('Add', ['m1', 'b1'], ['a1'], {}, 'fc1_bias'),
+          makeNode('Relu', ['a1'], ['r1'], {}, 'relu1'),
+          makeNode('MatMul', ['r1', 'w2'], ['scores'], {}, 'fc2'),
+        ],
+  });
+}
