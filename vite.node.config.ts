@@ -24,6 +24,7 @@ export default defineConfig({
         'bench-real': 'bench/real-models.ts',
         'bench-activations': 'bench/activations.ts',
         'bench-latency': 'bench/latency.ts',
+        'bench-eight-bit': 'bench/eight-bit.ts',
       },
       output: { format: 'es', entryFileNames: '[name].mjs' },
     },
