@@ -1,8 +1,8 @@
 /**
  * What the downloads buy on the real-model suite: each model's float file, and the int8 and int4 files of a
- * W4A8 run, with their size, their latency on onnxruntime-web's wasm EP in Node (one input at the model's
- * size, median and 10th-90th percentile of 20 runs after 3 warm-up runs; the float file is the baseline
- * measured in the same run), and how many quantized layers onnxruntime runs as integer kernels (as the graph
+ * W4A8 run, with their size, their latency on onnxruntime-web's wasm EP in Node and in headless Chromium (one
+ * input at the model's size, median and 10th-90th percentile of 20 runs after 3 warm-up runs; the float file is
+ * the baseline measured in the same run), and how many quantized layers onnxruntime runs as integer kernels (as the graph
  * says, and as onnxruntime's own log counts them). Latency does not depend on the weights' values, so the
  * run is round to nearest on 2 calibration images. Writes docs/latency.md.
  *
@@ -18,6 +18,9 @@ import { measureLatency } from '../src/pipeline/latency';
 import { cpuBackend } from '../src/pipeline/solver-backend';
 import { fusedByOnnxruntime, layerFusions } from '../src/runtime/ort-fusions';
 import { exportQuantizedModel } from '../src/pipeline/report';
+import { encodeModel } from '../src/core/onnx/model-io';
+import { browserTimer } from './browser-timer';
+import type { LatencyFigure } from '../src/runtime/latency';
 import { SUITE } from './suite';
 
 const option = (name: string, fallback: string) => {
@@ -36,6 +39,7 @@ async function main() {
   const names = option('models', Object.keys(SUITE).join(',')).split(',');
   const out = option('out', 'docs/latency.md');
   const rows: string[] = [];
+  const chromium = await browserTimer();
   for (const name of names) {
     const spec = SUITE[name];
     if (!spec || !existsSync(spec.file)) {
@@ -50,22 +54,28 @@ async function main() {
     const files = { sourceSha256: summary.sha256, configLink: '#c=bench' };
     const report = await measureLatency(graph, summary.layers, result, { imageDims: calib.dims, eps: ['wasm'], files });
     const float = report.variants[0].timings[0].medianMs;
+    const fileOf = (variant: string) =>
+      variant === 'float'
+        ? encodeModel(graph.model)
+        : exportQuantizedModel(graph, summary.layers, result, { format: variant as 'int8' | 'int4', ...files });
+    const inBrowser = new Map<string, LatencyFigure>();
+    for (const v of report.variants) inBrowser.set(v.variant, await chromium.time(fileOf(v.variant), report.input));
     for (const v of report.variants) {
       const t = v.timings[0];
       let kernels = '';
       if (v.kernels) {
-        const fused = await fusedByOnnxruntime(
-          exportQuantizedModel(graph, summary.layers, result, { format: v.variant as 'int8' | 'int4', ...files }),
-        );
+        const fused = await fusedByOnnxruntime(fileOf(v.variant));
         const integer = v.kernels.layers.filter((k) => k.integer).length;
         kernels = `${integer} of ${v.kernels.layers.length} (${counts(v.kernels.counts)}; onnxruntime: ${counts(layerFusions(fused))})`;
       }
-      const line = `| ${name} | ${v.variant} | ${kb(v.bytes)} | ${ms(t.medianMs)} (${ms(t.p10Ms)}–${ms(t.p90Ms)}) | ${(float / t.medianMs).toFixed(2)} | ${kernels} |`;
+      const browser = inBrowser.get(v.variant)!;
+      const line = `| ${name} | ${v.variant} | ${kb(v.bytes)} | ${ms(t.medianMs)} (${ms(t.p10Ms)}–${ms(t.p90Ms)}) | ${(float / t.medianMs).toFixed(2)} | ${ms(browser.medianMs)} (${ms(browser.p10Ms)}–${ms(browser.p90Ms)}) | ${(inBrowser.get('float')!.medianMs / browser.medianMs).toFixed(2)} | ${kernels} |`;
       console.log(line);
       rows.push(line);
     }
-    rows.push(`| ${name} | input | ${JSON.stringify(report.input.dims)} | | | |`);
+    rows.push(`| ${name} | input | ${JSON.stringify(report.input.dims)} | | | | | |`);
   }
+  await chromium.close();
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(
     out,
@@ -73,14 +83,15 @@ async function main() {
       '# Size and latency of the downloads',
       '',
       "Written by `npm run bench:latency` (bench/latency.ts): each suite model's float file and the int8 and int4 files of a W4A8",
-      "run (first and last layers at 8 bits), timed on onnxruntime-web's wasm EP in Node, one thread, one input at the model's size",
-      '(its row "input"): median (10th–90th percentile) of 20 runs after 3 warm-up runs, in ms; speed-up against the float file',
-      "timed in the same run. Integer kernels: the quantized layers onnxruntime's CPU EP runs as QLinearConv, QGemm or",
+      "run (first and last layers at 8 bits), timed on onnxruntime-web's wasm EP, one thread, one input at the model's size (its",
+      'row "input"), in Node and in headless Chromium (bench/browser-timer.ts): median (10th–90th percentile) of 20 runs after 3',
+      'warm-up runs, in ms; speed-up against the float file timed in the same run and place.',
+      "Integer kernels: the quantized layers onnxruntime's CPU EP runs as QLinearConv, QGemm or",
       "MatMulIntegerToFloat, as the graph says and as onnxruntime's own session log counts them; the others are dequantized",
       'before a float layer.',
       '',
-      '| model | file | size | latency, wasm (ms) | speed-up | integer kernels |',
-      '|---|---|---|---|---|---|',
+      '| model | file | size | wasm in Node (ms) | speed-up | wasm in Chromium (ms) | speed-up | integer kernels |',
+      '|---|---|---|---|---|---|---|---|',
       ...rows,
       '',
     ].join('\n'),
