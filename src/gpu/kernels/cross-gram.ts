@@ -4,22 +4,9 @@ import patchTaps from '../../../shaders/lib/patch-taps.wgsl?raw';
 import type { GpuContext } from '../device';
 import { encodePass, uniformBuffer } from '../dispatch';
 import type { PipelineCache } from '../pipelines';
-import { wgslStruct } from '../wgsl-struct';
-import { TILE, WORKGROUP_SIZE, type PatchPass } from './patch-pass';
+import { geometryValues, patchStruct, TILE, WORKGROUP_SIZE, type PatchPass } from './patch-pass';
 
-const PARAMS = wgslStruct('Params', {
-  channels: 'u32',
-  height: 'u32',
-  width: 'u32',
-  group_channels: 'u32',
-  out_h: 'u32',
-  out_w: 'u32',
-  kernel_h: 'u32',
-  kernel_w: 'u32',
-  stride_h: 'u32',
-  stride_w: 'u32',
-  dilation_h: 'u32',
-  dilation_w: 'u32',
+const PARAMS = patchStruct({
   rows: 'u32',
   rows_per_group: 'u32',
   n: 'u32',
@@ -46,18 +33,7 @@ export async function encodeCrossGram(
   const params = uniformBuffer(
     ctx.device,
     PARAMS.pack({
-      channels: s.channels,
-      height: s.height,
-      width: s.width,
-      group_channels: s.channels / s.groups,
-      out_h: s.outH,
-      out_w: s.outW,
-      kernel_h: s.kernelH,
-      kernel_w: s.kernelW,
-      stride_h: s.strideH,
-      stride_w: s.strideW,
-      dilation_h: s.dilationH,
-      dilation_w: s.dilationW,
+      ...geometryValues(s),
       rows: m,
       rows_per_group: rowsPerGroup,
       n: s.n,
