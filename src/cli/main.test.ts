@@ -219,6 +219,21 @@ describe('bitsplit quantize', () => {
 });
 
 describe('bitsplit quantize on models that are not classifiers', () => {
+  /** `bitsplit quantize` on the model written to `dir`, the demo's images, these flags, and the output and report in `dir`. */
+  const quantizeFile = (dir: string, flags: string) =>
+    quiet(() =>
+      main([
+        'quantize',
+        join(dir, 'm.onnx'),
+        '--images',
+        demo('images'),
+        ...flags.split(' '),
+        '--out',
+        join(dir, 'q.onnx'),
+        '--report',
+        join(dir, 'r.json'),
+      ]),
+    );
   const write = (bytes: Uint8Array) => {
     const dir = mkdtempSync(join(tmpdir(), 'bitsplit-'));
     writeFileSync(join(dir, 'm.onnx'), bytes);
@@ -231,31 +246,7 @@ describe('bitsplit quantize on models that are not classifiers', () => {
       result: code,
       stderr,
       stdout,
-    } = await quiet(() =>
-      main([
-        'quantize',
-        join(dir, 'm.onnx'),
-        '--images',
-        demo('images'),
-        '--wbits',
-        '8',
-        '--abits',
-        '8',
-        '--method',
-        'bitsplit',
-        '--ecaq',
-        '--calib',
-        '24',
-        '--preset',
-        'zero1',
-        '--out',
-        join(dir, 'q.onnx'),
-        '--report',
-        join(dir, 'r.json'),
-        '--backend',
-        'cpu',
-      ]),
-    );
+    } = await quantizeFile(dir, '--wbits 8 --abits 8 --method bitsplit --ecaq --calib 24 --preset zero1 --backend cpu');
     expect(stderr).not.toMatch(/unexpected|OrtRun|at /);
     expect(code).toBe(0);
     const report = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8'));
@@ -282,31 +273,9 @@ describe('bitsplit quantize on models that are not classifiers', () => {
 
   it('says so when every image calibrated and none is left to score', async () => {
     const dir = write(encodeModel(nhwcDetectorModel()));
-    const { result: code, stdout } = await quiet(() =>
-      main([
-        'quantize',
-        join(dir, 'm.onnx'),
-        '--images',
-        demo('images'),
-        '--wbits',
-        '8',
-        '--abits',
-        '8',
-        '--method',
-        'rtn',
-        '--calib',
-        '1000',
-        '--positions',
-        '16',
-        '--preset',
-        'zero1',
-        '--out',
-        join(dir, 'q.onnx'),
-        '--report',
-        join(dir, 'r.json'),
-        '--backend',
-        'cpu',
-      ]),
+    const { result: code, stdout } = await quantizeFile(
+      dir,
+      '--wbits 8 --abits 8 --method rtn --calib 1000 --positions 16 --preset zero1 --backend cpu',
     );
     expect(code).toBe(0);
     const report = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8'));
@@ -320,26 +289,7 @@ describe('bitsplit quantize on models that are not classifiers', () => {
 
   it('--layout overrides what the shape says, and a layout that gives no image channels is refused', async () => {
     const dir = write(encodeModel(nhwcDetectorModel()));
-    const { result, stderr } = await quiet(() =>
-      main([
-        'quantize',
-        join(dir, 'm.onnx'),
-        '--images',
-        demo('images'),
-        '--layout',
-        'nchw',
-        '--wbits',
-        '8',
-        '--abits',
-        '8',
-        '--method',
-        'rtn',
-        '--out',
-        join(dir, 'q.onnx'),
-        '--report',
-        join(dir, 'r.json'),
-      ]),
-    );
+    const { result, stderr } = await quantizeFile(dir, '--layout nchw --wbits 8 --abits 8 --method rtn');
     expect(result).toBe(2);
     expect(stderr).toBe(
       'bitsplit: The model\'s input "image" has shape [1, 16, 16, 3]: read as NCHW (as chosen) it has 16 channels; the studio feeds one float32 image input, [N, C, H, W] or [N, H, W, C] with 1 (grey), 3 (colour) or 4 (RGBA) channels.\n',
@@ -348,24 +298,7 @@ describe('bitsplit quantize on models that are not classifiers', () => {
 
   it('a model with two inputs is refused before any work, naming them (exit 2, one line)', async () => {
     const dir = write(encodeModel(twoInputModel()));
-    const { result, stderr } = await quiet(() =>
-      main([
-        'quantize',
-        join(dir, 'm.onnx'),
-        '--images',
-        demo('images'),
-        '--wbits',
-        '8',
-        '--abits',
-        '8',
-        '--method',
-        'rtn',
-        '--out',
-        join(dir, 'q.onnx'),
-        '--report',
-        join(dir, 'r.json'),
-      ]),
-    );
+    const { result, stderr } = await quantizeFile(dir, '--wbits 8 --abits 8 --method rtn');
     expect(result).toBe(2);
     expect(stderr).toBe(
       'bitsplit: The model has 2 inputs ("image" [batch, 3, 8, 8], "mask" [batch, 1, 8, 8]); the studio feeds one float32 image input, [N, C, H, W] or [N, H, W, C] with 1 (grey), 3 (colour) or 4 (RGBA) channels.\n',
